@@ -1,0 +1,99 @@
+"""``sponsorlens analyze VIDEO --out DIR``: measure sponsor exposure in one video."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from cli.app import app
+from cli.errors import user_errors, warn
+from measure.store import atomic_dir, records, write_tables
+
+WEIGHTS_HELP = "Model weights (.pt with its model card, or an exported model). Default: the shipped demo model."
+
+
+def tqdm_progress(desc: str) -> Callable[[int, int], Callable[[int], None]]:
+    """Return a progress factory for :func:`cli.analysis.analyse_video_file` drawing a tqdm bar."""
+    from tqdm import tqdm
+
+    def start(total: int, _initial: int) -> Callable[[int], None]:
+        bar = tqdm(total=total or None, desc=desc, unit="frame", leave=False, dynamic_ncols=True)
+        return bar.update
+
+    return start
+
+
+def print_summary(sponsors: pd.DataFrame, currency: str | None) -> None:
+    """Print the per-sponsor KPI table to the terminal."""
+    table = Table(title="Sponsor exposure", show_lines=False)
+    for col, label in [
+        ("sponsor", "sponsor"),
+        ("exposure_s", "exposure s"),
+        ("exposures", "exposures"),
+        ("share_of_voice", "share of voice"),
+        ("mean_screen_share", "mean share"),
+        ("mean_clarity", "clarity"),
+        ("quality_s", "quality s"),
+        ("media_value", f"value {currency or ''}".strip()),
+    ]:
+        table.add_column(label, justify="left" if col == "sponsor" else "right")
+    for row in sponsors.sort_values("exposure_s", ascending=False).itertuples():
+        table.add_row(
+            str(row.sponsor),
+            f"{row.exposure_s:.1f}",
+            str(int(row.exposures)),
+            f"{row.share_of_voice:.1%}",
+            f"{row.mean_screen_share:.2%}",
+            f"{row.mean_clarity:.2f}",
+            f"{row.quality_s:.1f}",
+            f"{row.media_value:,.0f}",
+        )
+    Console(stderr=False).print(table)
+
+
+@app.command()
+@user_errors
+def analyze(
+    video: Annotated[str, typer.Argument(help="Video file (mp4, mkv, mov, avi, ts...) or stream URL.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output directory (written atomically).")],
+    weights: Annotated[Path | None, typer.Option(help=WEIGHTS_HELP)] = None,
+    sample_fps: Annotated[
+        float | None, typer.Option(help="Analyse this many frames per second, evenly in time. Default: every frame.")
+    ] = None,
+    conf: Annotated[float, typer.Option(help="Detector confidence threshold, 0-1.")] = 0.25,
+    imgsz: Annotated[int, typer.Option(help="Inference size, pixels (long side).")] = 640,
+    device: Annotated[str, typer.Option(help="auto, cpu or cuda:N. auto picks CUDA when present.")] = "auto",
+    config: Annotated[Path | None, typer.Option(help="TOML/YAML/JSON config: thresholds, rate card.")] = None,
+    batch: Annotated[int, typer.Option(help="Frames per inference batch.")] = 8,
+    trust_weights: Annotated[bool, typer.Option(help="Load weights even if their checksum fails.")] = False,
+) -> None:
+    """Measure per-sponsor exposure seconds, screen share, clarity and media value in VIDEO."""
+    from cli.analysis import analyse_video_file
+    from measure.settings import load_config
+    from vision.detector import DEFAULT_WEIGHTS, LogoDetector
+    from vision.sources import open_video
+
+    cfg = load_config(config)
+    if sample_fps is not None and sample_fps <= 0:
+        raise ValueError(f"--sample-fps must be positive, got {sample_fps}")
+    with open_video(video, sample_fps=sample_fps):
+        pass  # fail fast on a bad input, before the model loads
+    detector = LogoDetector(weights or DEFAULT_WEIGHTS, conf=conf, imgsz=imgsz, device=device,
+                            trust_weights=trust_weights)
+    result = analyse_video_file(video, detector, cfg, sample_fps=sample_fps, batch_size=batch,
+                                progress=tqdm_progress(Path(str(video)).name))
+    report = {**result.report, "sponsors": records(result.sponsors), "segments": records(result.segments)}
+    with atomic_dir(out) as tmp:
+        write_tables(tmp, report, result.sponsors, result.segments, result.detections)
+    if result.analysis.stopped is not None:
+        s = result.analysis.stopped
+        warn(f"{video}: decoding stopped early at frame {s.frame} ({s.t:.2f} s): {s.reason}; "
+             "the report covers the video up to there")
+    print_summary(result.sponsors, cfg.rate_card.currency if cfg.rate_card else None)
+    typer.echo(f"wrote {out}/report.json, sponsors.csv, segments.csv, detections.parquet")

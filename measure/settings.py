@@ -1,0 +1,125 @@
+"""Measurement settings and the rate card, validated with pydantic.
+
+A config file (``--config``) is TOML, YAML or JSON with this shape::
+
+    [measure]            # all optional; defaults below
+    min_clarity = 0.3    # a detection counts only if its clarity is at least this, [0, 1]
+    min_side_px = 10     # ... and its short side is at least this many pixels
+    max_gap_s = 0.5      # gaps inside a track up to this many seconds are bridged
+    min_exposure_s = 1.0 # a segment counts as an "exposure" from this many seconds
+
+    [rate_card]          # optional; media_value is 0 without it
+    currency = "EUR"
+    default_per_s = 0.0  # rate for sponsors not listed, currency per quality-second
+    [rate_card.rates]
+    Acme = 120.0
+
+Validation errors name the bad field, e.g. ``measure.min_clarity: Input should be less than or
+equal to 1``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import tomllib
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+
+class ConfigError(ValueError):
+    """A config or rate-card file is unreadable or invalid; the message names the field."""
+
+
+class MeasureSettings(BaseModel):
+    """Thresholds that decide what counts as exposure. All are reported in ``settings``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    min_clarity: float = Field(0.3, ge=0.0, le=1.0, description="minimum clarity, [0, 1]")
+    min_side_px: float = Field(10.0, ge=0.0, description="minimum short side, pixels")
+    max_gap_s: float = Field(0.5, ge=0.0, description="longest bridged gap in a track, seconds")
+    min_exposure_s: float = Field(1.0, ge=0.0, description="shortest segment counted as an exposure, s")
+
+
+class RateCard(BaseModel):
+    """Media-value rates: currency per quality-second, per sponsor."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    currency: str = Field("EUR", min_length=1, max_length=8)
+    default_per_s: float = Field(0.0, ge=0.0)
+    rates: dict[str, float] = Field(default_factory=dict)
+
+    @field_validator("rates")
+    @classmethod
+    def _rates_finite(cls, v: dict[str, float]) -> dict[str, float]:
+        for name, rate in v.items():
+            if not math.isfinite(rate) or rate < 0:
+                raise ValueError(f"rate for {name!r} must be a finite number >= 0")
+        return v
+
+    def rate(self, sponsor: str) -> float:
+        """Return the rate for ``sponsor`` in currency per quality-second."""
+        return self.rates.get(sponsor, self.default_per_s)
+
+
+class Config(BaseModel):
+    """The whole ``--config`` file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    measure: MeasureSettings = Field(default_factory=MeasureSettings)
+    rate_card: RateCard | None = None
+    sponsors: list[str] | None = Field(None, description="analyse only these sponsors")
+
+    def check_sponsors(self, known: Iterable[str]) -> None:
+        """Raise :class:`ConfigError` if the config names a sponsor the model does not know."""
+        known = set(known)
+        named = set(self.sponsors or []) | set(self.rate_card.rates if self.rate_card else [])
+        unknown = sorted(named - known)
+        if unknown:
+            raise ConfigError(
+                f"config names sponsors the model does not know: {', '.join(unknown)} "
+                f"(model classes: {', '.join(sorted(known))})"
+            )
+
+
+def _format_error(path: Path, err: ValidationError) -> str:
+    first = err.errors()[0]
+    loc = ".".join(str(p) for p in first["loc"]) or "(top level)"
+    return f"{path}: {loc}: {first['msg']}"
+
+
+def load_config(path: str | Path | None) -> Config:
+    """Read and validate a TOML, YAML or JSON config; ``None`` gives the defaults."""
+    if path is None:
+        return Config()
+    path = Path(path)
+    try:
+        text = path.read_bytes()
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read config: {e.strerror or e}") from None
+    suffix = path.suffix.lower()
+    try:
+        data: Any
+        if suffix == ".toml":
+            data = tomllib.loads(text.decode("utf-8"))
+        elif suffix in (".yaml", ".yml"):
+            data = yaml.safe_load(text.decode("utf-8")) or {}
+        elif suffix == ".json":
+            data = json.loads(text.decode("utf-8"))
+        else:
+            raise ConfigError(f"{path}: config must be .toml, .yaml, .yml or .json")
+    except (tomllib.TOMLDecodeError, yaml.YAMLError, json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{path}: not valid {suffix[1:].upper()}: {e}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: (top level): expected a table of settings")
+    try:
+        return Config.model_validate(data)
+    except ValidationError as e:
+        raise ConfigError(_format_error(path, e)) from None

@@ -1,0 +1,6 @@
+"""Pixels to detections: sources, detector, tracker, shot cuts, training data and training."""
+
+import os
+
+# SponsorLens never downloads at run time: tell ultralytics it is offline before it is imported.
+os.environ.setdefault("YOLO_OFFLINE", "1")

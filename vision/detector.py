@@ -1,0 +1,168 @@
+"""The YOLO logo detector: frames in, plain per-frame detection records out.
+
+It wraps ultralytics. Class names of the model are sponsor names. Both axis-aligned (``detect``) and
+oriented (``obb``) models are accepted; oriented ones also return the 4-point polygon.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from vision.modelcard import WeightsError, verify_weights
+
+#: The model shipped with SponsorLens, trained by ``sponsorlens train`` on the demo sponsors.
+WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
+DEFAULT_WEIGHTS = Path(os.environ.get("SPONSORLENS_WEIGHTS", WEIGHTS_DIR / "demo.pt"))
+
+
+@dataclass
+class FrameDetections:
+    """Detections of one frame, as plain arrays (like ``supervision.Detections``).
+
+    ``xyxy`` is (N, 4) pixels; ``conf`` (N,) in [0, 1]; ``cls`` (N,) class indices into ``names``;
+    ``polygon`` is (N, 4, 2) pixels for oriented models, else None; ``track_id`` (N,) is -1 until a
+    tracker fills it.
+    """
+
+    frame: int
+    t: float
+    xyxy: np.ndarray
+    conf: np.ndarray
+    cls: np.ndarray
+    names: Sequence[str]
+    polygon: np.ndarray | None = None
+    track_id: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+    def __post_init__(self) -> None:
+        if len(self.track_id) != len(self.xyxy):
+            self.track_id = np.full(len(self.xyxy), -1, dtype=np.int64)
+
+    def __len__(self) -> int:
+        return len(self.xyxy)
+
+    def subset(self, keep: np.ndarray) -> FrameDetections:
+        """Return the detections selected by a boolean mask or index array."""
+        return FrameDetections(
+            self.frame,
+            self.t,
+            self.xyxy[keep],
+            self.conf[keep],
+            self.cls[keep],
+            self.names,
+            None if self.polygon is None else self.polygon[keep],
+            self.track_id[keep],
+        )
+
+    @property
+    def sponsors(self) -> list[str]:
+        """Sponsor name of each detection."""
+        return [self.names[int(c)] for c in self.cls]
+
+
+def select_device(device: str = "auto") -> str:
+    """Return the torch device string to run on: CUDA when available for ``auto``, else CPU."""
+    if device != "auto":
+        return device
+    import torch
+
+    return "cuda:0" if torch.cuda.is_available() else "cpu"
+
+
+class LogoDetector:
+    """Batched YOLO inference over decoded frames.
+
+    ``weights`` is a ``.pt`` verified against its model card (see :mod:`vision.modelcard`) or an
+    exported model (``.onnx``, ``.engine``, an OpenVINO folder). ``conf`` is the confidence
+    threshold, ``imgsz`` the inference size in pixels (long side), ``device`` ``auto``, ``cpu`` or
+    ``cuda:N``; fp16 is used on CUDA.
+    """
+
+    def __init__(
+        self,
+        weights: str | Path = DEFAULT_WEIGHTS,
+        conf: float = 0.25,
+        imgsz: int = 640,
+        device: str = "auto",
+        trust_weights: bool = False,
+        iou: float = 0.5,
+    ) -> None:
+        if not 0.0 < conf < 1.0:
+            raise ValueError(f"--conf must be between 0 and 1, got {conf}")
+        if imgsz < 32:
+            raise ValueError(f"--imgsz must be at least 32, got {imgsz}")
+        self.weights = Path(weights)
+        self.sha256, self.card = verify_weights(self.weights, trust=trust_weights)
+        from ultralytics import YOLO
+
+        task = (self.card or {}).get("task")
+        try:
+            self.model = YOLO(str(self.weights), task=task) if task else YOLO(str(self.weights))
+        except Exception as e:  # ultralytics raises many types for a bad file
+            raise WeightsError(f"{self.weights}: cannot load model: {e}") from None
+        if self.model.task not in ("detect", "obb"):
+            raise WeightsError(f"{self.weights}: a {self.model.task} model; need a detect or obb model")
+        self.task: str = self.model.task
+        names = self.model.names
+        self.names: list[str] = [names[i] for i in sorted(names)] if isinstance(names, dict) else list(names)
+        self.conf = conf
+        self.iou = iou
+        self.imgsz = imgsz
+        self.device = select_device(device)
+        self.half = self.device.startswith("cuda")
+
+    def info(self) -> dict[str, Any]:
+        """Return the model block of a report: weights path, sha256, task and classes."""
+        return {
+            "weights": str(self.weights),
+            "sha256": self.sha256,
+            "task": self.task,
+            "classes": self.names,
+            "imgsz": self.imgsz,
+            "device": self.device,
+        }
+
+    def predict(self, images: Sequence[np.ndarray], frames: Sequence[int], times: Sequence[float]) -> list[
+        FrameDetections
+    ]:
+        """Detect logos in a batch of BGR images; return one :class:`FrameDetections` per image."""
+        if not len(images):
+            return []
+        results = self.model.predict(
+            list(images),
+            imgsz=self.imgsz,
+            conf=self.conf,
+            iou=self.iou,
+            device=self.device,
+            quantize=16 if self.half else None,
+            batch=len(images),
+            verbose=False,
+        )
+        return [self._convert(r, f, t) for r, f, t in zip(results, frames, times, strict=True)]
+
+    def _convert(self, result: Any, frame: int, t: float) -> FrameDetections:
+        if self.task == "obb":
+            obb = result.obb.cpu().numpy()
+            return FrameDetections(
+                frame,
+                float(t),
+                obb.xyxy.astype(np.float64),
+                obb.conf.astype(np.float64),
+                obb.cls.astype(np.int64),
+                self.names,
+                polygon=obb.xyxyxyxy.astype(np.float64).reshape(-1, 4, 2),
+            )
+        boxes = result.boxes.cpu().numpy()
+        return FrameDetections(
+            frame,
+            float(t),
+            boxes.xyxy.astype(np.float64),
+            boxes.conf.astype(np.float64),
+            boxes.cls.astype(np.int64),
+            self.names,
+        )

@@ -1,0 +1,128 @@
+"""Source to frames to detections to tracks: the streaming analysis of one video.
+
+Frames come from :mod:`vision.sources` in batches, go through the detector, the cut detector and
+the tracker, and each detection is scored by :func:`measure.quality.frame_quality` while its frame
+is still in memory. Only plain arrays are kept, so memory grows with the number of detections,
+not with the length of the video.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from measure.quality import frame_quality
+from measure.records import DETECTION_COLUMNS, QUALITY_COLUMNS, Timeline, empty_detections
+from vision.detector import FrameDetections, LogoDetector
+from vision.shots import CutDetector
+from vision.sources import SourceInfo, StopInfo, VideoSource
+from vision.tracker import SponsorTracker
+
+
+@dataclass
+class VideoAnalysis:
+    """What the vision side hands to ``measure``: detections, the timeline and the source facts.
+
+    ``detections`` has every column of ``records.DETECTION_COLUMNS`` and ``QUALITY_COLUMNS``
+    except ``qualifies``; ``stopped`` is set when decoding ended early because of damage.
+    """
+
+    detections: pd.DataFrame
+    timeline: Timeline
+    info: SourceInfo
+    stopped: StopInfo | None
+
+
+class _Columns:
+    """Accumulates per-frame arrays and builds the detection table once at the end."""
+
+    def __init__(self) -> None:
+        self.parts: list[dict[str, np.ndarray]] = []
+
+    def add(self, dets: FrameDetections, shot: int, quality: dict[str, np.ndarray]) -> None:
+        n = len(dets)
+        if n == 0:
+            return
+        poly = dets.polygon if dets.polygon is not None else np.full((n, 4, 2), np.nan)
+        part: dict[str, np.ndarray] = {
+            "frame": np.full(n, dets.frame, dtype=np.int64),
+            "t": np.full(n, dets.t),
+            "sponsor": np.asarray(dets.sponsors, dtype=object),
+            "conf": dets.conf,
+            "x1": dets.xyxy[:, 0],
+            "y1": dets.xyxy[:, 1],
+            "x2": dets.xyxy[:, 2],
+            "y2": dets.xyxy[:, 3],
+            "track_id": dets.track_id,
+            "shot": np.full(n, shot, dtype=np.int64),
+        }
+        for i in range(4):
+            part[f"px{i}"] = poly[:, i, 0]
+            part[f"py{i}"] = poly[:, i, 1]
+        part.update(quality)
+        self.parts.append(part)
+
+    def frame(self) -> pd.DataFrame:
+        cols = [c for c in (*DETECTION_COLUMNS, *QUALITY_COLUMNS) if c != "qualifies"]
+        if not self.parts:
+            return empty_detections(with_quality=True)[cols]
+        data = {c: np.concatenate([p[c] for p in self.parts]) for c in cols}
+        df = pd.DataFrame(data)
+        return df.astype({c: DETECTION_COLUMNS.get(c) or QUALITY_COLUMNS[c] for c in cols})
+
+
+def analyse_video(
+    source: VideoSource,
+    detector: LogoDetector,
+    batch_size: int = 8,
+    track_memory_s: float = 1.0,
+    on_frames: Callable[[int], None] | None = None,
+) -> VideoAnalysis:
+    """Run detection, cut detection, tracking and per-detection quality over ``source``.
+
+    ``on_frames(n)`` is called after each batch with the number of decoded frames it advanced
+    (for progress bars). Returns a :class:`VideoAnalysis`.
+    """
+    info = source.info
+    analysed_fps = source.analysed_fps
+    cuts = CutDetector(info.fps)
+    tracker = SponsorTracker(analysed_fps, memory_s=track_memory_s)
+    columns = _Columns()
+    times: list[float] = []
+    frames: list[int] = []
+    shot = 0
+    last_index = -1
+    for batch in source.batches(batch_size):
+        dets = detector.predict([f.image for f in batch], [f.index for f in batch], [f.t for f in batch])
+        for f, d in zip(batch, dets, strict=True):
+            if cuts.update(f.image, f.t):
+                tracker.reset()
+                shot += 1
+            h, w = f.image.shape[:2]
+            tracker.update(d, (h, w))
+            polys = d.polygon if d.polygon is not None else _box_polys(d.xyxy)
+            columns.add(d, shot, frame_quality(f.image, polys) if len(d) else {})
+            times.append(f.t)
+            frames.append(f.index)
+        if on_frames is not None:
+            on_frames(batch[-1].index - last_index)
+        last_index = batch[-1].index
+    end = source.end_time()
+    timeline = Timeline(
+        times=np.asarray(times),
+        frames=np.asarray(frames),
+        duration_s=max(end, times[-1] if times else 0.0),
+        width=info.width,
+        height=info.height,
+        cuts_s=tuple(cuts.cuts_s),
+    )
+    return VideoAnalysis(columns.frame(), timeline, info, source.stopped)
+
+
+def _box_polys(xyxy: np.ndarray) -> np.ndarray:
+    """Return (N, 4, 2) corner polygons of axis-aligned boxes, clockwise from top-left."""
+    x1, y1, x2, y2 = (xyxy[:, i] for i in range(4))
+    return np.stack([np.stack([x1, y1], 1), np.stack([x2, y1], 1), np.stack([x2, y2], 1), np.stack([x1, y2], 1)], 1)

@@ -1,0 +1,173 @@
+"""Train a sponsor logo detector from the ultralytics yaml on synthesised scenes.
+
+No pretrained weights are ever downloaded: the network starts from ``yolo11n.yaml`` (or
+``yolo11n-obb.yaml``). The result is ``NAME.pt`` plus its model card ``NAME.json`` (see
+:mod:`vision.modelcard`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+import platform
+import shutil
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from vision.modelcard import write_card
+
+ARCH = {"detect": "yolo11n.yaml", "obb": "yolo11n-obb.yaml"}
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def hardware(device: str) -> str:
+    """Return a one-line description of the device training ran on."""
+    import torch
+
+    if device.startswith("cuda") and torch.cuda.is_available():
+        return f"{torch.cuda.get_device_name(0)} (CUDA {torch.version.cuda})"
+    return f"CPU: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}"
+
+
+def init_model(names: Sequence[str], out: str | Path, task: str = "detect") -> Path:
+    """Write an untrained model built from the ultralytics yaml with ``names`` as its classes.
+
+    Returns the ``.pt`` path. Used by tests and as the start of training; no download happens.
+    """
+    import torch
+    from ultralytics.nn.tasks import DetectionModel, OBBModel
+
+    cls = OBBModel if task == "obb" else DetectionModel
+    model = cls(ARCH[task], nc=len(names), verbose=False)
+    model.names = dict(enumerate(names))
+    model.args = {"task": task, "imgsz": 640}
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    torch.save({"epoch": -1, "model": model.half(), "train_args": {"task": task}, "date": None}, out)
+    return out
+
+
+def artwork_manifest(logos: dict[str, list[Any]]) -> dict[str, list[str]]:
+    """Return {sponsor: [artwork paths, relative to the repository when inside it]}."""
+    manifest: dict[str, list[str]] = {}
+    for sponsor, items in sorted(logos.items()):
+        paths = []
+        for logo in items:
+            p = Path(logo.path).resolve()
+            paths.append(str(p.relative_to(REPO_ROOT)) if p.is_relative_to(REPO_ROOT) else str(p))
+        manifest[sponsor] = paths
+    return manifest
+
+
+def train(
+    logos_dir: str | Path,
+    name: str,
+    out_dir: str | Path,
+    backgrounds: Sequence[str | Path] = (),
+    task: str = "detect",
+    imgsz: int = 640,
+    epochs: int = 60,
+    images: int = 2000,
+    device: str = "auto",
+    seed: int = 0,
+    batch: int = 16,
+    workdir: str | Path | None = None,
+) -> Path:
+    """Synthesise a dataset from the artwork in ``logos_dir``, train, and write ``NAME.pt`` + card.
+
+    Returns the path of the written ``.pt``. ``images`` is the number of synthetic images
+    (training and validation together), ``imgsz`` the training size in pixels.
+    """
+    from ultralytics import YOLO
+
+    from vision.artwork import load_logos
+    from vision.detector import select_device
+    from vision.synth import make_dataset
+
+    if task not in ARCH:
+        raise ValueError(f"--task must be detect or obb, got {task!r}")
+    logos = load_logos(logos_dir)
+    device = select_device(device)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    work = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix=f"sponsorlens-train-{name}-"))
+    started = time.time()
+    data = make_dataset(
+        logos, work / "data", n_images=images, imgsz=imgsz, seed=seed, backgrounds=list(backgrounds), task=task
+    )
+    synth_s = time.time() - started
+    model = YOLO(ARCH[task], task=task)
+    model.train(
+        data=str(work / "data" / "data.yaml"),
+        epochs=epochs,
+        imgsz=imgsz,
+        batch=batch,
+        device="cpu" if device == "cpu" else device.replace("cuda:", ""),
+        seed=seed,
+        deterministic=False,
+        pretrained=False,
+        plots=False,
+        project=str(work),
+        name="run",
+        exist_ok=True,
+        workers=min(8, os.cpu_count() or 1),
+        verbose=False,
+        # the synthesiser already randomises geometry and photometry; keep ultralytics' own light
+        fliplr=0.0,
+        mosaic=0.5,
+        close_mosaic=max(1, epochs // 5),
+        patience=max(10, epochs // 3),
+    )
+    train_s = time.time() - started - synth_s
+    best = work / "run" / "weights" / "best.pt"
+    if not best.is_file():
+        best = work / "run" / "weights" / "last.pt"
+    final = out_dir / f"{name}.pt"
+    shutil.copyfile(best, final)
+    metrics = YOLO(str(final), task=task).val(
+        data=str(work / "data" / "data.yaml"), imgsz=imgsz, device=device, plots=False, verbose=False, split="val"
+    )
+    box = metrics.box
+    card = {
+        "name": name,
+        "classes": [logos_name for logos_name in sorted(logos)],
+        "task": task,
+        "arch": ARCH[task],
+        "imgsz": imgsz,
+        "epochs": epochs,
+        "seed": seed,
+        "synthesis": _jsonable(data),
+        "validation": {
+            "split": "held-out synthetic scenes (scene types and backgrounds not used in training)",
+            "map50": round(float(box.map50), 4),
+            "map50_95": round(float(box.map), 4),
+            "precision": round(float(box.mp), 4),
+            "recall": round(float(box.mr), 4),
+        },
+        "training_s": round(train_s, 1),
+        "synthesis_s": round(synth_s, 1),
+        "hardware": hardware(device),
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "artwork": artwork_manifest(logos),
+    }
+    write_card(final, card)
+    return final
+
+
+def _jsonable(obj: Any) -> Any:
+    """Return ``obj`` (a dataclass, dict, list, Path, ...) as JSON-serialisable data."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        obj = dataclasses.asdict(obj)
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, Path):
+        return str(obj)
+    if isinstance(obj, float | int | str | bool) or obj is None:
+        return obj
+    return str(obj)
