@@ -15,7 +15,9 @@ from cli.app import app
 from cli.errors import user_errors, warn
 from measure.store import atomic_dir, records, write_tables
 
-WEIGHTS_HELP = "Model weights (.pt with its model card, or an exported model). Default: the shipped demo model."
+WEIGHTS_HELP = (
+    "Model weights (.pt with its model card, or an exported model). Default: the shipped demo model."
+)
 
 
 def tqdm_progress(desc: str) -> Callable[[int, int], Callable[[int], None]]:
@@ -34,13 +36,13 @@ def print_summary(sponsors: pd.DataFrame, currency: str | None) -> None:
     table = Table(title="Sponsor exposure", show_lines=False)
     for col, label in [
         ("sponsor", "sponsor"),
-        ("exposure_s", "exposure s"),
+        ("exposure_s", "seconds"),
         ("exposures", "exposures"),
-        ("share_of_voice", "share of voice"),
-        ("mean_screen_share", "mean share"),
+        ("share_of_voice", "voice"),
+        ("mean_screen_share", "share"),
         ("mean_clarity", "clarity"),
         ("quality_s", "quality s"),
-        ("media_value", f"value {currency or ''}".strip()),
+        ("media_value", currency or "value"),
     ]:
         table.add_column(label, justify="left" if col == "sponsor" else "right")
     for row in sponsors.sort_values("exposure_s", ascending=False).itertuples():
@@ -64,7 +66,8 @@ def analyze(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output directory (written atomically).")],
     weights: Annotated[Path | None, typer.Option(help=WEIGHTS_HELP)] = None,
     sample_fps: Annotated[
-        float | None, typer.Option(help="Analyse this many frames per second, evenly in time. Default: every frame.")
+        float | None,
+        typer.Option(help="Analyse this many frames per second, evenly in time. Default: every frame."),
     ] = None,
     conf: Annotated[float, typer.Option(help="Detector confidence threshold, 0-1.")] = 0.25,
     imgsz: Annotated[int, typer.Option(help="Inference size, pixels (long side).")] = 640,
@@ -72,9 +75,21 @@ def analyze(
     config: Annotated[Path | None, typer.Option(help="TOML/YAML/JSON config: thresholds, rate card.")] = None,
     batch: Annotated[int, typer.Option(help="Frames per inference batch.")] = 8,
     trust_weights: Annotated[bool, typer.Option(help="Load weights even if their checksum fails.")] = False,
+    html: Annotated[bool, typer.Option("--html", help="Also write DIR/report.html.")] = False,
+    pdf: Annotated[bool, typer.Option("--pdf", help="Also write DIR/report.pdf (needs WeasyPrint).")] = False,
+    annotate: Annotated[
+        Path | None,
+        typer.Option(help="Write the video with boxes, labels, track IDs and exposure clocks (.mp4)."),
+    ] = None,
+    evidence: Annotated[
+        Path | None, typer.Option(help="Write one thumbnail per exposure segment and index.csv here.")
+    ] = None,
 ) -> None:
     """Measure per-sponsor exposure seconds, screen share, clarity and media value in VIDEO."""
     from cli.analysis import analyse_video_file
+    from cli.annotate import annotate_video, check_annotate_path
+    from cli.evidence import check_evidence_dir, write_thumbnails
+    from cli.report_html import render_pdf, render_report
     from measure.settings import load_config
     from vision.detector import DEFAULT_WEIGHTS, LogoDetector
     from vision.sources import open_video
@@ -84,16 +99,45 @@ def analyze(
         raise ValueError(f"--sample-fps must be positive, got {sample_fps}")
     with open_video(video, sample_fps=sample_fps):
         pass  # fail fast on a bad input, before the model loads
-    detector = LogoDetector(weights or DEFAULT_WEIGHTS, conf=conf, imgsz=imgsz, device=device,
-                            trust_weights=trust_weights)
-    result = analyse_video_file(video, detector, cfg, sample_fps=sample_fps, batch_size=batch,
-                                progress=tqdm_progress(Path(str(video)).name))
+    if evidence:
+        check_evidence_dir(evidence)
+    if annotate:
+        check_annotate_path(annotate)
+    detector = LogoDetector(
+        weights or DEFAULT_WEIGHTS, conf=conf, imgsz=imgsz, device=device, trust_weights=trust_weights
+    )
+    result = analyse_video_file(
+        video,
+        detector,
+        cfg,
+        sample_fps=sample_fps,
+        batch_size=batch,
+        progress=tqdm_progress(Path(str(video)).name),
+    )
     report = {**result.report, "sponsors": records(result.sponsors), "segments": records(result.segments)}
     with atomic_dir(out) as tmp:
         write_tables(tmp, report, result.sponsors, result.segments, result.detections)
+        write_thumbnails(
+            tmp, video, result.sponsors, result.segments, result.detections, evidence, classes=detector.names
+        )
+        if html or pdf:
+            render_report(tmp)
+        if pdf:
+            render_pdf(tmp)
+    if annotate:
+        annotate_video(
+            video,
+            result.detections,
+            result.segments,
+            annotate,
+            sponsors=detector.names,
+            sample_fps=sample_fps,
+        )
     if result.analysis.stopped is not None:
         s = result.analysis.stopped
-        warn(f"{video}: decoding stopped early at frame {s.frame} ({s.t:.2f} s): {s.reason}; "
-             "the report covers the video up to there")
+        warn(
+            f"{video}: decoding stopped early at frame {s.frame} ({s.t:.2f} s): {s.reason}; "
+            "the report covers the video up to there"
+        )
     print_summary(result.sponsors, cfg.rate_card.currency if cfg.rate_card else None)
     typer.echo(f"wrote {out}/report.json, sponsors.csv, segments.csv, detections.parquet")

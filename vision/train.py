@@ -128,13 +128,14 @@ def train(
         best = work / "run" / "weights" / "last.pt"
     final = out_dir / f"{name}.pt"
     shutil.copyfile(best, final)
-    metrics = YOLO(str(final), task=task).val(
+    trained = YOLO(str(final), task=task)
+    metrics = trained.val(
         data=str(work / "data" / "data.yaml"), imgsz=imgsz, device=device, plots=False, verbose=False, split="val"
     )
     box = metrics.box
     card = {
         "name": name,
-        "classes": [logos_name for logos_name in sorted(logos)],
+        "classes": [trained.names[i] for i in sorted(trained.names)],
         "task": task,
         "arch": ARCH[task],
         "imgsz": imgsz,

@@ -1,0 +1,274 @@
+"""``analyze --annotate OUT.mp4``: the input video with every detection drawn and an exposure clock.
+
+Every input frame is written, so the output has the input's frame count and frame rate. A frame
+that was not analysed (``--sample-fps``) shows the detections of the latest analysed frame at or
+before it. Qualifying detections (those counted as exposure) are drawn solid, the others dashed
+and thin. The per-sponsor clock shows the exposure seconds counted up to the end of the frame on
+screen, read from the segments table, so on the last frame it equals each sponsor's
+``exposure_s``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pandas as pd
+
+from cli.draw import bgr, draw_polygon, paste_label, sponsor_colors
+from measure.records import polygons
+from measure.store import OutputError
+from vision.sources import SampleRule
+
+VIDEO_OUT_SUFFIXES = (".mp4", ".m4v", ".mov")
+MAX_CLOCK_ROWS = 12
+
+
+@dataclass(frozen=True)
+class AnnotateResult:
+    """What :func:`annotate_video` wrote: the file, frames written, and their rate (frames/s)."""
+
+    path: Path
+    frames: int
+    fps: float
+
+
+class ExposureClock:
+    """Cumulative exposure seconds per sponsor at any time, from the segments table.
+
+    A sponsor's clock at time ``t`` is the length (seconds) of the union of its segments
+    ``[start_s, end_s)`` that lies before ``t``; for ``t`` at or past the end it is the total.
+    """
+
+    def __init__(self, segments: pd.DataFrame) -> None:
+        self.spans: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for sponsor, seg in segments.groupby("sponsor", sort=False):
+            starts, ends = _union(seg["start_s"].to_numpy(float), seg["end_s"].to_numpy(float))
+            self.spans[str(sponsor)] = (starts, ends)
+
+    def at(self, sponsor: str, t: float) -> float:
+        """Return the sponsor's exposure seconds in ``[0, t)``."""
+        if sponsor not in self.spans:
+            return 0.0
+        starts, ends = self.spans[sponsor]
+        return float(np.clip(np.minimum(ends, t) - starts, 0.0, None).sum())
+
+    def visible(self, sponsor: str, t: float) -> bool:
+        """Return True when ``t`` lies inside one of the sponsor's segments."""
+        if sponsor not in self.spans:
+            return False
+        starts, ends = self.spans[sponsor]
+        return bool(np.any((starts <= t) & (t < ends)))
+
+    def total(self, sponsor: str) -> float:
+        """Return the sponsor's total exposure seconds."""
+        return self.at(sponsor, math.inf)
+
+
+def _union(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the union of the intervals ``[starts, ends)`` as sorted disjoint intervals."""
+    order = np.argsort(starts, kind="stable")
+    out_s: list[float] = []
+    out_e: list[float] = []
+    for s, e in zip(starts[order], ends[order], strict=True):
+        if e <= s:
+            continue
+        if out_e and s <= out_e[-1]:
+            out_e[-1] = max(out_e[-1], e)
+        else:
+            out_s.append(s)
+            out_e.append(e)
+    return np.asarray(out_s), np.asarray(out_e)
+
+
+def _per_frame(dets: pd.DataFrame) -> dict[int, list[tuple[str, np.ndarray, int, bool]]]:
+    """Group detections by frame: ``(sponsor, polygon (4, 2), track_id, qualifies)``."""
+    if dets.empty:
+        return {}
+    polys = polygons(dets)
+    q = dets["qualifies"].to_numpy(bool) if "qualifies" in dets else np.ones(len(dets), bool)
+    tid = dets["track_id"].to_numpy(np.int64) if "track_id" in dets else np.full(len(dets), -1)
+    out: dict[int, list[tuple[str, np.ndarray, int, bool]]] = {}
+    for i, (f, s) in enumerate(
+        zip(dets["frame"].to_numpy(np.int64), dets["sponsor"].astype(str), strict=True)
+    ):
+        out.setdefault(int(f), []).append((s, polys[i], int(tid[i]), bool(q[i])))
+    return out
+
+
+def _fmt_clock(seconds: float) -> str:
+    m, s = divmod(seconds, 60.0)
+    return f"{int(m)}:{s:04.1f}" if m else f"{s:.1f} s"
+
+
+class _Overlay:
+    """Draws one frame's boxes, labels, the exposure clock panel and the timecode."""
+
+    def __init__(
+        self, width: int, height: int, sponsors: Sequence[str], colors: dict[str, str], clock: ExposureClock
+    ) -> None:
+        self.colors = {s: bgr(c) for s, c in colors.items()}
+        self.clock = clock
+        self.line = max(2, round(height / 360))
+        self.font = max(11, round(height / 42))
+        shown = [s for s in sponsors if clock.total(s) > 0] or list(sponsors)
+        shown.sort(key=lambda s: -clock.total(s))
+        self.rows = shown[:MAX_CLOCK_ROWS]
+        self.name_w = max((len(s) for s in self.rows), default=4)
+
+    def draw(
+        self,
+        img: np.ndarray,
+        boxes: list[tuple[str, np.ndarray, int, bool]],
+        index: int,
+        t: float,
+        t_end: float,
+    ) -> None:
+        for sponsor, poly, tid, ok in boxes:
+            color = self.colors.get(sponsor, (255, 255, 255))
+            if ok:
+                draw_polygon(img, poly, (0, 0, 0), self.line + 2)
+            draw_polygon(img, poly, color, self.line if ok else max(1, self.line // 2), solid=ok)
+            label = sponsor if tid < 0 else f"{sponsor} #{tid}"
+            paste_label(
+                img,
+                label,
+                int(poly[:, 0].min()),
+                int(poly[:, 1].min()) - self.line,
+                color,
+                round(self.font * 0.8),
+            )
+        self._panel(img, t, t_end)
+        m, s = divmod(t, 60.0)
+        h, w = img.shape[:2]
+        text = f"frame {index}  {int(m)}:{s:06.3f}"
+        paste_label(img, text, w, h, (32, 32, 32), round(self.font * 0.75), above=True)
+
+    def _panel(self, img: np.ndarray, t: float, t_end: float) -> None:
+        if not self.rows:
+            return
+        pad, row_h = self.font // 2, round(self.font * 1.55)
+        width = round(self.font * (0.62 * self.name_w + 7.5))
+        height = pad * 2 + row_h * (len(self.rows) + 1)
+        h, w = img.shape[:2]
+        x0, y0 = pad, pad
+        x1, y1 = min(x0 + width, w), min(y0 + height, h)
+        roi = img[y0:y1, x0:x1]
+        roi[:] = (roi.astype(np.uint16) * 2 // 5).astype(np.uint8)  # darken 60 %: readable on any frame
+        paste_label(
+            img, "Exposure (counted s)", x0 + pad, y0 + pad, (24, 24, 24), round(self.font * 0.8), False
+        )
+        for i, sponsor in enumerate(self.rows):
+            y = y0 + pad + row_h * (i + 1)
+            color = self.colors.get(sponsor, (255, 255, 255))
+            on = self.clock.visible(sponsor, t)
+            sw = round(self.font * 0.9)
+            cv2.rectangle(img, (x0 + pad, y + 2), (x0 + pad + sw, y + 2 + sw), color, -1 if on else self.line)
+            text = f"{sponsor}  {_fmt_clock(self.clock.at(sponsor, t_end))}"
+            paste_label(img, text, x0 + 2 * pad + sw, y, (24, 24, 24) if not on else color, self.font, False)
+
+
+def check_annotate_path(out: Path) -> None:
+    """Raise ValueError when ``out`` cannot name the annotated video (call before a long analysis)."""
+    if out.suffix.lower() not in VIDEO_OUT_SUFFIXES:
+        raise ValueError(f"{out}: annotated video must end in one of {', '.join(VIDEO_OUT_SUFFIXES)}")
+    if out.is_dir():
+        raise ValueError(f"{out}: is a directory; give a file name ending in .mp4")
+
+
+def annotate_video(
+    video: str | Path,
+    detections: pd.DataFrame,
+    segments: pd.DataFrame,
+    out_mp4: str | Path,
+    sponsors: Sequence[str] | None = None,
+    sample_fps: float | None = None,
+    on_frames: Callable[[int], None] | None = None,
+) -> AnnotateResult:
+    """Write ``out_mp4``: ``video`` with boxes or oriented polygons, sponsor labels, track IDs and a
+    running per-sponsor exposure clock; return what was written.
+
+    ``detections`` is the analysis's detection table (``qualifies`` column: solid vs dashed),
+    ``segments`` its segments table (drives the clock), ``sponsors`` the sponsor names in colour
+    order (the model's classes; default: the order they appear in), ``sample_fps`` the value the
+    analysis ran with. Every decoded frame is written (MPEG-4 Part 2, at the input's frame rate),
+    through a temporary file renamed into place, so a failed run leaves no partial file.
+    ``on_frames(1)`` is called per written frame. Raises :class:`OutputError` when the file cannot
+    be written and ValueError for an unsupported suffix or a stream URL.
+    """
+    from vision.sources import is_stream_url, open_video
+
+    if is_stream_url(video):
+        raise ValueError(f"{video}: --annotate needs a video file; a live stream cannot be read twice")
+    out = Path(out_mp4)
+    check_annotate_path(out)
+    names = list(sponsors or []) + [
+        str(s) for s in pd.unique(pd.concat([segments["sponsor"], detections["sponsor"]]))
+    ]
+    colors = sponsor_colors(names)
+    clock = ExposureClock(segments)
+    by_frame = _per_frame(detections)
+    rule = SampleRule(sample_fps)
+
+    try:
+        out.absolute().parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise OutputError(f"{out}: cannot create its directory: {e.strerror or e}") from None
+    tmp = out.with_name(f".{out.stem}.partial{out.suffix}")
+    written = 0
+    with open_video(video) as source:
+        info = source.info
+        fps = info.fps if info.fps > 0 else 25.0
+        writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*"mp4v"), fps, (info.width, info.height))
+        if not writer.isOpened():
+            tmp.unlink(missing_ok=True)
+            raise OutputError(f"{out}: cannot write video here")
+        overlay = _Overlay(info.width, info.height, list(dict.fromkeys(names)), colors, clock)
+        current: list[tuple[str, np.ndarray, int, bool]] = []
+        pending = None  # (index, t, image, boxes): written once the next frame's time is known
+        try:
+            for frame in source:
+                if rule.picks(frame.t):
+                    current = by_frame.get(frame.index, [])
+                if pending is not None:
+                    _emit(writer, overlay, *pending, t_end=frame.t)
+                    written += 1
+                    if on_frames:
+                        on_frames(1)
+                pending = (frame.index, frame.t, frame.image, current)
+            if pending is not None:
+                _emit(writer, overlay, *pending, t_end=math.inf)
+                written += 1
+                if on_frames:
+                    on_frames(1)
+            writer.release()
+            if not tmp.exists() or tmp.stat().st_size == 0:
+                raise OutputError(f"{out}: cannot write video (nothing was written; disk full?)")
+            try:
+                os.replace(tmp, out)
+            except OSError as e:
+                raise OutputError(f"{out}: cannot write: {e.strerror or e}") from None
+        except BaseException:
+            writer.release()
+            tmp.unlink(missing_ok=True)
+            raise
+    return AnnotateResult(out, written, fps)
+
+
+def _emit(
+    writer: cv2.VideoWriter,
+    overlay: _Overlay,
+    index: int,
+    t: float,
+    image: np.ndarray,
+    boxes: list[tuple[str, np.ndarray, int, bool]],
+    t_end: float,
+) -> None:
+    img = image.copy()
+    overlay.draw(img, boxes, index, t, t_end)
+    writer.write(img)

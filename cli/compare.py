@@ -1,0 +1,198 @@
+"""``sponsorlens compare DIR_A DIR_B``: per-sponsor KPI deltas between two analyses.
+
+Two matches, two halves, or the same match measured with two settings: every KPI both reports
+hold (and those only one holds) is compared per sponsor as ``delta = B - A``. A sponsor present
+in only one report counts as 0 on the other side.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cli.report_html import KPI_COLUMNS, Column, environment, load_analysis, write_text_atomic
+
+#: KPI keys compared, in display order (those neither report has are left out).
+COMPARED: tuple[str, ...] = tuple(c.key for c in KPI_COLUMNS)
+
+
+@dataclass
+class Comparison:
+    """Deltas between two analyses.
+
+    ``table`` has one row per sponsor (union of both, A's order then B's new ones) and, for each
+    compared KPI ``k``, columns ``k_a``, ``k_b`` and ``k_delta`` (= B - A). ``kpis`` lists the
+    compared keys; ``only_a``/``only_b`` the sponsors present in just one report.
+    """
+
+    table: pd.DataFrame
+    kpis: list[str]
+    label_a: str
+    label_b: str
+    only_a: list[str]
+    only_b: list[str]
+    currency: str | None
+
+
+def _sponsor_rows(sponsors: pd.DataFrame) -> pd.DataFrame:
+    if sponsors.empty:
+        return pd.DataFrame(columns=["sponsor"]).set_index("sponsor")
+    return sponsors.drop_duplicates("sponsor").set_index("sponsor")
+
+
+def compare_reports(dir_a: str | Path, dir_b: str | Path) -> Comparison:
+    """Return the per-sponsor deltas of every KPI between analysis directories A and B."""
+    a, b = load_analysis(dir_a), load_analysis(dir_b)
+    ta, tb = _sponsor_rows(a.sponsors), _sponsor_rows(b.sponsors)
+    names = list(dict.fromkeys([*ta.index, *tb.index]))
+    kpis = [k for k in COMPARED if k in ta.columns or k in tb.columns]
+    data: dict[str, Any] = {"sponsor": names}
+    for k in kpis:
+        va = _side(ta, k, names)
+        vb = _side(tb, k, names)
+        data[f"{k}_a"] = va
+        data[f"{k}_b"] = vb
+        data[f"{k}_delta"] = vb - va
+    rc_a = (a.settings.get("rate_card") or {}).get("currency")
+    rc_b = (b.settings.get("rate_card") or {}).get("currency")
+    return Comparison(
+        table=pd.DataFrame(data),
+        kpis=kpis,
+        label_a=_label(a.directory, a.source),
+        label_b=_label(b.directory, b.source),
+        only_a=[s for s in ta.index if s not in tb.index],
+        only_b=[s for s in tb.index if s not in ta.index],
+        currency=rc_a if rc_a == rc_b else None,
+    )
+
+
+def _side(t: pd.DataFrame, key: str, names: list[str]) -> np.ndarray:
+    """Values of ``key`` for ``names``: 0 for a sponsor the report lacks, NaN if it lacks the KPI."""
+    present = np.array([s in t.index for s in names])
+    if key not in t.columns:
+        return np.where(present, np.nan, 0.0)
+    col = pd.to_numeric(t[key], errors="coerce")
+    return np.array([float(col[s]) if s in t.index else 0.0 for s in names], dtype=float)
+
+
+def _label(directory: Path, source: dict[str, Any]) -> str:
+    path = source.get("path")
+    return f"{directory.name} ({Path(str(path)).name})" if path else directory.name
+
+
+def fmt_delta(col: Column, v: float) -> str:
+    """Signed delta in the KPI's own format (``+1.5 s``, ``-2.0%``); ``0`` when equal, ``≈0`` when the
+    change is too small to show at the KPI's precision."""
+    if v is None or not math.isfinite(v):
+        return "–"
+    if v == 0:
+        return "0"
+    text = col.fmt(abs(v))
+    if text == col.fmt(0.0):
+        return "≈0"
+    return ("+" if v > 0 else "-") + text
+
+
+def delta_class(col: Column, v: float) -> str:
+    """``up``, ``down`` or ``same`` (also for a change too small to show)."""
+    text = fmt_delta(col, v)
+    return "same" if text in ("0", "≈0", "–") else "up" if v > 0 else "down"
+
+
+def _columns(kpis: list[str]) -> list[Column]:
+    by_key = {c.key: c for c in KPI_COLUMNS}
+    return [by_key[k] for k in kpis]
+
+
+def print_comparison(cmp: Comparison) -> None:
+    """Print the comparison as a rich table: one row per sponsor and KPI with A, B, B - A and the change
+    in percent (narrow enough for any terminal)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    table = Table(
+        title=f"Per-sponsor deltas (B - A)\nA: {cmp.label_a}\nB: {cmp.label_b}", title_justify="left"
+    )
+    for name, justify in (
+        ("sponsor", "left"),
+        ("KPI", "left"),
+        ("A", "right"),
+        ("B", "right"),
+        ("B - A", "right"),
+        ("change", "right"),
+    ):
+        table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    cols = _columns(cmp.kpis)
+    records = cmp.table.to_dict(orient="records")
+    for n, r in enumerate(records):
+        for i, c in enumerate(cols):
+            va, vb, d = r[f"{c.key}_a"], r[f"{c.key}_b"], r[f"{c.key}_delta"]
+            style = {"up": "green", "down": "red", "same": "dim"}[delta_class(c, d)]
+            rel = f"{d / abs(va):+.0%}" if math.isfinite(d) and va and math.isfinite(va) else "–"
+            name = str(r["sponsor"]) if i == 0 else ""
+            if i == 0 and r["sponsor"] in cmp.only_a + cmp.only_b:
+                name += f" (only {'A' if r['sponsor'] in cmp.only_a else 'B'})"
+            table.add_row(
+                name,
+                c.label,
+                c.fmt(va),
+                c.fmt(vb),
+                f"[{style}]{fmt_delta(c, d)}[/]",
+                rel,
+                end_section=i == len(cols) - 1 and n < len(records) - 1,
+            )
+    console.print(table)
+
+
+def compare_html(cmp: Comparison) -> str:
+    """Return the comparison as a self-contained HTML page (table and exposure-delta chart)."""
+    from cli import charts
+    from cli.draw import sponsor_colors
+
+    cols = _columns(cmp.kpis)
+    colors = sponsor_colors(cmp.table["sponsor"])
+    rows = []
+    for row in cmp.table.to_dict(orient="records"):
+        cells = []
+        for c in cols:
+            d = row[f"{c.key}_delta"]
+            cls = {"up": "delta-up", "down": "delta-down", "same": ""}[delta_class(c, d)]
+            cells.append(
+                {
+                    "a": c.fmt(row[f"{c.key}_a"]),
+                    "b": c.fmt(row[f"{c.key}_b"]),
+                    "d": fmt_delta(c, d),
+                    "cls": cls,
+                }
+            )
+        rows.append(
+            {
+                "sponsor": row["sponsor"],
+                "color": colors[row["sponsor"]],
+                "cells": cells,
+                "only": "A" if row["sponsor"] in cmp.only_a else "B" if row["sponsor"] in cmp.only_b else "",
+            }
+        )
+    key = next((k for k in ("exposure_s", "photos_with_sponsor") if k in cmp.kpis), None)
+    chart = charts.delta_bars(cmp.table, key, colors, cmp.label_a, cmp.label_b) if key else None
+    return (
+        environment()
+        .get_template("compare.html.j2")
+        .render(
+            cmp=cmp, columns=cols, rows=rows, chart=chart, title=f"Comparison: {cmp.label_a} vs {cmp.label_b}"
+        )
+    )
+
+
+def write_compare(dir_a: str | Path, dir_b: str | Path, out: str | Path) -> tuple[Comparison, Path]:
+    """Compare A and B, write the HTML page to ``out`` and return the comparison and the path."""
+    cmp = compare_reports(dir_a, dir_b)
+    out = Path(out)
+    write_text_atomic(out, compare_html(cmp))
+    return cmp, out

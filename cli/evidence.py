@@ -1,0 +1,271 @@
+"""Evidence thumbnails: the frames behind the numbers, with the counted logo boxed and labelled.
+
+Two uses, one sequential decode of the video (:func:`write_thumbnails`):
+
+* ``DIR/frames/best_<sponsor>.jpg``: each sponsor's best frame (``best_frame`` of the sponsors
+  table), shown in the HTML report;
+* ``--evidence EVDIR``: one thumbnail per exposure segment (its ``best_frame``), named
+  ``<segment>_<sponsor>_<start_frame>-<end_frame>.jpg`` where ``<segment>`` is the 0-based row of
+  ``segments.csv``, plus ``index.csv`` mapping every segment to its frame numbers, timestamps
+  and file, so any disputed second can be checked by eye.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pandas as pd
+
+from cli.draw import bgr, draw_polygon, paste_label, sponsor_colors
+from measure.records import polygons
+from measure.store import OutputError, atomic_dir
+
+#: Long side of a thumbnail, pixels.
+THUMB_SIDE_PX = 960
+JPEG_QUALITY = 88
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def safe_name(name: str, max_len: int = 60) -> str:
+    """Return a file-name-safe ASCII form of ``name`` (unique per name).
+
+    Accents are dropped, other characters become ``_``; when anything had to change, 8 hex digits
+    of the name's SHA-1 are appended so different names never share a file.
+    """
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    cleaned = _UNSAFE.sub("_", ascii_name).strip("._-")[:max_len]
+    if cleaned == name and cleaned:
+        return cleaned
+    digest = hashlib.sha1(name.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return f"{cleaned}-{digest}" if cleaned else f"sponsor-{digest}"
+
+
+def best_frame_file(sponsor: str) -> str:
+    """Return the file name of a sponsor's best-frame thumbnail inside ``DIR/frames``."""
+    return f"best_{safe_name(sponsor)}.jpg"
+
+
+def segment_file(index: int, sponsor: str, start_frame: int, end_frame: int) -> str:
+    """Return the evidence thumbnail name of segment ``index`` (0-based row of ``segments.csv``)."""
+    return f"{index:04d}_{safe_name(sponsor)}_{int(start_frame)}-{int(end_frame)}.jpg"
+
+
+@dataclass(frozen=True)
+class Shot:
+    """One thumbnail to write: which frame, which file, and the boxes to draw on it.
+
+    ``boxes`` are ``(sponsor, polygon (4, 2) pixels, label)``; ``caption`` (may be empty) is written
+    along the bottom of the picture.
+    """
+
+    frame: int
+    path: Path
+    boxes: Sequence[tuple[str, np.ndarray, str]]
+    caption: str
+
+
+def _boxes(dets: pd.DataFrame, frame: int, sponsor: str) -> list[tuple[str, np.ndarray, str]]:
+    """Return the sponsor's detections on ``frame`` (only the qualifying ones if any) as drawable boxes."""
+    if dets.empty or not {"frame", "sponsor"} <= set(dets.columns):
+        return []
+    sel = dets[(dets["frame"] == frame) & (dets["sponsor"] == sponsor)]
+    if "qualifies" in sel and sel["qualifies"].any():
+        sel = sel[sel["qualifies"].astype(bool)]
+    polys = polygons(sel)
+    out = []
+    for poly, row in zip(polys, sel.itertuples(index=False), strict=True):
+        tid = int(getattr(row, "track_id", -1))
+        label = sponsor if tid < 0 else f"{sponsor} #{tid}"
+        out.append((sponsor, poly, label))
+    return out
+
+
+def _render(image: np.ndarray, shot: Shot, colors: dict[str, str]) -> np.ndarray:
+    """Return the thumbnail: the frame scaled to ``THUMB_SIDE_PX``, boxes, labels and caption."""
+    h, w = image.shape[:2]
+    scale = min(1.0, THUMB_SIDE_PX / max(h, w))
+    img = (
+        cv2.resize(image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
+        if scale < 1
+        else (image.copy())
+    )
+    th, tw = img.shape[:2]
+    line = max(2, round(max(th, tw) / 300))
+    font = max(14, round(max(th, tw) / 36))
+    for sponsor, poly, label in shot.boxes:
+        color = bgr(colors.get(sponsor, "#ffffff"))
+        p = np.asarray(poly, dtype=float) * scale
+        draw_polygon(img, p, (0, 0, 0), line + 2)  # dark outline keeps the box visible on any background
+        draw_polygon(img, p, color, line)
+        x, y = p[:, 0].min(), p[:, 1].min()
+        paste_label(img, label, int(x), int(y) - line, color, font)
+    if shot.caption:
+        paste_label(img, shot.caption, 0, th, (32, 32, 32), max(12, round(font * 0.75)), above=True)
+    return img
+
+
+def write_shots(video: str | Path, shots: Sequence[Shot], colors: dict[str, str]) -> list[Path]:
+    """Decode ``video`` once, from the start, and write every shot's JPEG; return the files written.
+
+    Frames are matched by decoded-frame index; decoding stops after the last frame needed. A shot
+    whose frame is never reached (damaged video) is skipped. Raises :class:`OutputError` if a file
+    cannot be written.
+    """
+    from vision.sources import open_video
+
+    by_frame: dict[int, list[Shot]] = defaultdict(list)
+    for s in shots:
+        by_frame[int(s.frame)].append(s)
+    if not by_frame:
+        return []
+    last = max(by_frame)
+    written: list[Path] = []
+    with open_video(video) as source:
+        for frame in source:
+            for shot in by_frame.get(frame.index, ()):
+                img = _render(frame.image, shot, colors)
+                _write_jpeg(shot.path, img)
+                written.append(shot.path)
+            if frame.index >= last:
+                break
+    return written
+
+
+def _write_jpeg(path: Path, img: np.ndarray) -> None:
+    ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
+    if not ok:
+        raise OutputError(f"{path}: cannot encode JPEG")
+    tmp = path.with_name(f".{path.name}.partial")
+    try:
+        tmp.write_bytes(buf.tobytes())
+        os.replace(tmp, path)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise OutputError(f"{path}: cannot write: {e.strerror or e}") from None
+
+
+def _fmt_t(t: float) -> str:
+    m, s = divmod(max(float(t), 0.0), 60.0)
+    return f"{int(m)}:{s:06.3f}"
+
+
+#: Columns of ``index.csv``: segment row, sponsor, frame numbers, seconds, shown frame, file.
+INDEX_COLUMNS = [
+    "segment", "sponsor", "start_frame", "end_frame", "start_s", "end_s", "duration_s",
+    "best_frame", "best_t", "file",
+]  # fmt: skip
+
+
+def check_evidence_dir(path: Path) -> None:
+    """Raise ValueError when ``path`` cannot take an evidence directory: an existing file, or a
+    non-empty directory that is not an earlier evidence directory (no ``index.csv``), so
+    ``--evidence .`` can never replace the user's files. Call it before a long analysis."""
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"{path}: exists and is not a directory")
+    if path.is_dir() and any(path.iterdir()) and not (path / "index.csv").is_file():
+        raise ValueError(f"{path}: exists and is not an evidence directory; give a new or empty directory")
+
+
+def _evidence_dir(path: Path) -> contextlib.AbstractContextManager[Path]:
+    """Return :func:`measure.store.atomic_dir` for ``path`` (written whole, replacing an old one)."""
+    check_evidence_dir(path)
+    return atomic_dir(path)
+
+
+def _segment_shots(
+    segments_df: pd.DataFrame, detections_df: pd.DataFrame, directory: Path, shots: list[Shot]
+) -> pd.DataFrame:
+    """Append one shot per segment (its best frame) to ``shots``; return the evidence index table."""
+    rows = []
+    for i, seg in enumerate(segments_df.itertuples(index=False)):
+        sponsor = str(seg.sponsor)
+        frame = int(seg.best_frame)
+        name = segment_file(i, sponsor, seg.start_frame, seg.end_frame)
+        caption = (
+            f"#{i} {sponsor} · frames {int(seg.start_frame)}-{int(seg.end_frame)} · "
+            f"{_fmt_t(seg.start_s)}-{_fmt_t(seg.end_s)} · shown: frame {frame}"
+        )
+        shots.append(Shot(frame, directory / name, _boxes(detections_df, frame, sponsor), caption))
+        rows.append(
+            {
+                "segment": i,
+                "sponsor": sponsor,
+                "start_frame": int(seg.start_frame),
+                "end_frame": int(seg.end_frame),
+                "start_s": float(seg.start_s),
+                "end_s": float(seg.end_s),
+                "duration_s": float(seg.duration_s),
+                "best_frame": frame,
+                "best_t": float(seg.best_t),
+                "file": name,
+            }
+        )
+    return pd.DataFrame(rows, columns=INDEX_COLUMNS)
+
+
+def write_thumbnails(
+    out_dir: Path,
+    video: str | Path,
+    sponsors_df: pd.DataFrame,
+    segments_df: pd.DataFrame,
+    detections_df: pd.DataFrame,
+    evidence_dir: Path | None = None,
+    classes: Sequence[str] | None = None,
+) -> dict[str, Path]:
+    """Write each sponsor's best frame to ``out_dir/frames`` and, with ``evidence_dir``, one
+    thumbnail per segment plus ``evidence_dir/index.csv``; decode ``video`` once for both.
+
+    ``classes`` orders the sponsor colours (the model's class order; default: the sponsors table).
+    Returns ``{sponsor: best-frame file}`` for the thumbnails written. Sponsors without a
+    ``best_frame`` (never seen) get none. ``evidence_dir`` is written whole or not at all (through a
+    temporary directory), replacing an earlier evidence directory there. A live stream cannot be
+    decoded again: for a stream URL nothing is written and ``{}`` returned, or ValueError raised
+    when ``evidence_dir`` is asked for.
+    Raises :class:`OutputError` when a file cannot be written.
+    """
+    from vision.sources import is_stream_url
+
+    if is_stream_url(video):
+        if evidence_dir is not None:
+            raise ValueError(f"{video}: --evidence needs a video file; a live stream cannot be read twice")
+        return {}
+    names = list(classes or []) + [str(s) for s in sponsors_df.get("sponsor", pd.Series(dtype=object))]
+    colors = sponsor_colors(names)
+    frames_dir = Path(out_dir) / "frames"
+    try:
+        frames_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise OutputError(f"{frames_dir}: cannot create directory: {e.strerror or e}") from None
+    shots: list[Shot] = []
+    best: dict[str, Path] = {}
+    for row in sponsors_df.itertuples(index=False):
+        frame = getattr(row, "best_frame", None)
+        if frame is None or pd.isna(frame) or int(frame) < 0:
+            continue  # never visible
+        sponsor, frame = str(row.sponsor), int(frame)
+        path = frames_dir / best_frame_file(sponsor)
+        shots.append(Shot(frame, path, _boxes(detections_df, frame, sponsor), ""))
+        best[sponsor] = path
+
+    evidence = _evidence_dir(Path(evidence_dir)) if evidence_dir is not None else contextlib.nullcontext(None)
+    with evidence as ev_tmp:
+        index = _segment_shots(segments_df, detections_df, ev_tmp, shots) if ev_tmp is not None else None
+        written = set(write_shots(video, shots, colors))
+        if ev_tmp is not None and index is not None:
+            index["written"] = [ev_tmp / f in written for f in index["file"]]
+            try:
+                index.to_csv(ev_tmp / "index.csv", index=False)
+            except OSError as e:
+                raise OutputError(f"{evidence_dir}/index.csv: cannot write: {e.strerror or e}") from None
+    return {s: p for s, p in best.items() if p in written}

@@ -1,0 +1,569 @@
+"""``sponsorlens report DIR``: the analysis directory as one self-contained HTML page (and a PDF).
+
+Everything the page shows is inline: charts are SVG data URIs drawn by :mod:`cli.charts`,
+thumbnails (``DIR/frames/best_<sponsor>.jpg``, see :mod:`cli.evidence`) are base64 JPEGs and the
+CSS is in the page, so the file opens from disk with no network. The methodology appendix is
+:data:`measure.methodology.METRICS`, the text README.md's Methodology section is made from.
+
+Video reports and photo-archive reports share the page; sections whose data a report does not
+have (segments, detections, thumbnails) are left out.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import math
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import numpy as np
+import pandas as pd
+
+from cli.draw import sponsor_colors
+from cli.evidence import best_frame_file
+from measure.store import OutputError, read_report
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+class PdfUnavailable(RuntimeError):
+    """WeasyPrint (the ``pdf`` extra) is not installed or cannot load its system libraries."""
+
+
+# ------------------------------------------------------------------------------------------ loading
+
+
+@dataclass
+class Analysis:
+    """An analysis directory read back: ``report`` (report.json) and its tables.
+
+    ``detections`` is empty when ``detections.parquet`` is absent; ``frame_sizes`` gives each
+    detection's frame (or photo) width and height in pixels, for normalising positions.
+    """
+
+    directory: Path
+    report: dict[str, Any]
+    sponsors: pd.DataFrame
+    segments: pd.DataFrame
+    detections: pd.DataFrame
+    frame_sizes: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def source(self) -> dict[str, Any]:
+        return self.report.get("source") or {}
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        return self.report.get("settings") or {}
+
+    @property
+    def kind(self) -> str:
+        return str(self.source.get("kind") or "video")
+
+    @property
+    def classes(self) -> list[str]:
+        return [str(c) for c in (self.report.get("model") or {}).get("classes") or []]
+
+    def colors(self) -> dict[str, str]:
+        """Sponsor colours in the model's class order (as in thumbnails and the annotated video)."""
+        return sponsor_colors(self.classes + [str(s) for s in self.sponsors.get("sponsor", [])])
+
+    def order(self) -> list[str]:
+        """Sponsors from most to least exposed (video) or most to least seen (photos)."""
+        key = next((k for k in ("exposure_s", "photos_with_sponsor") if k in self.sponsors), None)
+        df = self.sponsors.sort_values(key, ascending=False, kind="stable") if key else self.sponsors
+        return [str(s) for s in df.get("sponsor", [])]
+
+
+def load_analysis(directory: str | Path) -> Analysis:
+    """Read an analysis directory. Raises ValueError naming the file when it is not one."""
+    directory = Path(directory)
+    report = read_report(directory)
+    sponsors = pd.DataFrame(report.get("sponsors") or [])
+    if not sponsors.empty and "sponsor" not in sponsors:
+        raise ValueError(f"{directory / 'report.json'}: sponsor rows have no 'sponsor' field")
+    if not sponsors.empty:
+        sponsors["sponsor"] = sponsors["sponsor"].astype(str)
+    segments = pd.DataFrame(report.get("segments") or [])
+    detections = pd.DataFrame()
+    parquet = directory / "detections.parquet"
+    if parquet.exists():
+        try:
+            detections = pd.read_parquet(parquet)
+        except Exception as e:  # pyarrow raises several types for a damaged file
+            raise ValueError(f"{parquet}: unreadable detections table: {e}") from None
+        if not {"sponsor", "x1", "y1", "x2", "y2"} <= set(detections.columns):
+            raise ValueError(f"{parquet}: not a SponsorLens detections table")
+        detections["sponsor"] = detections["sponsor"].astype(str)
+    analysis = Analysis(directory, report, sponsors, segments, detections)
+    analysis.frame_sizes = _frame_sizes(analysis)
+    return analysis
+
+
+def _frame_sizes(a: Analysis) -> pd.DataFrame:
+    """Return per-detection ``width``/``height`` (pixels): the video's, or each photo's."""
+    d = a.detections
+    if d.empty:
+        return pd.DataFrame({"width": [], "height": []})
+    if {"width", "height"} <= set(d.columns):
+        return d[["width", "height"]].astype(float)
+    photos_csv = a.directory / "photos.csv"
+    if "photo" in d and photos_csv.exists():
+        try:
+            photos = pd.read_csv(photos_csv, usecols=["photo", "width", "height"])
+            sizes = d[["photo"]].merge(photos.drop_duplicates("photo"), on="photo", how="left")
+            return sizes[["width", "height"]].astype(float).set_index(d.index)
+        except (ValueError, OSError):
+            pass
+    w, h = float(a.source.get("width") or 0), float(a.source.get("height") or 0)
+    return pd.DataFrame({"width": np.full(len(d), w), "height": np.full(len(d), h)}, index=d.index)
+
+
+# ----------------------------------------------------------------------------------------- formatting
+
+
+def fmt_seconds(v: Any) -> str:
+    """``12.3 s``, or ``m:ss.s`` from a minute."""
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return "–"
+    v = float(v)
+    if v < 60:
+        return f"{v:.1f} s"
+    m, s = divmod(v, 60)
+    return f"{int(m)}:{s:04.1f}"
+
+
+def fmt_duration(v: Any) -> str:
+    """``h:mm:ss`` or ``m:ss`` of a duration in seconds."""
+    if v is None:
+        return "–"
+    v = max(float(v), 0.0)
+    h, rem = divmod(round(v), 3600)
+    m, s = divmod(rem, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+def _num(v: Any) -> float | None:
+    if v is None:
+        return None
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+def _pct(digits: int) -> Callable[[Any], str]:
+    def f(v: Any) -> str:
+        x = _num(v)
+        return "–" if x is None else f"{x:.{digits}%}"
+
+    return f
+
+
+def _fixed(digits: int) -> Callable[[Any], str]:
+    def f(v: Any) -> str:
+        x = _num(v)
+        return "–" if x is None else f"{x:,.{digits}f}"
+
+    return f
+
+
+def _int(v: Any) -> str:
+    x = _num(v)
+    return "–" if x is None else f"{round(x):,}"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One KPI column: report key, header, formatter, and the tooltip explaining it."""
+
+    key: str
+    label: str
+    fmt: Callable[[Any], str]
+    help: str
+    bar: bool = False  # draw an inline bar (value is a fraction)
+
+
+#: Every per-sponsor KPI a report may hold, in display order; a report shows those it has.
+KPI_COLUMNS: tuple[Column, ...] = (
+    Column("exposure_s", "Exposure", fmt_seconds, "Seconds the sponsor was visibly on screen (counted)."),
+    Column(
+        "exposures", "Exposures", _int, "Continuous on-screen runs lasting at least the minimum exposure."
+    ),
+    Column(
+        "share_of_voice",
+        "Share of voice",
+        _pct(1),
+        "This sponsor's exposure / all sponsors' exposure.",
+        bar=True,
+    ),
+    Column("photos_with_sponsor", "Photos", _int, "Photos in which the sponsor appears."),
+    Column("photo_rate", "Photo rate", _pct(1), "Photos with the sponsor / photos analysed.", bar=True),
+    Column("mean_screen_share", "Mean screen share", _pct(2), "Mean fraction of the frame the logo covered."),
+    Column(
+        "max_screen_share", "Max screen share", _pct(2), "Largest fraction of the frame the logo covered."
+    ),
+    Column("mean_clarity", "Clarity", _fixed(2), "Mean legibility, 0 (illegible) to 1 (perfect)."),
+    Column("quality_s", "Quality sec", _fixed(1), "Seconds weighted by size, clarity, position and clutter."),
+    Column("solo_s", "Solo", fmt_seconds, "Seconds visible with no other sponsor on screen."),
+    Column("solo_photos", "Solo photos", _int, "Photos in which no other sponsor appears."),
+    Column("mean_clutter", "Clutter", _fixed(2), "Mean number of other sponsors on screen at the same time."),
+    Column("media_value", "Media value", _fixed(0), "Quality seconds x the rate card's rate."),
+)
+
+
+# ------------------------------------------------------------------------------------------- content
+
+
+def _data_uri(path: Path, mime: str = "image/jpeg") -> str | None:
+    try:
+        return f"data:{mime};base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+    except OSError:
+        return None
+
+
+def _kpi_table(a: Analysis, currency: str | None) -> dict[str, Any]:
+    cols = [c for c in KPI_COLUMNS if c.key in a.sponsors]
+    by = a.sponsors.set_index("sponsor") if not a.sponsors.empty else pd.DataFrame()
+    colors = a.colors()
+    rows = []
+    for s in a.order():
+        rec = by.loc[s] if s in by.index else pd.Series(dtype=object)
+        if isinstance(rec, pd.DataFrame):
+            rec = rec.iloc[0]
+        cells = []
+        for c in cols:
+            v = rec.get(c.key)
+            text = c.fmt(v)
+            if c.key == "media_value" and currency and text != "–":
+                text = f"{text} {currency}"
+            cells.append({"text": text, "bar": (_num(v) or 0.0) if c.bar else None})
+        seen = (_num(rec.get("exposure_s")) or _num(rec.get("photos_with_sponsor")) or 0) > 0
+        rows.append({"sponsor": s, "color": colors[s], "cells": cells, "seen": seen})
+    return {"columns": cols, "rows": rows, "help": {c.key: _definition(c) for c in cols}}
+
+
+def _definition(c: Column) -> str:
+    """The column's tooltip: the methodology's definition where it has one."""
+    from measure.methodology import METRICS
+
+    return str(METRICS.get(c.key, c.help))
+
+
+def _summary_cards(a: Analysis, currency: str | None) -> list[dict[str, str]]:
+    sp, src = a.sponsors, a.source
+    cards: list[dict[str, str]] = []
+    if a.kind == "photos":
+        cards.append({"label": "Photos analysed", "value": _int(src.get("photos")), "note": ""})
+    else:
+        frames = src.get("analysed_frames")
+        note = f"{_int(frames)} frames analysed" if frames is not None else ""
+        cards.append(
+            {"label": "Broadcast analysed", "value": fmt_duration(src.get("duration_s")), "note": note}
+        )
+    key = (
+        "exposure_s" if "exposure_s" in sp else "photos_with_sponsor" if "photos_with_sponsor" in sp else None
+    )
+    if key:
+        seen = int((sp[key].fillna(0) > 0).sum())
+        cards.append({"label": "Sponsors seen", "value": f"{seen} of {len(sp)}", "note": ""})
+    if "exposure_s" in sp:
+        total = float(sp["exposure_s"].fillna(0).sum())
+        cards.append(
+            {"label": "Total sponsor exposure", "value": fmt_seconds(total), "note": "summed over sponsors"}
+        )
+    lead_key = "share_of_voice" if "share_of_voice" in sp else key
+    if lead_key and not sp.empty and float(sp[lead_key].fillna(0).max()) > 0:
+        top = sp.loc[sp[lead_key].fillna(0).idxmax()]
+        val = _pct(1)(top[lead_key]) if lead_key == "share_of_voice" else _int(top[lead_key])
+        what = "share of voice" if lead_key == "share_of_voice" else "photos"
+        cards.append({"label": "Most visible", "value": str(top["sponsor"]), "note": f"{val} {what}"})
+    if "media_value" in sp and currency:
+        cards.append(
+            {
+                "label": "Media value",
+                "value": f"{sp['media_value'].fillna(0).sum():,.0f} {currency}",
+                "note": "from the rate card",
+            }
+        )
+    return cards
+
+
+def _best_frames(a: Analysis) -> list[dict[str, str]]:
+    out = []
+    by = a.sponsors.set_index("sponsor") if not a.sponsors.empty else pd.DataFrame()
+    for s in a.order():
+        uri = _data_uri(a.directory / "frames" / best_frame_file(s))
+        if uri is None:
+            continue
+        rec = by.loc[s]
+        if isinstance(rec, pd.DataFrame):
+            rec = rec.iloc[0]
+        parts = []
+        if _num(rec.get("best_t")) is not None:
+            parts.append(f"at {fmt_duration(rec['best_t'])} (frame {_int(rec.get('best_frame'))})")
+        elif rec.get("best_photo"):
+            parts.append(Path(str(rec["best_photo"])).name)
+        if _num(rec.get("max_screen_share")) is not None:
+            parts.append(f"max share {_pct(2)(rec['max_screen_share'])}")
+        out.append({"sponsor": s, "uri": uri, "caption": " · ".join(parts), "color": a.colors()[s]})
+    return out
+
+
+def _settings_items(a: Analysis) -> list[tuple[str, str]]:
+    st = dict(a.settings)
+    items: list[tuple[str, str]] = []
+    labels = {
+        "min_clarity": "Minimum clarity",
+        "min_side_px": "Minimum logo side (px)",
+        "max_gap_s": "Bridged track gap (s)",
+        "min_exposure_s": "Minimum exposure (s)",
+        "sample_fps": "Sampled frames per second",
+        "conf": "Detector confidence",
+        "imgsz": "Inference size (px)",
+        "device": "Device",
+        "track_memory_s": "Track memory (s)",
+    }
+    for k, label in labels.items():
+        if k in st:
+            v = st.pop(k)
+            items.append((label, "every frame" if k == "sample_fps" and v is None else _plain(v)))
+    rc = st.pop("rate_card", None)
+    if rc:
+        rates = ", ".join(f"{k} {v:g}" for k, v in (rc.get("rates") or {}).items())
+        items.append(
+            (
+                "Rate card",
+                f"{rc.get('currency', '')} per quality-second; default "
+                f"{rc.get('default_per_s', 0):g}" + (f"; {rates}" if rates else ""),
+            )
+        )
+    else:
+        items.append(("Rate card", "none (media value is 0)"))
+    sponsors = st.pop("sponsors", None)
+    items.append(("Sponsors", ", ".join(map(str, sponsors)) if sponsors else "all classes of the model"))
+    items += [(k.replace("_", " ").capitalize(), _plain(v)) for k, v in st.items()]
+    return items
+
+
+def _plain(v: Any) -> str:
+    if v is None:
+        return "–"
+    if isinstance(v, float):
+        return f"{v:g}"
+    if isinstance(v, list | tuple):
+        return ", ".join(map(str, v)) if v else "–"
+    if isinstance(v, dict):
+        return ", ".join(f"{k}: {_plain(x)}" for k, x in v.items()) or "–"
+    return str(v)
+
+
+def _source_items(a: Analysis) -> list[tuple[str, str]]:
+    src = dict(a.source)
+    items: list[tuple[str, str]] = []
+    if "path" in src:
+        items.append(("File", str(src.pop("path"))))
+    src.pop("kind", None)
+    if "duration_s" in src:
+        d = src.pop("duration_s")
+        items.append(("Duration", f"{fmt_duration(d)} ({_fixed(3)(d)} s)"))
+    if "width" in src and "height" in src:
+        items.append(("Frame size", f"{src.pop('width')} x {src.pop('height')} px"))
+    if "fps" in src:
+        items.append(("Frame rate", f"{_fixed(3)(src.pop('fps'))} fps"))
+    if "frames" in src:
+        items.append(("Frames", _int(src.pop("frames"))))
+    if "analysed_frames" in src:
+        items.append(("Frames analysed", _int(src.pop("analysed_frames"))))
+    cuts = src.pop("cuts_s", None)
+    if cuts is not None:
+        items.append(("Camera cuts", f"{len(cuts)}"))
+    items += [(k.replace("_", " ").capitalize(), _plain(v)) for k, v in src.items()]
+    return items
+
+
+def _model_items(a: Analysis) -> list[tuple[str, str]]:
+    m = dict(a.report.get("model") or {})
+    items = []
+    for k, label in (
+        ("weights", "Weights"),
+        ("sha256", "SHA-256"),
+        ("task", "Task"),
+        ("imgsz", "Input size (px)"),
+        ("device", "Device"),
+    ):
+        if k in m:
+            items.append((label, _plain(m.pop(k))))
+    classes = m.pop("classes", None)
+    if classes is not None:
+        items.append(("Classes", f"{len(classes)}: " + ", ".join(map(str, classes))))
+    items += [(k.replace("_", " ").capitalize(), _plain(v)) for k, v in m.items()]
+    tool = a.report.get("tool") or {}
+    if tool:
+        items.append(("Tool", f"{tool.get('name', 'sponsorlens')} {tool.get('version', '')}".strip()))
+    return items
+
+
+def methodology() -> list[dict[str, Any]]:
+    """Return the appendix, ``[{"term", "paragraphs"}]``, from :data:`measure.methodology.METRICS`."""
+    from measure.methodology import METRICS
+
+    return [
+        {"term": term, "paragraphs": [p.strip() for p in str(text).split("\n\n") if p.strip()]}
+        for term, text in METRICS.items()
+    ]
+
+
+def _charts(a: Analysis) -> dict[str, str | None]:
+    from cli import charts
+
+    order, colors = a.order(), a.colors()
+    seen = [s for s in order if s in set(a.segments.get("sponsor", []))] if not a.segments.empty else []
+    stopped = a.report.get("stopped") or None
+    out: dict[str, str | None] = {"timeline": None, "sov": None, "heatmap": None, "clarity": None}
+    if a.kind != "photos" and seen:
+        out["timeline"] = charts.timeline(
+            a.segments,
+            seen,
+            colors,
+            float(a.source.get("duration_s") or 0),
+            a.source.get("cuts_s") or (),
+            _num(stopped.get("t")) if stopped else None,
+        )
+    out["sov"] = charts.share_of_voice(a.sponsors, colors)
+    if not a.detections.empty:
+        w = a.frame_sizes["width"].to_numpy(float)
+        h = a.frame_sizes["height"].to_numpy(float)
+        aspect_w = float(np.nanmedian(w)) if len(w) else 0.0
+        aspect_h = float(np.nanmedian(h)) if len(h) else 0.0
+        out["heatmap"] = charts.heatmaps(a.detections, w, h, order, colors, aspect_w, aspect_h)
+        mc = _num(a.settings.get("min_clarity"))
+        out["clarity"] = charts.clarity(a.detections, order, colors, mc)
+    return out
+
+
+def build_context(a: Analysis, for_pdf: bool = False) -> dict[str, Any]:
+    """Return everything the report template shows (strings and data URIs only)."""
+    rc = a.settings.get("rate_card") or None
+    currency = rc.get("currency") if rc else None
+    src = a.source
+    name = Path(str(src.get("path", a.directory.name))).name
+    stopped = a.report.get("stopped") or None
+    subtitle: list[str] = []
+    if a.kind == "photos":
+        subtitle.append(f"Photo archive · {_int(src.get('photos'))} photos")
+    else:
+        subtitle.append(f"Video · {fmt_duration(src.get('duration_s'))}")
+        if src.get("width") and src.get("height"):
+            subtitle.append(f"{src['width']}×{src['height']}")
+        if _num(src.get("fps")):
+            subtitle.append(f"{float(src['fps']):g} fps")
+    classes = a.classes
+    if classes:
+        subtitle.append(f"{len(classes)} sponsors in the model")
+    tool = a.report.get("tool") or {}
+    return {
+        "title": f"Sponsor exposure report – {name}",
+        "name": name,
+        "subtitle": " · ".join(subtitle),
+        "kind": a.kind,
+        "stopped": stopped,
+        "stopped_at": fmt_duration(stopped.get("t"))
+        if stopped and _num(stopped.get("t")) is not None
+        else None,
+        "cards": _summary_cards(a, currency),
+        "kpi": _kpi_table(a, currency),
+        "currency": currency,
+        "charts": _charts(a),
+        "best_frames": _best_frames(a),
+        "source_items": _source_items(a),
+        "model_items": _model_items(a),
+        "settings_items": _settings_items(a),
+        "methodology": methodology(),
+        "tool": f"{tool.get('name', 'sponsorlens')} {tool.get('version', '')}".strip(),
+        "sha_short": str((a.report.get("model") or {}).get("sha256") or "")[:12],
+        "for_pdf": for_pdf,
+    }
+
+
+def environment() -> jinja2.Environment:
+    """Return the Jinja2 environment of the report templates (autoescaping on)."""
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=jinja2.select_autoescape(["html", "j2"], default=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render_html(directory: str | Path, for_pdf: bool = False) -> str:
+    """Return the report page of an analysis directory as an HTML string."""
+    a = load_analysis(directory)
+    return environment().get_template("report.html.j2").render(**build_context(a, for_pdf=for_pdf))
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write ``path`` through a temporary file renamed into place (never a partial file)."""
+    write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """Write ``path`` through a temporary file renamed into place; OutputError when it cannot."""
+    tmp = path.with_name(f".{path.name}.partial")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except OSError as e:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        raise OutputError(f"{path}: cannot write: {e.strerror or e}") from None
+
+
+def render_report(directory: str | Path) -> Path:
+    """Write ``DIR/report.html`` (self-contained) and return its path."""
+    out = Path(directory) / "report.html"
+    write_text_atomic(out, render_html(directory))
+    return out
+
+
+def _data_only_fetcher() -> Any:
+    """Return a WeasyPrint URL fetcher that serves ``data:`` URIs only: the PDF never touches the network."""
+    from weasyprint import urls
+
+    if hasattr(urls, "URLFetcher"):  # WeasyPrint >= 66
+        return urls.URLFetcher(allowed_protocols={"data"})
+
+    def fetch(url: str, *args: Any, **kwargs: Any) -> Any:  # older WeasyPrint: a plain function
+        if not url.startswith("data:"):
+            raise ValueError(f"refusing to fetch {url!r}: the report must be self-contained")
+        return urls.default_url_fetcher(url, *args, **kwargs)
+
+    return fetch
+
+
+def html_to_pdf(html: str, out: Path) -> Path:
+    """Write ``html`` (self-contained) as a PDF with WeasyPrint; return ``out``.
+
+    Raises :class:`PdfUnavailable` when WeasyPrint cannot be imported.
+    """
+    try:
+        from weasyprint import HTML
+    except (ImportError, OSError) as e:
+        raise PdfUnavailable(
+            f"PDF output needs WeasyPrint: pip install 'sponsorlens[pdf]' ({type(e).__name__}: {e})"
+        ) from None
+    data = HTML(string=html, url_fetcher=_data_only_fetcher()).write_pdf()
+    write_bytes_atomic(out, data)
+    return out
+
+
+def render_pdf(directory: str | Path) -> Path:
+    """Write ``DIR/report.pdf`` (the report page, printed by WeasyPrint) and return its path."""
+    return html_to_pdf(render_html(directory, for_pdf=True), Path(directory) / "report.pdf")

@@ -1,0 +1,54 @@
+"""``sponsorlens train LOGOS_DIR --name NAME``: onboard sponsors from their logo files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cli.app import app
+from cli.errors import user_errors
+
+
+@app.command()
+@user_errors
+def train(
+    logos_dir: Annotated[Path, typer.Argument(help="SPONSOR.png|jpg|svg files, or SPONSOR/ folders of variants.")],
+    name: Annotated[str, typer.Option(help="Model name: writes NAME.pt and its card NAME.json.")],
+    out: Annotated[Path, typer.Option("--out", help="Directory for NAME.pt and NAME.json.")] = Path("weights"),
+    backgrounds: Annotated[
+        list[Path] | None, typer.Option(help="Folders of photos or videos of the target footage (repeatable).")
+    ] = None,
+    task: Annotated[str, typer.Option(help="detect (boxes) or obb (oriented boxes).")] = "detect",
+    imgsz: Annotated[int, typer.Option(help="Training image size, pixels.")] = 640,
+    epochs: Annotated[int, typer.Option(help="Training epochs.")] = 60,
+    images: Annotated[int, typer.Option(help="Synthetic images to render (train + validation).")] = 2000,
+    batch: Annotated[int, typer.Option(help="Training batch size.")] = 16,
+    device: Annotated[str, typer.Option(help="auto, cpu or cuda:N.")] = "auto",
+    seed: Annotated[int, typer.Option(help="Seed for synthesis and training.")] = 0,
+    workdir: Annotated[Path | None, typer.Option(help="Keep the synthetic dataset and run here.")] = None,
+) -> None:
+    """Synthesise training scenes from sponsor artwork and train a YOLO logo detector."""
+    from vision.train import train as run_training
+
+    if not name.replace("-", "").replace("_", "").isalnum():
+        raise ValueError(f"--name must be letters, digits, '-' or '_', got {name!r}")
+    for bg in backgrounds or []:
+        if not bg.exists():
+            raise FileNotFoundError(f"{bg}: --backgrounds path not found")
+    path = run_training(
+        logos_dir,
+        name,
+        out,
+        backgrounds=backgrounds or [],
+        task=task,
+        imgsz=imgsz,
+        epochs=epochs,
+        images=images,
+        device=device,
+        seed=seed,
+        batch=batch,
+        workdir=workdir,
+    )
+    typer.echo(f"wrote {path} and {path.with_suffix('.json')}")

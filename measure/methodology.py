@@ -1,0 +1,414 @@
+"""The definition of every number SponsorLens reports, and the constants in those definitions.
+
+This module is the single source of the methodology: :mod:`measure.quality` and
+:mod:`measure.exposure` take their constants from here, :data:`METRICS` gives each metric a
+one-paragraph plain-text definition (for report tooltips and the HTML appendix) and
+:data:`METHODOLOGY_MD` is the README's "Methodology" section (Markdown). It imports nothing heavy.
+"""
+
+from __future__ import annotations
+
+from measure.settings import MeasureSettings
+
+# ------------------------------------------------------------------ constants of the definitions
+#: Short side (pixels) from which a logo counts as fully legible: ``size_score`` saturates at 1.
+LEGIBLE_SIDE_PX: float = 32.0
+#: Scale (1/pixels) in ``sharpness = 1 - exp(-edge_slope / SHARPNESS_SCALE)``.
+SHARPNESS_SCALE: float = 0.2
+#: Share of pixels below / above the low / high intensity percentile used for the contrast range.
+CONTRAST_PERCENTILES: tuple[float, float] = (2.0, 98.0)
+#: ``n = max(4, ceil(EDGE_FRACTION * sqrt(pixels)))`` steepest gradients make up the edge slope.
+EDGE_FRACTION: float = 0.5
+#: Contrast (fraction of the 0..255 range) at or below which a crop counts as flat.
+CONTRAST_FLOOR: float = 0.05
+#: Contrast (fraction of the 0..255 range) from which contrast no longer limits clarity.
+CONTRAST_FULL: float = 0.30
+#: Screen share (fraction of the frame) from which a logo counts as full size in the quality index.
+FULL_SIZE_SHARE: float = 0.05
+#: Position factor at a frame corner; it rises linearly with centrality to 1 at the frame centre.
+POSITION_FLOOR: float = 0.75
+
+_D = MeasureSettings()
+_P_LO, _P_HI = (f"{p:g}" for p in CONTRAST_PERCENTILES)
+_FULL_PCT = f"{FULL_SIZE_SHARE * 100:g} %"
+
+#: Metric name -> plain-text definition with its unit (one paragraph each).
+METRICS: dict[str, str] = {
+    # --- per detection
+    "screen_share": (
+        "Fraction of the frame area covered by the detection's box (or rotated box), counting only the part "
+        "inside the frame; per sponsor and frame, the union of its qualifying boxes, so overlapping logos "
+        "count once."
+    ),
+    "short_side_px": (
+        "Short side of the detection's box in pixels (for a rotated box the smaller mean of opposite sides), "
+        "measured on the whole box including any part outside the frame."
+    ),
+    "size_score": (
+        f"Legible size in [0, 1]: min(1, short_side_px / {LEGIBLE_SIDE_PX:g} px); a logo with a short side "
+        f"of {LEGIBLE_SIDE_PX:g} px or more counts as fully legible."
+    ),
+    "contrast": (
+        f"Intensity range of the pixels inside the box, (P{_P_HI} - P{_P_LO}) / 255 in [0, 1], taken in the "
+        "colour channel (blue, green or red; grey for grey frames) where that range is widest."
+    ),
+    "sharpness": (
+        f"How crisp the logo's edges are, in [0, 1]: 1 - exp(-s / {SHARPNESS_SCALE:g}), where s (per pixel) "
+        "is the mean of the steepest Sobel gradient magnitudes inside the box (the "
+        f"max(4, ceil({EDGE_FRACTION:g} x sqrt(pixels))) largest) divided by the contrast range "
+        f"P{_P_HI} - P{_P_LO}; s is about 0.5 for a crisp edge and 0.4 / sigma for an edge blurred by a "
+        "Gaussian of sigma pixels, whatever the logo's size or brightness."
+    ),
+    "visible_fraction": (
+        "Fraction in [0, 1] of the detection's box that lies inside the frame; below 1 when the frame border "
+        "cuts the logo off."
+    ),
+    "clarity": (
+        "Legibility in [0, 1]: sharpness x contrast_factor x size_score x visible_fraction, where "
+        f"contrast_factor = clip((contrast - {CONTRAST_FLOOR:g}) / ({CONTRAST_FULL:g} - {CONTRAST_FLOOR:g}), "
+        "0, 1); per sponsor and frame, the best clarity among its qualifying detections."
+    ),
+    "zone": (
+        "Cell of a 3 x 3 grid over the frame (top-left ... bottom-right) that holds the centre of the "
+        "detection's bounding box clipped to the frame."
+    ),
+    "centrality": (
+        "Position in [0, 1]: 1 - d / D, with d the distance of the clipped box centre from the frame centre "
+        "and D half the frame diagonal (1 at the centre, 0 at a corner); per sponsor and frame, that of its "
+        "largest qualifying detection."
+    ),
+    "qualifies": (
+        f"A detection counts toward exposure when clarity >= min_clarity (default {_D.min_clarity:g}) and "
+        f"short_side_px >= min_side_px (default {_D.min_side_px:g} px)."
+    ),
+    # --- per analysed frame
+    "interval_s": (
+        "Seconds an analysed frame stands for: the time from its timestamp to the next analysed frame's "
+        "timestamp (the last one until the end of the video)."
+    ),
+    "visible": (
+        "A sponsor is visible in an analysed frame when at least one of its detections there qualifies, or "
+        "the frame is bridged; several logos of one sponsor at the same moment count once."
+    ),
+    "bridged": (
+        "Frames between two consecutive qualifying detections of one track (same sponsor, tracked) at "
+        "analysed frames i < j of the same shot count as visible when the time left uncovered between "
+        f"them, t_j - (t_i + interval_i), is at most max_gap_s (default {_D.max_gap_s:g} s); they keep "
+        "frame i's screen share, clarity and centrality. Untracked detections and camera cuts are never "
+        "bridged."
+    ),
+    "clutter": "Number of other sponsors visible in the same analysed frame (count).",
+    "quality": (
+        "Quality index q in [0, 1] of a visible frame: size_factor x clarity x position_factor x "
+        f"clutter_factor, with size_factor = min(1, sqrt(screen_share / {FULL_SIZE_SHARE:g})) (full from "
+        f"{_FULL_PCT} of the frame), position_factor = {POSITION_FLOOR:g} + {1 - POSITION_FLOOR:g} x "
+        "centrality and clutter_factor = 1 / (1 + clutter)."
+    ),
+    # --- per segment
+    "segment": (
+        "A maximal run of consecutive analysed frames in which a sponsor is visible, broken at every "
+        "camera cut; it lasts duration_s = end_s - start_s seconds, from the first frame's timestamp to the "
+        "end of the last frame's interval."
+    ),
+    # --- per sponsor
+    "exposure_s": "Seconds the sponsor is visible: the sum of interval_s over its visible analysed frames.",
+    "exposures": (
+        f"Number of the sponsor's segments lasting at least min_exposure_s (default {_D.min_exposure_s:g} s)."
+    ),
+    "mean_screen_share": (
+        "Interval-weighted mean of the sponsor's per-frame screen share over its visible frames, a fraction "
+        "of the frame area (0 if never visible)."
+    ),
+    "max_screen_share": (
+        "Largest per-frame screen share of the sponsor over its visible frames, a fraction of the frame "
+        "area (0 if never visible)."
+    ),
+    "mean_clarity": (
+        "Interval-weighted mean of the sponsor's per-frame clarity over its visible frames, in [0, 1] "
+        "(0 if never visible)."
+    ),
+    "quality_s": (
+        "Quality-weighted seconds: the sum of q x interval_s over the sponsor's visible frames (seconds; at "
+        "most exposure_s)."
+    ),
+    "share_of_voice": (
+        "The sponsor's exposure_s divided by the sum of exposure_s of all sponsors analysed, a fraction "
+        "(0 when no sponsor is visible)."
+    ),
+    "solo_s": "Seconds the sponsor is visible with clutter 0: no other sponsor is visible at the same time.",
+    "mean_clutter": (
+        "Interval-weighted mean of clutter over the sponsor's visible frames (count of other sponsors; 0 if "
+        "never visible)."
+    ),
+    "media_value": (
+        "quality_s x the rate card's rate for the sponsor (currency per quality-second; the default rate "
+        "for sponsors not listed), in the rate card's currency; 0 without a rate card."
+    ),
+    "best_frame": (
+        "Decoded frame index of the sponsor's visible frame with the highest q, the earliest on ties; -1 if "
+        "never visible."
+    ),
+    "best_t": "Timestamp in seconds of best_frame; empty (NaN) if never visible.",
+    # --- photo archives
+    "photos_with_sponsor": "Number of photos in which the sponsor appears, i.e. has a qualifying detection.",
+    "photo_rate": "photos_with_sponsor / photos analysed, a fraction (0 for an empty archive).",
+    "solo_photos": "Number of photos in which the sponsor is the only sponsor that appears.",
+    "best_photo": (
+        "The photo with the sponsor's highest quality index q (the earlier photo on ties); "
+        "best_photo_quality is that q, in [0, 1]."
+    ),
+}
+
+
+def _table(rows: list[tuple[str, str, str]]) -> str:
+    """Return a Markdown table of (metric, unit, definition) rows."""
+    lines = ["| Metric | Unit | Definition |", "|---|---|---|"]
+    lines += [f"| {m} | {u} | {d} |" for m, u, d in rows]
+    return "\n".join(lines)
+
+
+_DETECTION_ROWS: list[tuple[str, str, str]] = [
+    (
+        "`screen_share`",
+        "fraction",
+        ("area(box ∩ frame) / area(frame)"),
+    ),
+    (
+        "`visible_fraction`",
+        "fraction",
+        ("area(box ∩ frame) / area(box): below 1 when the frame border cuts the logo off"),
+    ),
+    (
+        "`short_side_px`",
+        "pixels",
+        (
+            "short side of the box, `min(w, h)`; for a rotated box the smaller mean of "
+            "opposite sides. Measured on the whole box, including any part outside the "
+            "frame"
+        ),
+    ),
+    (
+        "`size_score`",
+        "[0, 1]",
+        (
+            f"`min(1, short_side_px / {LEGIBLE_SIDE_PX:g})`: from {LEGIBLE_SIDE_PX:g} px a "
+            "logo counts as fully legible"
+        ),
+    ),
+    (
+        "`contrast`",
+        "[0, 1]",
+        (
+            f"`(P{_P_HI} − P{_P_LO}) / 255` of the pixel values inside the box (P*k*: *k*-th "
+            "percentile), in the colour channel (B, G or R; grey for grey frames) where "
+            "this range is widest"
+        ),
+    ),
+    (
+        "`sharpness`",
+        "[0, 1]",
+        (
+            f"`1 − exp(−s / {SHARPNESS_SCALE:g})`. The edge slope *s* (1/pixels) is the mean "
+            "of the *n* steepest 3×3 Sobel gradient magnitudes in that channel, *n* = "
+            f"max(4, ⌈{EDGE_FRACTION:g}·√pixels⌉), divided by the range `P{_P_HI} − "
+            f"P{_P_LO}`"
+        ),
+    ),
+    (
+        "`clarity`",
+        "[0, 1]",
+        (
+            "`sharpness × contrast_factor × size_score × visible_fraction`, with "
+            f"`contrast_factor = clip((contrast − {CONTRAST_FLOOR:g}) / ({CONTRAST_FULL:g} − "
+            f"{CONTRAST_FLOOR:g}), 0, 1)`"
+        ),
+    ),
+    (
+        "`zone`",
+        "–",
+        (
+            "cell of a 3 × 3 grid over the frame (`top-left` … `bottom-right`) holding the "
+            "centre of the box's bounding box clipped to the frame"
+        ),
+    ),
+    (
+        "`centrality`",
+        "[0, 1]",
+        (
+            "`1 − d / D`: *d* is the distance from that centre to the frame centre, *D* "
+            "half the frame diagonal. 1 at the centre, 0 at a corner"
+        ),
+    ),
+    (
+        "`qualifies`",
+        "yes/no",
+        (
+            f"`clarity ≥ min_clarity` (**{_D.min_clarity:g}**) and `short_side_px ≥ "
+            f"min_side_px` (**{_D.min_side_px:g} px**)"
+        ),
+    ),
+]
+
+_SPONSOR_ROWS: list[tuple[str, str, str]] = [
+    (
+        "`exposure_s`",
+        "seconds",
+        ("Σ `interval_s`"),
+    ),
+    (
+        "`exposures`",
+        "count",
+        (f"segments with `duration_s ≥ min_exposure_s` (**{_D.min_exposure_s:g} s**)"),
+    ),
+    (
+        "`mean_screen_share`",
+        "fraction",
+        ("Σ screen share × `interval_s` / `exposure_s`"),
+    ),
+    (
+        "`max_screen_share`",
+        "fraction",
+        ("largest per-frame screen share"),
+    ),
+    (
+        "`mean_clarity`",
+        "[0, 1]",
+        ("Σ clarity × `interval_s` / `exposure_s`"),
+    ),
+    (
+        "`quality_s`",
+        "seconds",
+        ("Σ *q* × `interval_s`: quality-weighted seconds, at most `exposure_s`"),
+    ),
+    (
+        "`share_of_voice`",
+        "fraction",
+        ("`exposure_s` / Σ over all analysed sponsors of `exposure_s` (0 when none is visible)"),
+    ),
+    (
+        "`solo_s`",
+        "seconds",
+        ("Σ `interval_s` over frames with `clutter = 0`: no other sponsor visible"),
+    ),
+    (
+        "`mean_clutter`",
+        "count",
+        ("Σ clutter × `interval_s` / `exposure_s`"),
+    ),
+    (
+        "`media_value`",
+        "currency",
+        (
+            "`quality_s × rate`, with the rate card's rate for the sponsor in currency per "
+            "quality-second (`default_per_s` when not listed); 0 without a rate card"
+        ),
+    ),
+    (
+        "`best_frame`, `best_t`",
+        "frame, seconds",
+        ("the visible frame with the highest *q* (the earliest on ties); −1 and empty when never visible"),
+    ),
+]
+
+METHODOLOGY_MD: str = f"""## Methodology
+
+SponsorLens turns logo detections into numbers in two steps. First every detection gets quality
+scores computed from the pixels inside its box only. Then the scored detections of a video are
+aggregated over time into per-sponsor numbers. Each number is defined once below, with its unit.
+Defaults in **bold** are thresholds you can change in the `[measure]` table of the `--config` file;
+the values used are written into every report under `settings`.
+
+### Conventions
+
+- **Times** are seconds of presentation time (container timestamps). **Frame numbers** are
+  decoded-frame indices, counting every frame of the source from 0.
+- **Shares** are fractions of the frame area (0.05 = 5 % of the picture). **Scores** are in [0, 1].
+- A detection is a box, axis-aligned or rotated (4 corners, convex). Areas are computed exactly.
+- **Analysed frames.** Video can be sampled (e.g. 5 of 25 frames per second). Analysed frame *i*
+  at time *t<sub>i</sub>* **stands for** `interval_s` = *t<sub>i+1</sub> − t<sub>i</sub>* seconds,
+  until the next analysed frame; the last one stands until the end of the video.
+- **Shots.** Camera cuts split a video into shots. Nothing is bridged across a cut, and every
+  segment ends at one. Cuts are found on analysed frames, so a cut takes effect at the first
+  analysed frame of the new shot.
+
+### Per detection
+
+{_table(_DETECTION_ROWS)}
+
+Why these forms. *s* measures over how many pixels an edge is smeared: about 0.5 for a crisp edge
+and 0.4 / σ for one blurred by a Gaussian of σ pixels. So sharpness falls strictly as blur rises,
+and it does not depend on the logo's size, brightness or contrast. For reference, a crisp logo
+scores about 0.85, σ = 1 px about 0.7, σ = 2 px about 0.5 and σ = 4 px about 0.35. Contrast is
+taken per colour channel, so red on green counts even where the grey levels are alike.
+Contrast below {CONTRAST_FLOOR:g} (sensor noise on a flat area) gives clarity 0.
+From {CONTRAST_FULL:g} on, contrast no longer limits clarity.
+Only pixels inside the box are read, so scoring costs a few milliseconds per frame.
+
+### Visibility over time (per analysed frame)
+
+- A sponsor is **visible** in an analysed frame when at least one of its detections there
+  qualifies. Several logos of one sponsor at the same moment count once.
+- **Bridging** covers short dropouts of a tracked logo. Take two consecutive qualifying detections
+  of one track (same sponsor, `track_id ≥ 0`) at analysed frames *i < j* of the same shot. If the
+  time they leave uncovered, *t<sub>j</sub> − (t<sub>i</sub> + interval<sub>i</sub>)*, is at most
+  `max_gap_s` (**{_D.max_gap_s:g} s**), the frames strictly between them count as visible too.
+  Bridged frames keep frame *i*'s values. Untracked detections (`track_id = −1`) and camera cuts
+  are never bridged.
+- Values of a visible frame, per sponsor:
+  - **screen share**: area of the union of the sponsor's qualifying boxes inside the frame, over
+    the frame area. Overlapping boxes count once.
+  - **clarity**: the best clarity among those boxes.
+  - **centrality**: that of the largest box, by area inside the frame.
+  - **`clutter`**: the number of *other* sponsors visible in the same frame.
+- The **quality index** of a visible frame is
+
+  `q = size_factor × clarity × position_factor × clutter_factor` ∈ [0, 1], where
+
+  - `size_factor = min(1, √(screen_share / {FULL_SIZE_SHARE:g}))`: full from {_FULL_PCT} of the frame;
+  - `position_factor = {POSITION_FLOOR:g} + {1 - POSITION_FLOOR:g} × centrality`: a corner costs a quarter;
+  - `clutter_factor = 1 / (1 + clutter)`: attention is shared with the other sponsors on screen.
+- A **segment** is a maximal run of consecutive visible analysed frames of one sponsor, broken at
+  every cut. It runs from `start_s`, the first frame's timestamp, to `end_s`, the end of the last
+  frame's interval; `duration_s = end_s − start_s`. The segments table also gives, per segment:
+  - `start_frame`, `end_frame`, `shot`;
+  - the interval-weighted `mean_screen_share` and `mean_clarity`;
+  - `quality_s`;
+  - `best_frame`/`best_t`, the frame with the highest *q*.
+
+### Per sponsor
+
+Sums and means run over the sponsor's visible analysed frames, each weighted by its `interval_s`.
+Where all weights are 0 (a single still frame), means are plain means.
+
+{_table(_SPONSOR_ROWS)}
+
+Means, maxima and `best_*` are 0 (or −1, empty) for a sponsor that is never visible. Sponsors
+passed with `sponsors = [...]` in the config always get a row. Other sponsors' detections are left
+out of every number, clutter and share of voice included.
+
+### Photo archives
+
+A photo has no duration, so a photo archive is measured in photos:
+
+- A sponsor **appears** in a photo with the same `qualifies` rule as video.
+- Per photo, it gets the same screen share, clarity, centrality, clutter and quality index *q* as a
+  video frame.
+- Per sponsor:
+  - `photos_with_sponsor`: photos it appears in (count);
+  - `photo_rate`: `photos_with_sponsor` / photos analysed;
+  - `mean_screen_share`, `max_screen_share` and `mean_clarity`: over the photos it appears in;
+  - `solo_photos`: photos in which it is the only sponsor;
+  - `best_photo`: the photo with the highest *q*; `best_photo_quality` is that *q*.
+
+### Limits
+
+- The numbers inherit the detector's misses and false detections. Clarity measures pixels, not
+  whether a viewer noticed the logo.
+- Sampling every *k*-th frame: a logo that appears for a while and then disappears is then
+  measured to within one analysed interval per segment. Halving the stride changes a segment's
+  seconds by at most half the coarser interval.
+- Screen share is the box's share. It includes the background inside the box, and it is not
+  corrected for perspective or occlusion.
+- The quality index and media value are fixed, documented conventions, not a market valuation.
+  Set the rates in the rate card to your own.
+"""
