@@ -15,7 +15,7 @@ import pandas as pd
 
 from measure.exposure import aggregate
 from measure.settings import Config
-from measure.store import tool_info
+from measure.store import atomic_dir, records, tool_info, write_tables
 from vision.detector import LogoDetector
 from vision.pipeline import VideoAnalysis, analyse_video
 from vision.sources import open_video
@@ -58,8 +58,9 @@ def analyse_video_file(
     cfg.check_sponsors(detector.names)
     with open_video(video, sample_fps=sample_fps) as source:
         on_frames = progress(source.info.frames, 0) if progress else None
-        analysis = analyse_video(source, detector, batch_size=batch_size, track_memory_s=track_memory_s,
-                                 on_frames=on_frames)
+        analysis = analyse_video(
+            source, detector, batch_size=batch_size, track_memory_s=track_memory_s, on_frames=on_frames
+        )
     dets = analysis.detections
     wanted = cfg.sponsors or detector.names
     if cfg.sponsors:
@@ -93,3 +94,36 @@ def analyse_video_file(
         "segments": exposure.segments,
     }
     return AnalysisOutput(report, exposure.sponsors, exposure.segments, exposure.detections, analysis)
+
+
+def write_analysis(
+    out: str | Path,
+    video: str | Path,
+    result: AnalysisOutput,
+    evidence: Path | None = None,
+    html: bool = False,
+    pdf: bool = False,
+) -> None:
+    """Write an analysis directory atomically: report.json, CSVs, detections.parquet, best frames.
+
+    ``evidence`` also writes one thumbnail per segment there; ``html``/``pdf`` render the report.
+    """
+    from cli.evidence import write_thumbnails
+    from cli.report_html import render_pdf, render_report
+
+    report = {**result.report, "sponsors": records(result.sponsors), "segments": records(result.segments)}
+    with atomic_dir(out) as tmp:
+        write_tables(tmp, report, result.sponsors, result.segments, result.detections)
+        write_thumbnails(
+            tmp,
+            video,
+            result.sponsors,
+            result.segments,
+            result.detections,
+            evidence,
+            classes=result.report["model"]["classes"],
+        )
+        if html:
+            render_report(tmp)
+        if pdf:
+            render_pdf(tmp)

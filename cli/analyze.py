@@ -13,7 +13,6 @@ from rich.table import Table
 
 from cli.app import app
 from cli.errors import user_errors, warn
-from measure.store import atomic_dir, records, write_tables
 
 WEIGHTS_HELP = (
     "Model weights (.pt with its model card, or an exported model). Default: the shipped demo model."
@@ -86,10 +85,9 @@ def analyze(
     ] = None,
 ) -> None:
     """Measure per-sponsor exposure seconds, screen share, clarity and media value in VIDEO."""
-    from cli.analysis import analyse_video_file
+    from cli.analysis import analyse_video_file, write_analysis
     from cli.annotate import annotate_video, check_annotate_path
-    from cli.evidence import check_evidence_dir, write_thumbnails
-    from cli.report_html import render_pdf, render_report
+    from cli.evidence import check_evidence_dir
     from measure.settings import load_config
     from vision.detector import DEFAULT_WEIGHTS, LogoDetector
     from vision.sources import open_video
@@ -114,16 +112,7 @@ def analyze(
         batch_size=batch,
         progress=tqdm_progress(Path(str(video)).name),
     )
-    report = {**result.report, "sponsors": records(result.sponsors), "segments": records(result.segments)}
-    with atomic_dir(out) as tmp:
-        write_tables(tmp, report, result.sponsors, result.segments, result.detections)
-        write_thumbnails(
-            tmp, video, result.sponsors, result.segments, result.detections, evidence, classes=detector.names
-        )
-        if html or pdf:
-            render_report(tmp)
-        if pdf:
-            render_pdf(tmp)
+    write_analysis(out, video, result, evidence=evidence, html=html or pdf, pdf=pdf)
     if annotate:
         annotate_video(
             video,

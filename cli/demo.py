@@ -1,0 +1,117 @@
+"""``sponsorlens demo``: render a broadcast-like clip with known truth, analyse it, compare.
+
+The clip comes from the scene renderer used for onboarding (:mod:`vision.clip`), with the demo
+sponsors' artwork shipped in ``weights/demo_artwork``; the model is the shipped ``weights/demo.pt``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from cli.app import app
+from cli.errors import user_errors
+
+
+def truth_comparison(
+    sponsors: pd.DataFrame, true_exposure: dict[str, float], true_share: dict[str, float]
+) -> pd.DataFrame:
+    """Return measured vs true exposure seconds and mean screen share per sponsor, with relative errors.
+
+    ``exposure_err`` and ``share_err`` are (measured - true) / true, as fractions; NaN when the truth is 0.
+    """
+    measured = sponsors.set_index("sponsor")
+    rows = []
+    for sponsor in sorted(set(true_exposure) | set(measured.index)):
+        m_exp = float(measured["exposure_s"].get(sponsor, 0.0))
+        m_share = float(measured["mean_screen_share"].get(sponsor, 0.0))
+        t_exp = float(true_exposure.get(sponsor, 0.0))
+        t_share = float(true_share.get(sponsor, 0.0))
+        rows.append(
+            {
+                "sponsor": sponsor,
+                "true_exposure_s": t_exp,
+                "exposure_s": m_exp,
+                "exposure_err": (m_exp - t_exp) / t_exp if t_exp > 0 else float("nan"),
+                "true_mean_screen_share": t_share,
+                "mean_screen_share": m_share,
+                "share_err": (m_share - t_share) / t_share if t_share > 0 else float("nan"),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def true_mean_share(truth_frames: pd.DataFrame) -> dict[str, float]:
+    """Return each sponsor's true mean screen share as ``measure`` defines it.
+
+    That is the mean, over frames where the sponsor has a qualifying instance, of the summed screen
+    share (fraction of frame area) of its qualifying instances in that frame.
+    """
+    q = truth_frames[truth_frames["qualifies"]]
+    per_frame = q.groupby(["sponsor", "frame"])["screen_share"].sum()
+    return {str(k): float(v) for k, v in per_frame.groupby(level="sponsor").mean().items()}
+
+
+def print_comparison(cmp: pd.DataFrame) -> None:
+    """Print the measured-vs-truth table."""
+    table = Table(title="Measured against true exposure")
+    for label in ("sponsor", "true s", "measured s", "error", "true share", "share", "error"):
+        table.add_column(label, justify="left" if label == "sponsor" else "right")
+    for r in cmp.itertuples():
+        table.add_row(
+            r.sponsor,
+            f"{r.true_exposure_s:.1f}",
+            f"{r.exposure_s:.1f}",
+            "-" if pd.isna(r.exposure_err) else f"{r.exposure_err:+.1%}",
+            f"{r.true_mean_screen_share:.2%}",
+            f"{r.mean_screen_share:.2%}",
+            "-" if pd.isna(r.share_err) else f"{r.share_err:+.1%}",
+        )
+    Console().print(table)
+
+
+@app.command()
+@user_errors
+def demo(
+    out: Annotated[
+        Path, typer.Option("--out", help="Directory for the clip, its truth and the analysis.")
+    ] = Path("demo_out"),
+    seconds: Annotated[float, typer.Option(help="Clip length, seconds.")] = 30.0,
+    sample_fps: Annotated[
+        float | None, typer.Option(help="Frames analysed per second (CPU-friendly).")
+    ] = 5.0,
+    weights: Annotated[
+        Path | None, typer.Option(help="Model to analyse with. Default: the shipped demo model.")
+    ] = None,
+    imgsz: Annotated[int, typer.Option(help="Inference size, pixels.")] = 640,
+    device: Annotated[str, typer.Option(help="auto, cpu or cuda:N.")] = "auto",
+    seed: Annotated[int, typer.Option(help="Seed of the rendered clip.")] = 7,
+) -> None:
+    """Render a 720p broadcast-like clip of the demo sponsors, analyse it and compare with the truth."""
+    from cli.analysis import analyse_video_file, write_analysis
+    from cli.analyze import print_summary, tqdm_progress
+    from measure.settings import Config
+    from vision.artwork import load_logos
+    from vision.clip import render_clip
+    from vision.detector import DEFAULT_WEIGHTS, WEIGHTS_DIR, LogoDetector
+
+    clip_dir = out / "clip"
+    video = clip_dir / "demo_clip.mp4"
+    typer.echo(f"rendering a {seconds:g} s 1280x720 clip of the demo sponsors to {video} ...")
+    truth = render_clip(load_logos(WEIGHTS_DIR / "demo_artwork"), video, seconds=seconds, seed=seed)
+    detector = LogoDetector(weights or DEFAULT_WEIGHTS, imgsz=imgsz, device=device)
+    result = analyse_video_file(
+        video, detector, Config(), sample_fps=sample_fps, progress=tqdm_progress("analysing")
+    )
+    analysis_dir = out / "analysis"
+    write_analysis(analysis_dir, video, result, html=True)
+    print_summary(result.sponsors, None)
+    cmp = truth_comparison(result.sponsors, truth.exposure_s, true_mean_share(truth.frames))
+    cmp.to_csv(out / "truth_comparison.csv", index=False)
+    print_comparison(cmp)
+    typer.echo(f"report: {analysis_dir / 'report.html'}")
