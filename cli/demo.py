@@ -46,17 +46,6 @@ def truth_comparison(
     return pd.DataFrame(rows)
 
 
-def true_mean_share(truth_frames: pd.DataFrame) -> dict[str, float]:
-    """Return each sponsor's true mean screen share as ``measure`` defines it.
-
-    That is the mean, over frames where the sponsor has a qualifying instance, of the summed screen
-    share (fraction of frame area) of its qualifying instances in that frame.
-    """
-    q = truth_frames[truth_frames["qualifies"]]
-    per_frame = q.groupby(["sponsor", "frame"])["screen_share"].sum()
-    return {str(k): float(v) for k, v in per_frame.groupby(level="sponsor").mean().items()}
-
-
 def print_comparison(cmp: pd.DataFrame) -> None:
     """Print the measured-vs-truth table."""
     table = Table(title="Measured against true exposure")
@@ -111,7 +100,7 @@ def demo(
     analysis_dir = out / "analysis"
     write_analysis(analysis_dir, video, result, html=True)
     print_summary(result.sponsors, None)
-    cmp = truth_comparison(result.sponsors, truth.exposure_s, true_mean_share(truth.frames))
+    cmp = truth_comparison(result.sponsors, truth.exposure_s, truth.mean_screen_share)
     cmp.to_csv(out / "truth_comparison.csv", index=False)
     print_comparison(cmp)
     typer.echo(f"report: {analysis_dir / 'report.html'}")
