@@ -49,7 +49,9 @@ def test_demo_reports_errors_within_tolerance(demo_run: Path) -> None:
 def test_analyze_cli_matches_truth_on_the_demo_clip(demo_run: Path, tmp_path: Path) -> None:
     clip = demo_run / "clip" / "demo_clip.mp4"
     out = tmp_path / "analysis"
-    res = runner.invoke(app, ["analyze", str(clip), "--out", str(out), "--sample-fps", SAMPLE_FPS, "--device", "cpu"])
+    res = runner.invoke(
+        app, ["analyze", str(clip), "--out", str(out), "--sample-fps", SAMPLE_FPS, "--device", "cpu"]
+    )
     assert res.exit_code == 0, res.output
     measured = {r["sponsor"]: r for r in json.loads((out / "report.json").read_text())["sponsors"]}
     truth = pd.read_csv(demo_run / "truth_comparison.csv").set_index("sponsor")
@@ -58,6 +60,9 @@ def test_analyze_cli_matches_truth_on_the_demo_clip(demo_run: Path, tmp_path: Pa
             continue
         m = measured[sponsor]
         assert abs(m["exposure_s"] - row["true_exposure_s"]) <= 0.10 * row["true_exposure_s"], sponsor
-        assert abs(m["mean_screen_share"] - row["true_mean_screen_share"]) <= 0.20 * row["true_mean_screen_share"]
+        assert (
+            abs(m["mean_screen_share"] - row["true_mean_screen_share"])
+            <= 0.20 * row["true_mean_screen_share"]
+        )
         # the same code path as the demo: identical numbers
         assert m["exposure_s"] == pytest.approx(row["exposure_s"], abs=1e-9)

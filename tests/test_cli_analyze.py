@@ -19,7 +19,9 @@ from measure.records import DETECTION_COLUMNS, QUALITY_COLUMNS
 runner = CliRunner()
 
 
-def write_pitch_clip(path: Path, frames: int = 30, fps: float = 10.0, size: tuple[int, int] = (320, 180)) -> Path:
+def write_pitch_clip(
+    path: Path, frames: int = 30, fps: float = 10.0, size: tuple[int, int] = (320, 180)
+) -> Path:
     """A logo-free clip: green pitch with a moving white blob (a player), written with OpenCV."""
     w, h = size
     out = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h))
@@ -32,10 +34,14 @@ def write_pitch_clip(path: Path, frames: int = 30, fps: float = 10.0, size: tupl
     return path
 
 
-def test_analyze_writes_every_output_and_zero_exposure_without_logos(tmp_path: Path, yaml_model: Path) -> None:
+def test_analyze_writes_every_output_and_zero_exposure_without_logos(
+    tmp_path: Path, yaml_model: Path
+) -> None:
     video = write_pitch_clip(tmp_path / "pitch.mp4")
     out = tmp_path / "out"
-    res = runner.invoke(app, ["analyze", str(video), "--out", str(out), "--weights", str(yaml_model), "--imgsz", "160"])
+    res = runner.invoke(
+        app, ["analyze", str(video), "--out", str(out), "--weights", str(yaml_model), "--imgsz", "160"]
+    )
     assert res.exit_code == 0, res.output
     report = json.loads((out / "report.json").read_text())
     assert set(report) >= {"source", "model", "settings", "sponsors", "segments", "tool", "stopped"}
@@ -67,7 +73,19 @@ def test_analyze_sample_fps_analyses_fewer_frames(tmp_path: Path, yaml_model: Pa
     video = write_pitch_clip(tmp_path / "pitch.mp4", frames=40, fps=20.0)
     out = tmp_path / "out"
     res = runner.invoke(
-        app, ["analyze", str(video), "-o", str(out), "--weights", str(yaml_model), "--imgsz", "160", "--sample-fps", "5"]
+        app,
+        [
+            "analyze",
+            str(video),
+            "-o",
+            str(out),
+            "--weights",
+            str(yaml_model),
+            "--imgsz",
+            "160",
+            "--sample-fps",
+            "5",
+        ],
     )
     assert res.exit_code == 0, res.output
     src = json.loads((out / "report.json").read_text())["source"]
@@ -75,7 +93,9 @@ def test_analyze_sample_fps_analyses_fewer_frames(tmp_path: Path, yaml_model: Pa
 
 
 @pytest.mark.parametrize("content", [b"", b"not a video at all" * 100, bytes(range(256)) * 64])
-def test_corrupt_input_exits_non_zero_and_leaves_no_dir(tmp_path: Path, yaml_model: Path, content: bytes) -> None:
+def test_corrupt_input_exits_non_zero_and_leaves_no_dir(
+    tmp_path: Path, yaml_model: Path, content: bytes
+) -> None:
     bad = tmp_path / "broken.mp4"
     bad.write_bytes(content)
     out = tmp_path / "out"
@@ -89,10 +109,14 @@ def test_corrupt_input_exits_non_zero_and_leaves_no_dir(tmp_path: Path, yaml_mod
 
 def test_missing_input_and_bad_flags_are_one_line_errors(tmp_path: Path, yaml_model: Path) -> None:
     out = tmp_path / "out"
-    res = runner.invoke(app, ["analyze", str(tmp_path / "nope.mp4"), "--out", str(out), "--weights", str(yaml_model)])
+    res = runner.invoke(
+        app, ["analyze", str(tmp_path / "nope.mp4"), "--out", str(out), "--weights", str(yaml_model)]
+    )
     assert res.exit_code == 3 and "nope.mp4" in res.output and not out.exists()
     video = write_pitch_clip(tmp_path / "pitch.mp4", frames=5)
-    res = runner.invoke(app, ["analyze", str(video), "--out", str(out), "--weights", str(yaml_model), "--sample-fps", "0"])
+    res = runner.invoke(
+        app, ["analyze", str(video), "--out", str(out), "--weights", str(yaml_model), "--sample-fps", "0"]
+    )
     assert res.exit_code != 0 and "sample" in res.output.lower() and not out.exists()
 
 
@@ -106,8 +130,20 @@ def test_tampered_weights_are_refused_unless_trusted(tmp_path: Path, yaml_model:
     out = tmp_path / "out"
     res = runner.invoke(app, ["analyze", str(video), "--out", str(out), "--weights", str(weights)])
     assert res.exit_code == 4 and "sha256" in res.output and not out.exists()
-    res = runner.invoke(app, ["analyze", str(video), "--out", str(out), "--weights", str(weights), "--trust-weights",
-                              "--imgsz", "160"])
+    res = runner.invoke(
+        app,
+        [
+            "analyze",
+            str(video),
+            "--out",
+            str(out),
+            "--weights",
+            str(weights),
+            "--trust-weights",
+            "--imgsz",
+            "160",
+        ],
+    )
     assert res.exit_code == 0, res.output
 
 
@@ -116,19 +152,24 @@ def test_config_with_unknown_sponsor_or_bad_field_is_refused(tmp_path: Path, yam
     out = tmp_path / "out"
     unknown = tmp_path / "unknown.toml"
     unknown.write_text('[rate_card]\ncurrency = "EUR"\n[rate_card.rates]\nNobody = 10.0\n')
-    res = runner.invoke(app, ["analyze", str(video), "--out", str(out), "--weights", str(yaml_model), "--config",
-                              str(unknown)])
+    res = runner.invoke(
+        app,
+        ["analyze", str(video), "--out", str(out), "--weights", str(yaml_model), "--config", str(unknown)],
+    )
     assert res.exit_code == 5 and "Nobody" in res.output and not out.exists()
     bad = tmp_path / "bad.toml"
     bad.write_text("[measure]\nmin_clarity = 3\n")
-    res = runner.invoke(app, ["analyze", str(video), "--out", str(out), "--weights", str(yaml_model), "--config", str(bad)])
+    res = runner.invoke(
+        app, ["analyze", str(video), "--out", str(out), "--weights", str(yaml_model), "--config", str(bad)]
+    )
     assert res.exit_code == 5 and "measure.min_clarity" in res.output
 
 
 def test_obb_model_runs_through_analyze(tmp_path: Path, yaml_obb_model: Path) -> None:
     video = write_pitch_clip(tmp_path / "pitch.mp4", frames=8)
     out = tmp_path / "out"
-    res = runner.invoke(app, ["analyze", str(video), "--out", str(out), "--weights", str(yaml_obb_model), "--imgsz",
-                              "160"])
+    res = runner.invoke(
+        app, ["analyze", str(video), "--out", str(out), "--weights", str(yaml_obb_model), "--imgsz", "160"]
+    )
     assert res.exit_code == 0, res.output
     assert json.loads((out / "report.json").read_text())["model"]["task"] == "obb"
