@@ -122,7 +122,7 @@ def _crop_stats(image: np.ndarray, poly: np.ndarray, rotated: bool) -> tuple[flo
     grad_values = grad[mask.astype(bool)] if mask is not None else grad.ravel()
     n_top = min(grad_values.size, max(4, math.ceil(EDGE_FRACTION * math.sqrt(grad_values.size))))
     top = np.partition(grad_values, grad_values.size - n_top)[grad_values.size - n_top :]
-    slope = float(top.mean()) / spread  # 1 / pixels
+    slope = float(np.sort(top.astype(np.float64)).sum() / top.size) / spread  # 1 / pixels
     return float(1.0 - math.exp(-slope / SHARPNESS_SCALE)), contrast
 
 

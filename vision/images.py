@@ -18,9 +18,11 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import sys
 import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -123,7 +125,7 @@ def load_image(path: str | os.PathLike[str], max_side: int | None = None) -> np.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             try:
-                img = Image.open(fh)
+                img = _pil_open(fh)
             except Image.DecompressionBombError as exc:  # Pillow's own, higher limit
                 m = re.search(r"\((\d+) pixels\)", str(exc))
                 size = f"{int(m.group(1)) / 1e6:.1f} megapixels" if m else "too many pixels"
@@ -197,3 +199,12 @@ def iter_images(paths: Sequence[str | os.PathLike[str]]) -> Iterator[Path]:
             if c not in seen:
                 seen.add(c)
                 yield c
+
+
+def _pil_open(fp: Any) -> Image.Image:
+    """``PIL.Image.open`` without ultralytics' patch, which tries to pip-install a HEIF plugin on
+    unidentified bytes; a file Pillow cannot identify is simply an unreadable image here."""
+    patches = sys.modules.get("ultralytics.utils.patches")
+    if patches is not None and Image.open is getattr(patches, "image_open", None):
+        return patches._image_open(fp)
+    return Image.open(fp)

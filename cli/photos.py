@@ -1,0 +1,210 @@
+"""``sponsorlens photos PATH... --out DIR``: per-sponsor statistics of an event-photo archive."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import pandas as pd
+import typer
+
+from cli.app import app
+from cli.errors import UserError, user_errors, warn
+from measure.photos import PHOTO_COLUMNS, PhotoStats, photo_stats
+from measure.settings import Config
+from measure.store import atomic_dir, check_output_dir, records, tool_info, write_json
+
+if TYPE_CHECKING:
+    from vision.detector import LogoDetector
+
+WEIGHTS_HELP = "Model weights (.pt with its model card, or an exported model). Default: the demo model."
+
+
+@dataclass
+class PhotoOutput:
+    """Everything a photo analysis directory holds: the report dict and its tables.
+
+    ``sponsors``, ``photos`` and ``appearances`` are those of :class:`measure.photos.PhotoStats`;
+    ``detections`` has the photo detection columns plus ``qualifies``; ``failures`` has ``photo``
+    and ``error`` (one row per photo that could not be read).
+    """
+
+    report: dict[str, Any]
+    stats: PhotoStats
+    failures: pd.DataFrame
+
+
+def photo_settings(cfg: Config, detector: LogoDetector, batch: int) -> dict[str, Any]:
+    """Return the ``settings`` block of a photo report (thresholds, rate card, run options)."""
+    from cli.analysis import settings_block
+
+    return settings_block(cfg, conf=detector.conf, imgsz=detector.imgsz, device=detector.device, batch=batch)
+
+
+def analyse_photo_files(
+    photos: Sequence[str | Path],
+    detector: LogoDetector,
+    cfg: Config,
+    batch_size: int = 8,
+    inputs: Sequence[str | Path] | None = None,
+    on_photo: Callable[[int], None] | None = None,
+) -> PhotoOutput:
+    """Analyse the photo files ``photos`` (in this order) and return the report and tables.
+
+    ``inputs`` are the paths the user named (recorded in the report; default ``photos``).
+    ``on_photo(1)`` is called after each photo (for progress bars). Photos that cannot be read
+    are listed in ``failures`` and left out of every statistic.
+    """
+    from vision.photo_analysis import PhotoFailure, detect_photos, display_path, empty_photo_detections
+
+    cfg.check_sponsors(detector.names)
+    wanted = list(cfg.sponsors or detector.names)
+    parts: list[pd.DataFrame] = []
+    sizes: list[tuple[str, int, int]] = []
+    failures: list[tuple[str, str]] = []
+    for res in detect_photos(photos, detector, batch_size=batch_size):
+        if isinstance(res, PhotoFailure):
+            failures.append((display_path(res.path), res.error))
+        else:
+            sizes.append((display_path(res.path), res.width, res.height))
+            if len(res.detections):
+                parts.append(res.detections)
+        if on_photo is not None:
+            on_photo(1)
+    dets = pd.concat(parts, ignore_index=True) if parts else empty_photo_detections()
+    table = pd.DataFrame(sizes, columns=["photo", "width", "height"])
+    stats = photo_stats(dets, table, cfg.measure, sponsors=wanted)
+    fail = pd.DataFrame(failures, columns=["photo", "error"])
+    named = [display_path(p) for p in (inputs if inputs is not None else photos)]
+    p = stats.photos
+    summary = {
+        "photos": len(p),
+        "photos_with_any_sponsor": int((p["sponsors"] > 0).sum()),
+        "mean_sponsors_per_photo": float(p["sponsors"].mean()) if len(p) else 0.0,
+        "detections": int(p["detections"].sum()),
+        "qualifying_detections": int(p["qualifying"].sum()),
+    }
+    report = {
+        "source": {
+            "kind": "photos",
+            "path": _common_path(named),
+            "paths": named,
+            "photos": len(p),
+            "failed": len(fail),
+        },
+        "model": detector.info(),
+        "settings": photo_settings(cfg, detector, batch_size),
+        "tool": tool_info(),
+        "stopped": None,
+        "sponsors": records(stats.sponsors),
+        "segments": [],
+        "photos": summary,
+        "failures": records(fail),
+    }
+    return PhotoOutput(report, stats, fail)
+
+
+def _common_path(paths: Sequence[str]) -> str:
+    if len(paths) == 1:
+        return paths[0]
+    try:
+        return os.path.commonpath([os.path.abspath(p) for p in paths])
+    except ValueError:  # paths on different drives
+        return paths[0]
+
+
+def collect_photos(paths: Sequence[Path]) -> list[Path]:
+    """Return every image file under ``paths`` (recursively, sorted per path, no duplicates).
+
+    Raises ImageError naming a path that does not exist, and UserError when no image is found.
+    """
+    from vision.images import IMAGE_SUFFIXES, iter_images
+
+    found = list(dict.fromkeys(iter_images(paths)))
+    if not found:
+        kinds = ", ".join(s.lstrip(".") for s in IMAGE_SUFFIXES)
+        raise UserError(f"no images ({kinds}) under {', '.join(map(str, paths))}")
+    return found
+
+
+def write_photo_tables(out: Path, result: PhotoOutput) -> None:
+    """Write ``report.json``, ``sponsors.csv``, ``photos.csv``, ``appearances.csv`` and
+    ``detections.parquet`` into ``out``."""
+    write_json(out / "report.json", result.report)
+    result.stats.sponsors.to_csv(out / "sponsors.csv", index=False)
+    result.stats.photos[list(PHOTO_COLUMNS)].to_csv(out / "photos.csv", index=False)
+    result.stats.appearances.to_csv(out / "appearances.csv", index=False)
+    result.stats.detections.reset_index(drop=True).to_parquet(out / "detections.parquet", index=False)
+
+
+def print_photo_summary(sponsors: pd.DataFrame, n_photos: int) -> None:
+    """Print the per-sponsor archive table to the terminal."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"Sponsor presence in {n_photos} photos")
+    cols = ["sponsor", "photos", "rate", "solo", "mean share", "max share", "clarity", "best photo"]
+    for c in cols:
+        table.add_column(c, justify="left" if c in ("sponsor", "best photo") else "right")
+    for row in sponsors.sort_values("photos_with_sponsor", ascending=False, kind="stable").itertuples():
+        table.add_row(
+            str(row.sponsor),
+            str(int(row.photos_with_sponsor)),
+            f"{row.photo_rate:.1%}",
+            str(int(row.solo_photos)),
+            f"{row.mean_screen_share:.2%}",
+            f"{row.max_screen_share:.2%}",
+            f"{row.mean_clarity:.2f}",
+            Path(str(row.best_photo)).name if pd.notna(row.best_photo) else "-",
+        )
+    Console().print(table)
+
+
+@app.command()
+@user_errors
+def photos(
+    paths: Annotated[list[Path], typer.Argument(help="Photos or folders of photos (searched recursively).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output directory (written atomically).")],
+    weights: Annotated[Path | None, typer.Option(help=WEIGHTS_HELP)] = None,
+    conf: Annotated[float, typer.Option(help="Detector confidence threshold, 0-1.")] = 0.25,
+    imgsz: Annotated[int, typer.Option(help="Inference size, pixels (long side).")] = 640,
+    device: Annotated[str, typer.Option(help="auto, cpu or cuda:N. auto picks CUDA when present.")] = "auto",
+    config: Annotated[Path | None, typer.Option(help="TOML/YAML/JSON config: thresholds, rate card.")] = None,
+    batch: Annotated[int, typer.Option(help="Photos per inference batch (held in memory together).")] = 8,
+    trust_weights: Annotated[bool, typer.Option(help="Load weights even if their checksum fails.")] = False,
+) -> None:
+    """Count the photos each sponsor appears in, with screen share, clarity and solo photos.
+
+    Searches PATHS for jpg, png, webp, tiff and bmp; unreadable photos are listed and skipped.
+    """
+    from tqdm import tqdm
+
+    from measure.settings import load_config
+    from vision.detector import DEFAULT_WEIGHTS, LogoDetector
+
+    cfg = load_config(config)
+    if batch < 1:
+        raise ValueError(f"--batch must be at least 1, got {batch}")
+    files = collect_photos(paths)
+    check_output_dir(out)  # fail now, not after the archive is analysed
+    detector = LogoDetector(
+        weights or DEFAULT_WEIGHTS, conf=conf, imgsz=imgsz, device=device, trust_weights=trust_weights
+    )
+    with tqdm(total=len(files), desc="photos", unit="photo", leave=False, dynamic_ncols=True) as bar:
+        result = analyse_photo_files(
+            files, detector, cfg, batch_size=batch, inputs=paths, on_photo=bar.update
+        )
+    for error in result.failures["error"]:
+        warn(f"skipped {error}")
+    if len(result.stats.photos) == 0:
+        first = result.failures["error"].iloc[0]
+        raise UserError(f"none of the {len(files)} photos could be read (first: {first})")
+    with atomic_dir(out) as tmp:
+        write_photo_tables(tmp, result)
+    print_photo_summary(result.stats.sponsors, len(result.stats.photos))
+    skipped = f"; {len(result.failures)} unreadable photos skipped" if len(result.failures) else ""
+    tables = "sponsors.csv, photos.csv, appearances.csv, detections.parquet"
+    typer.echo(f"wrote {out}/report.json, {tables}{skipped}")

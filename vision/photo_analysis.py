@@ -1,0 +1,150 @@
+"""Photos to detections: load, detect in batches, score each detection's quality.
+
+Used by ``sponsorlens photos`` and by ``sponsorlens batch``, so both compute the same numbers.
+Photos are decoded at full resolution with EXIF orientation applied (:func:`vision.images.load_image`)
+and detected in batches of equally sized photos: a batch of one size is letterboxed exactly like a
+single photo, so a photo gives the same detections whatever else is in the batch.
+A photo that cannot be read becomes a :class:`PhotoFailure` and the rest go on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pandas as pd
+
+from measure.quality import frame_quality
+from measure.records import DETECTION_COLUMNS, QUALITY_COLUMNS
+from vision.detector import FrameDetections, LogoDetector
+from vision.images import ImageError, load_image
+
+#: Columns of a photo detection table: the detection and quality columns (no ``qualifies``) + ``photo``.
+PHOTO_DETECTION_COLUMNS: dict[str, str] = {
+    "photo": "object",
+    **DETECTION_COLUMNS,
+    **{c: d for c, d in QUALITY_COLUMNS.items() if c != "qualifies"},
+}
+
+
+@dataclass(frozen=True)
+class PhotoResult:
+    """One analysed photo: its ``index`` in the input, ``path``, size in pixels (after EXIF
+    orientation) and its detections (:data:`PHOTO_DETECTION_COLUMNS`; ``frame`` is ``index``,
+    ``t`` is 0.0, ``track_id`` -1 and ``shot`` 0)."""
+
+    index: int
+    path: Path
+    width: int
+    height: int
+    detections: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class PhotoFailure:
+    """A photo that could not be analysed, with a one-line reason."""
+
+    index: int
+    path: Path
+    error: str
+
+
+def display_path(path: str | Path) -> str:
+    """Return ``path`` as valid UTF-8 text: bytes of a file name that are not UTF-8 become ``\\xNN``.
+
+    Tables (pandas, Parquet, DuckDB) hold only valid text; the file itself is opened by its real path.
+    """
+    return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def empty_photo_detections() -> pd.DataFrame:
+    """Return an empty photo detection table with the right columns and dtypes."""
+    return pd.DataFrame({c: pd.Series(dtype=d) for c, d in PHOTO_DETECTION_COLUMNS.items()})
+
+
+def box_polygons(xyxy: np.ndarray) -> np.ndarray:
+    """Return (N, 4, 2) corner polygons of axis-aligned boxes, clockwise from the top-left, pixels."""
+    xyxy = np.asarray(xyxy, dtype=float)
+    return np.stack([xyxy[:, [0, 1]], xyxy[:, [2, 1]], xyxy[:, [2, 3]], xyxy[:, [0, 3]]], axis=1)
+
+
+def detection_table(path: Path, image: np.ndarray, dets: FrameDetections) -> pd.DataFrame:
+    """Return the scored detection table of one photo (:data:`PHOTO_DETECTION_COLUMNS`)."""
+    n = len(dets)
+    if n == 0:
+        return empty_photo_detections()
+    polys = dets.polygon if dets.polygon is not None else box_polygons(dets.xyxy)
+    corners = dets.polygon if dets.polygon is not None else np.full((n, 4, 2), np.nan)
+    data: dict[str, object] = {
+        "photo": np.full(n, display_path(path), dtype=object),
+        "frame": np.full(n, dets.frame, dtype=np.int64),
+        "t": np.full(n, dets.t),
+        "sponsor": np.asarray(dets.sponsors, dtype=object),
+        "conf": dets.conf,
+        "x1": dets.xyxy[:, 0],
+        "y1": dets.xyxy[:, 1],
+        "x2": dets.xyxy[:, 2],
+        "y2": dets.xyxy[:, 3],
+        "track_id": np.full(n, -1, dtype=np.int64),
+        "shot": np.zeros(n, dtype=np.int64),
+    }
+    for i in range(4):
+        data[f"px{i}"] = corners[:, i, 0]
+        data[f"py{i}"] = corners[:, i, 1]
+    data.update(frame_quality(image, polys))
+    return pd.DataFrame(data)[list(PHOTO_DETECTION_COLUMNS)].astype(PHOTO_DETECTION_COLUMNS)
+
+
+def _one_line(e: BaseException) -> str:
+    text = str(e).strip().splitlines()
+    return text[0] if text else type(e).__name__
+
+
+def detect_photos(
+    paths: Iterable[str | Path], detector: LogoDetector, batch_size: int = 8, first_index: int = 0
+) -> Iterator[PhotoResult | PhotoFailure]:
+    """Analyse ``paths`` and yield one :class:`PhotoResult` or :class:`PhotoFailure` per path, in order.
+
+    ``batch_size`` photos are decoded at a time (they are all in memory at once) and detected in
+    groups of equal size. ``index`` counts from ``first_index``.
+    """
+    if batch_size < 1:
+        raise ValueError(f"--batch must be at least 1, got {batch_size}")
+    pending: _Pending = []
+    for i, p in enumerate(paths, start=first_index):
+        path = Path(p)
+        try:
+            item: np.ndarray | str = load_image(path)
+        except (ImageError, OSError, ValueError, cv2.error) as e:
+            item = display_path(_one_line(e))
+            named = (display_path(path), str(path).encode("utf-8", "backslashreplace").decode())
+            if not any(n in item for n in named):
+                item = f"{display_path(path)}: {item}"
+        pending.append((i, path, item))
+        if len(pending) >= batch_size:
+            yield from _flush(pending, detector)
+            pending = []
+    if pending:
+        yield from _flush(pending, detector)
+
+
+_Pending = list[tuple[int, Path, np.ndarray | str]]
+
+
+def _flush(pending: _Pending, detector: LogoDetector) -> list[PhotoResult | PhotoFailure]:
+    out: dict[int, PhotoResult | PhotoFailure] = {}
+    groups: dict[tuple[int, ...], list[tuple[int, Path, np.ndarray]]] = {}
+    for i, path, item in pending:
+        if isinstance(item, str):
+            out[i] = PhotoFailure(i, path, item)
+        else:
+            groups.setdefault(item.shape, []).append((i, path, item))
+    for group in groups.values():
+        found = detector.predict([g[2] for g in group], [g[0] for g in group], [0.0] * len(group))
+        for (i, path, image), dets in zip(group, found, strict=True):
+            h, w = image.shape[:2]
+            out[i] = PhotoResult(i, path, w, h, detection_table(path, image, dets))
+    return [out[i] for i, _, _ in pending]
