@@ -89,6 +89,7 @@ def analyze(
     from cli.annotate import annotate_video, check_annotate_path
     from cli.evidence import check_evidence_dir
     from measure.settings import load_config
+    from measure.store import check_output_dir, valid_text
     from vision.detector import DEFAULT_WEIGHTS, LogoDetector
     from vision.sources import open_video
 
@@ -97,6 +98,7 @@ def analyze(
         raise ValueError(f"--sample-fps must be positive, got {sample_fps}")
     with open_video(video, sample_fps=sample_fps):
         pass  # fail fast on a bad input, before the model loads
+    check_output_dir(out)  # ... and on an output directory that cannot be written
     if evidence:
         check_evidence_dir(evidence)
     if annotate:
@@ -129,4 +131,4 @@ def analyze(
             "the report covers the video up to there"
         )
     print_summary(result.sponsors, cfg.rate_card.currency if cfg.rate_card else None)
-    typer.echo(f"wrote {out}/report.json, sponsors.csv, segments.csv, detections.parquet")
+    typer.echo(f"wrote {valid_text(str(out))}/report.json, sponsors.csv, segments.csv, detections.parquet")

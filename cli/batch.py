@@ -126,9 +126,9 @@ def taken_at(path: str, kind: str) -> tuple[dt.datetime, str]:
     modification time, UTC)."""
     try:
         if kind == "photo":
-            from PIL import Image
+            from vision.images import pil_open
 
-            with Image.open(path) as im:
+            with pil_open(path) as im:
                 exif = im.getexif()
                 value = exif.get_ifd(0x8769).get(36867) or exif.get(306)
             if value:

@@ -68,7 +68,9 @@ def _classify(exc: BaseException) -> int | None:
 
 def fail(message: str, code: int) -> typer.Exit:
     """Print ``error: message`` on stderr and return the Exit to raise."""
-    typer.echo(f"error: {message}", err=True)
+    from measure.store import valid_text
+
+    typer.echo(f"error: {valid_text(message)}", err=True)
     return typer.Exit(code)
 
 
@@ -86,7 +88,9 @@ def user_errors(func: F) -> F:
                 raise
             code = _classify(exc)
             if code is None:
-                msg = f"internal error: {type(exc).__name__}: {exc} (set SPONSORLENS_DEBUG=1 for the traceback)"
+                msg = (
+                    f"internal error: {type(exc).__name__}: {exc} (set SPONSORLENS_DEBUG=1 for the traceback)"
+                )
                 raise fail(msg, EXIT_INTERNAL) from None
             raise fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, code) from None
 
@@ -95,4 +99,6 @@ def user_errors(func: F) -> F:
 
 def warn(message: str) -> None:
     """Print a one-line warning on stderr."""
-    print(f"warning: {message}", file=sys.stderr)
+    from measure.store import valid_text
+
+    print(f"warning: {valid_text(message)}", file=sys.stderr)

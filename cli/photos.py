@@ -15,7 +15,15 @@ from cli.app import app
 from cli.errors import UserError, user_errors, warn
 from measure.photos import PHOTO_COLUMNS, PhotoStats, photo_stats
 from measure.settings import Config
-from measure.store import atomic_dir, check_output_dir, records, tool_info, write_json
+from measure.store import (
+    atomic_dir,
+    check_output_dir,
+    records,
+    tool_info,
+    valid_text,
+    write_json,
+    write_parquet,
+)
 
 if TYPE_CHECKING:
     from vision.detector import LogoDetector
@@ -137,7 +145,7 @@ def write_photo_tables(out: Path, result: PhotoOutput) -> None:
     result.stats.sponsors.to_csv(out / "sponsors.csv", index=False)
     result.stats.photos[list(PHOTO_COLUMNS)].to_csv(out / "photos.csv", index=False)
     result.stats.appearances.to_csv(out / "appearances.csv", index=False)
-    result.stats.detections.reset_index(drop=True).to_parquet(out / "detections.parquet", index=False)
+    write_parquet(result.stats.detections.reset_index(drop=True), out / "detections.parquet")
 
 
 def print_photo_summary(sponsors: pd.DataFrame, n_photos: int) -> None:
@@ -197,14 +205,14 @@ def photos(
         result = analyse_photo_files(
             files, detector, cfg, batch_size=batch, inputs=paths, on_photo=bar.update
         )
-    for error in result.failures["error"]:
-        warn(f"skipped {error}")
     if len(result.stats.photos) == 0:
         first = result.failures["error"].iloc[0]
         raise UserError(f"none of the {len(files)} photos could be read (first: {first})")
+    for error in result.failures["error"]:
+        warn(f"skipped {error}")
     with atomic_dir(out) as tmp:
         write_photo_tables(tmp, result)
     print_photo_summary(result.stats.sponsors, len(result.stats.photos))
     skipped = f"; {len(result.failures)} unreadable photos skipped" if len(result.failures) else ""
     tables = "sponsors.csv, photos.csv, appearances.csv, detections.parquet"
-    typer.echo(f"wrote {out}/report.json, {tables}{skipped}")
+    typer.echo(f"wrote {valid_text(str(out))}/report.json, {tables}{skipped}")

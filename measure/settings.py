@@ -15,7 +15,9 @@ A config file (``--config``) is TOML, YAML or JSON with this shape::
     Acme = 120.0
 
 Validation errors name the bad field, e.g. ``measure.min_clarity: Input should be less than or
-equal to 1``.
+equal to 1``. Validation is strict: unknown keys are refused (a typo never silently falls back to a
+default), numbers must be finite numbers (not ``nan``, ``inf``, ``true`` or ``"0.5"``) and sponsor
+names strings. No value is a path, so a config cannot point the tool at other files.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ class ConfigError(ValueError):
 class MeasureSettings(BaseModel):
     """Thresholds that decide what counts as exposure. All are reported in ``settings``."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
     min_clarity: float = Field(0.3, ge=0.0, le=1.0, description="minimum clarity, [0, 1]")
     min_side_px: float = Field(10.0, ge=0.0, description="minimum short side, pixels")
@@ -49,7 +51,7 @@ class MeasureSettings(BaseModel):
 class RateCard(BaseModel):
     """Media-value rates: currency per quality-second, per sponsor."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
     currency: str = Field("EUR", min_length=1, max_length=8)
     default_per_s: float = Field(0.0, ge=0.0)
@@ -71,7 +73,7 @@ class RateCard(BaseModel):
 class Config(BaseModel):
     """The whole ``--config`` file."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
     measure: MeasureSettings = Field(default_factory=MeasureSettings)
     rate_card: RateCard | None = None

@@ -45,8 +45,27 @@ def jsonable(obj: Any) -> Any:
     if isinstance(obj, float) and not math.isfinite(obj):
         return None
     if isinstance(obj, Path):
-        return str(obj)
+        obj = str(obj)
+    if isinstance(obj, str):
+        return valid_text(obj)
     return obj
+
+
+def valid_text(text: str) -> str:
+    """Return ``text`` as valid UTF-8 text: bytes of a path that are not UTF-8 (which Python holds
+    as lone surrogates) become ``\\xNN`` escapes, so they can be written to JSON, CSV and Parquet."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape" if _only_escapes(text) else "surrogatepass").decode(
+            "utf-8", "backslashreplace"
+        )
+
+
+def _only_escapes(text: str) -> bool:
+    """True when every lone surrogate in ``text`` is one ``os.fsdecode`` makes of a non-UTF-8 byte."""
+    return all(not 0xD800 <= ord(c) <= 0xDFFF or 0xDC80 <= ord(c) <= 0xDCFF for c in text)
 
 
 def records(df: pd.DataFrame) -> list[dict[str, Any]]:
@@ -54,17 +73,69 @@ def records(df: pd.DataFrame) -> list[dict[str, Any]]:
     return jsonable(df.to_dict(orient="records"))
 
 
+def _existing_ancestor(path: Path) -> Path:
+    """Return the nearest ancestor of ``path`` (absolute) that exists, file or directory."""
+    anc = path.absolute().parent
+    while not anc.exists() and anc != anc.parent:
+        anc = anc.parent
+    return anc
+
+
+def check_output_dir(dest: str | Path) -> None:
+    """Raise :class:`OutputError` now when ``dest`` could not be written as an output directory later.
+
+    Catches an existing file at ``dest``, a file where a parent directory should be, and a parent
+    in which nothing can be created (read-only directory or file system, no permission) by creating
+    and removing an empty probe directory there. Call it before a long analysis so a bad ``--out``
+    fails in a second, not after the work is done. Creates no directory that stays.
+    """
+    dest = Path(dest)
+    if dest.exists() and not dest.is_dir():
+        raise OutputError(f"{dest}: exists and is not a directory")
+    anc = _existing_ancestor(dest)
+    if not anc.is_dir():
+        raise OutputError(f"{dest}: cannot write output here: {anc} is a file, not a directory")
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".probe", dir=anc))
+    except OSError as e:
+        raise OutputError(f"{dest}: cannot write output in {anc}: {e.strerror or e}") from None
+
+
+def _swap_in(tmp: Path, dest: Path, parent: Path) -> None:
+    """Move the finished ``tmp`` to ``dest``; an existing ``dest`` is replaced, or kept if that fails."""
+    if not dest.exists():
+        os.replace(tmp, dest)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".old", dir=parent))
+    try:
+        os.replace(dest, old / "d")
+    except OSError:
+        old.rmdir()
+        raise
+    try:
+        os.replace(tmp, dest)
+    except OSError:
+        os.replace(old / "d", dest)  # put the earlier results back
+        old.rmdir()
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
 @contextlib.contextmanager
 def atomic_dir(dest: str | Path) -> Iterator[Path]:
     """Yield a fresh temporary directory that replaces ``dest`` when the block succeeds.
 
-    On any exception the temporary directory is removed and ``dest`` is left as it was. Raises
-    :class:`OutputError` when the parent of ``dest`` cannot be written.
+    On any exception the temporary directory is removed and ``dest`` is left as it was (an earlier
+    ``dest`` is kept whole if replacing it fails). Raises :class:`OutputError` when the parent of
+    ``dest`` cannot be written or a file cannot be written (full disk...).
     """
     dest = Path(dest)
     if dest.exists() and not dest.is_dir():
         raise OutputError(f"{dest}: exists and is not a directory")
     parent = dest.absolute().parent
+    anc = _existing_ancestor(dest)
+    if not anc.is_dir():
+        raise OutputError(f"{dest}: cannot write output here: {anc} is a file, not a directory")
     try:
         parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".partial", dir=parent))
@@ -72,13 +143,7 @@ def atomic_dir(dest: str | Path) -> Iterator[Path]:
         raise OutputError(f"{dest}: cannot write output here: {e.strerror or e}") from None
     try:
         yield tmp
-        old = None
-        if dest.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".old", dir=parent))
-            os.replace(dest, old / "d")
-        os.replace(tmp, dest)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        _swap_in(tmp, dest, parent)
     except OSError as e:
         shutil.rmtree(tmp, ignore_errors=True)
         raise OutputError(f"{dest}: cannot write output: {e.strerror or e}") from None
@@ -93,13 +158,24 @@ def write_json(path: Path, data: Any) -> None:
 
 
 def write_tables(
-    out: Path, report: dict[str, Any], sponsors: pd.DataFrame, segments: pd.DataFrame, detections: pd.DataFrame
+    out: Path,
+    report: dict[str, Any],
+    sponsors: pd.DataFrame,
+    segments: pd.DataFrame,
+    detections: pd.DataFrame,
 ) -> None:
     """Write ``report.json``, ``sponsors.csv``, ``segments.csv`` and ``detections.parquet`` into ``out``."""
     write_json(out / "report.json", report)
     sponsors.to_csv(out / "sponsors.csv", index=False)
     segments.to_csv(out / "segments.csv", index=False)
-    detections.reset_index(drop=True).to_parquet(out / "detections.parquet", index=False)
+    write_parquet(detections.reset_index(drop=True), out / "detections.parquet")
+
+
+def write_parquet(df: pd.DataFrame, path: Path) -> None:
+    """Write ``df`` to Parquet at ``path`` (no index). The file is opened by Python, not by Arrow,
+    so a path that is not valid UTF-8 (any bytes are legal in POSIX file names) works too."""
+    with open(path, "wb") as fh:
+        df.to_parquet(fh, index=False)
 
 
 def read_report(directory: str | Path) -> dict[str, Any]:

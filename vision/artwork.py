@@ -21,6 +21,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from vision.demo_artwork import DEMO_SPONSORS, make_demo_artwork
+from vision.images import pil_open
 
 __all__ = [
     "DEMO_SPONSORS",
@@ -184,7 +185,7 @@ def key_background(rgba: np.ndarray) -> np.ndarray:
 
 def _read_raster(path: Path) -> np.ndarray:
     try:
-        with Image.open(path) as im:
+        with pil_open(path) as im:
             im.load()
             upright = ImageOps.exif_transpose(im)  # phone photos: apply the EXIF orientation
             return np.asarray(upright.convert("RGBA"), dtype=np.uint8).copy()
@@ -203,13 +204,13 @@ def _render_svg(path: Path) -> np.ndarray:
         raise ArtworkError(f"{path}: cannot read SVG ({exc})") from None
     try:
         png = resvg_py.svg_to_bytes(svg_string=text, resources_dir=str(path.parent))
-        with Image.open(io.BytesIO(bytes(png))) as im:
+        with pil_open(io.BytesIO(bytes(png))) as im:
             w, h = im.size
         scale = SVG_SIDE / max(w, h, 1)
         png = resvg_py.svg_to_bytes(
             svg_string=text, resources_dir=str(path.parent), width=max(1, round(w * scale))
         )
-        with Image.open(io.BytesIO(bytes(png))) as im:
+        with pil_open(io.BytesIO(bytes(png))) as im:
             return np.asarray(im.convert("RGBA"), dtype=np.uint8).copy()
     except Exception as exc:  # resvg raises plain exceptions for malformed SVG
         raise ArtworkError(f"{path}: cannot render SVG ({exc})") from None

@@ -78,9 +78,11 @@ class LogoDetector:
     """Batched YOLO inference over decoded frames.
 
     ``weights`` is a ``.pt`` verified against its model card (see :mod:`vision.modelcard`) or an
-    exported model (``.onnx``, ``.engine``, an OpenVINO folder). ``conf`` is the confidence
-    threshold, ``imgsz`` the inference size in pixels (long side), ``device`` ``auto``, ``cpu`` or
-    ``cuda:N``; fp16 is used on CUDA.
+    exported model (``.onnx``, ``.engine``, an OpenVINO folder; see :mod:`vision.export`), checked
+    against its card when it has one; the card's ``task`` tells ultralytics what the export is.
+    ``conf`` is the confidence threshold, ``imgsz`` the inference size in pixels (long side; a
+    fixed-size export runs at the size it was exported at, and ``imgsz`` then says so), ``device``
+    ``auto``, ``cpu`` or ``cuda:N``; fp16 is used on CUDA.
     """
 
     def __init__(
@@ -112,6 +114,10 @@ class LogoDetector:
         self.names: list[str] = [names[i] for i in sorted(names)] if isinstance(names, dict) else list(names)
         self.conf = conf
         self.iou = iou
+        self.exported = self.weights.is_dir() or self.weights.suffix != ".pt"
+        card = self.card or {}
+        if self.exported and card.get("dynamic") is False and card.get("imgsz"):
+            imgsz = int(card["imgsz"])  # a fixed-size export runs at its own size, whatever was asked
         self.imgsz = imgsz
         self.device = select_device(device)
         self.half = self.device.startswith("cuda")
@@ -127,9 +133,9 @@ class LogoDetector:
             "device": self.device,
         }
 
-    def predict(self, images: Sequence[np.ndarray], frames: Sequence[int], times: Sequence[float]) -> list[
-        FrameDetections
-    ]:
+    def predict(
+        self, images: Sequence[np.ndarray], frames: Sequence[int], times: Sequence[float]
+    ) -> list[FrameDetections]:
         """Detect logos in a batch of BGR images; return one :class:`FrameDetections` per image."""
         if not len(images):
             return []
@@ -143,6 +149,9 @@ class LogoDetector:
             batch=len(images),
             verbose=False,
         )
+        predictor = self.model.predictor
+        if self.exported and predictor is not None and not getattr(predictor.model, "dynamic", True):
+            self.imgsz = int(max(predictor.imgsz))  # the size the fixed-size export really ran at
         return [self._convert(r, f, t) for r, f, t in zip(results, frames, times, strict=True)]
 
     def _convert(self, result: Any, frame: int, t: float) -> FrameDetections:

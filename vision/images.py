@@ -125,7 +125,7 @@ def load_image(path: str | os.PathLike[str], max_side: int | None = None) -> np.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             try:
-                img = _pil_open(fh)
+                img = pil_open(fh)
             except Image.DecompressionBombError as exc:  # Pillow's own, higher limit
                 m = re.search(r"\((\d+) pixels\)", str(exc))
                 size = f"{int(m.group(1)) / 1e6:.1f} megapixels" if m else "too many pixels"
@@ -201,7 +201,7 @@ def iter_images(paths: Sequence[str | os.PathLike[str]]) -> Iterator[Path]:
                 yield c
 
 
-def _pil_open(fp: Any) -> Image.Image:
+def pil_open(fp: Any) -> Image.Image:
     """``PIL.Image.open`` without ultralytics' patch, which tries to pip-install a HEIF plugin on
     unidentified bytes; a file Pillow cannot identify is simply an unreadable image here."""
     patches = sys.modules.get("ultralytics.utils.patches")

@@ -26,6 +26,22 @@ def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
     return h.hexdigest()
 
 
+def sha256_path(path: str | Path) -> str:
+    """Return the hex sha256 of a weights file, or of a weights folder (an OpenVINO model).
+
+    A folder's digest is the sha256 of every file's relative POSIX path followed by that file's
+    sha256, in sorted path order, so renaming, adding or changing any file changes it.
+    """
+    path = Path(path)
+    if not path.is_dir():
+        return sha256_file(path)
+    h = hashlib.sha256()
+    for f in sorted(path.rglob("*")):
+        if f.is_file():
+            h.update(f.relative_to(path).as_posix().encode() + sha256_file(f).encode())
+    return h.hexdigest()
+
+
 def card_path(weights: str | Path) -> Path:
     """Return the model card path for a weights file: ``NAME.pt`` -> ``NAME.json``."""
     weights = Path(weights)
@@ -47,8 +63,10 @@ def read_card(weights: str | Path) -> dict[str, Any] | None:
 
 
 def write_card(weights: str | Path, card: dict[str, Any]) -> Path:
-    """Write ``card`` beside ``weights`` with the weights' sha256 filled in; return its path."""
-    card = {**card, "sha256": sha256_file(weights)}
+    """Write ``card`` beside ``weights`` with the weights' sha256 filled in; return its path.
+
+    ``weights`` may be a file or a folder (see :func:`sha256_path`)."""
+    card = {**card, "sha256": sha256_path(weights)}
     path = card_path(weights)
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(card, indent=2, sort_keys=False) + "\n", encoding="utf-8")
@@ -59,13 +77,13 @@ def write_card(weights: str | Path, card: dict[str, Any]) -> Path:
 def verify_weights(weights: str | Path, trust: bool = False) -> tuple[str, dict[str, Any] | None]:
     """Check ``weights`` against its model card before anything unpickles it.
 
-    Returns ``(sha256, card)``. Raises :class:`WeightsError` when the file is missing, has no card
+    Returns ``(sha256, card)`` (for a folder, the digest of :func:`sha256_path`). Raises :class:`WeightsError` when the file is missing, has no card
     (for pickled ``.pt`` files) or its checksum differs from the card's, unless ``trust`` is set.
     """
     weights = Path(weights)
     if not weights.exists():
         raise WeightsError(f"{weights}: weights file not found")
-    digest = sha256_file(weights) if weights.is_file() else ""
+    digest = sha256_path(weights)
     card = read_card(weights)
     if trust:
         return digest, card
@@ -77,7 +95,7 @@ def verify_weights(weights: str | Path, trust: bool = False) -> tuple[str, dict[
             )
         return digest, None
     want = str(card.get("sha256", ""))
-    if weights.is_file() and want != digest:
+    if want != digest:
         raise WeightsError(
             f"{weights}: sha256 {digest[:12]}… does not match its model card ({want[:12] or 'none'}…); "
             "refusing to load it (pass --trust-weights to override)"

@@ -27,7 +27,8 @@ class VideoAnalysis:
     """What the vision side hands to ``measure``: detections, the timeline and the source facts.
 
     ``detections`` has every column of ``records.DETECTION_COLUMNS`` and ``QUALITY_COLUMNS``
-    except ``qualifies``; ``stopped`` is set when decoding ended early because of damage.
+    except ``qualifies``; ``stopped`` is set when decoding ended early because of damage. ``info`` is
+    the source as known after the pass (frame count and fps measured where the file did not say).
     """
 
     detections: pd.DataFrame
@@ -119,7 +120,8 @@ def analyse_video(
         height=info.height,
         cuts_s=tuple(cuts.cuts_s),
     )
-    return VideoAnalysis(columns.frame(), timeline, info, source.stopped)
+    # source.info now holds what the complete pass measured (frame count, fps of files without one)
+    return VideoAnalysis(columns.frame(), timeline, source.info, source.stopped)
 
 
 def _box_polys(xyxy: np.ndarray) -> np.ndarray:

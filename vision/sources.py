@@ -146,6 +146,7 @@ class _Probe:
     duration_s: float | None = None
     frames: int = 0
     avg_fps: float = 0.0
+    still_image: str = ""  #: the image format when the file is a single still picture, not a video
 
 
 def _parse_hms(text: str) -> float | None:
@@ -162,6 +163,9 @@ def _probe(path: str) -> _Probe | None:
         import av
 
         with av.open(path, metadata_errors="ignore") as container:
+            fmt = str(container.format.name)
+            if fmt in ("image2", "image2pipe") or fmt.endswith("_pipe"):  # still-image demuxers
+                return _Probe(has_video=True, still_image=fmt.removesuffix("_pipe"))
             videos = [
                 s
                 for s in container.streams.video
@@ -278,6 +282,11 @@ class VideoSource:
     def _open(self) -> SourceInfo:
         if not self._is_stream:
             self._probe = _probe(self._source)
+            if self._probe is not None and self._probe.still_image:
+                raise SourceError(
+                    f"{self._display}: cannot decode: a still image ({self._probe.still_image}), "
+                    "not a video; use `sponsorlens photos` for photos"
+                )
         cap = self._open_capture()
         self._cap = cap
         t0, img0 = self._read_first(cap)
