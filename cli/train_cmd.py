@@ -14,11 +14,16 @@ from cli.errors import user_errors
 @app.command()
 @user_errors
 def train(
-    logos_dir: Annotated[Path, typer.Argument(help="SPONSOR.png|jpg|svg files, or SPONSOR/ folders of variants.")],
+    logos_dir: Annotated[
+        Path, typer.Argument(help="SPONSOR.png|jpg|svg files, or SPONSOR/ folders of variants.")
+    ],
     name: Annotated[str, typer.Option(help="Model name: writes NAME.pt and its card NAME.json.")],
-    out: Annotated[Path, typer.Option("--out", help="Directory for NAME.pt and NAME.json.")] = Path("weights"),
+    out: Annotated[Path, typer.Option("--out", help="Directory for NAME.pt and NAME.json.")] = Path(
+        "weights"
+    ),
     backgrounds: Annotated[
-        list[Path] | None, typer.Option(help="Folders of photos or videos of the target footage (repeatable).")
+        list[Path] | None,
+        typer.Option(help="Folders of photos or videos of the target footage (repeatable)."),
     ] = None,
     task: Annotated[str, typer.Option(help="detect (boxes) or obb (oriented boxes).")] = "detect",
     imgsz: Annotated[int, typer.Option(help="Training image size, pixels.")] = 640,
@@ -28,6 +33,9 @@ def train(
     device: Annotated[str, typer.Option(help="auto, cpu or cuda:N.")] = "auto",
     seed: Annotated[int, typer.Option(help="Seed for synthesis and training.")] = 0,
     workdir: Annotated[Path | None, typer.Option(help="Keep the synthetic dataset and run here.")] = None,
+    init: Annotated[
+        Path | None, typer.Option(help="Continue from an earlier model of the same sponsors (fine-tune).")
+    ] = None,
 ) -> None:
     """Synthesise training scenes from sponsor artwork and train a YOLO logo detector."""
     from vision.train import train as run_training
@@ -50,5 +58,6 @@ def train(
         seed=seed,
         batch=batch,
         workdir=workdir,
+        init=init,
     )
     typer.echo(f"wrote {path} and {path.with_suffix('.json')}")

@@ -76,11 +76,13 @@ def train(
     seed: int = 0,
     batch: int = 16,
     workdir: str | Path | None = None,
+    init: str | Path | None = None,
 ) -> Path:
     """Synthesise a dataset from the artwork in ``logos_dir``, train, and write ``NAME.pt`` + card.
 
     Returns the path of the written ``.pt``. ``images`` is the number of synthetic images
-    (training and validation together), ``imgsz`` the training size in pixels.
+    (training and validation together), ``imgsz`` the training size in pixels. ``init`` continues
+    from an earlier model of the same sponsors (verified against its card) instead of the yaml.
     """
     from ultralytics import YOLO
 
@@ -97,10 +99,17 @@ def train(
     work = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix=f"sponsorlens-train-{name}-"))
     started = time.time()
     data = make_dataset(
-        logos, work / "data", n_images=images, imgsz=imgsz, seed=seed, backgrounds=list(backgrounds), task=task
+        logos,
+        work / "data",
+        n_images=images,
+        imgsz=imgsz,
+        seed=seed,
+        backgrounds=list(backgrounds),
+        task=task,
     )
     synth_s = time.time() - started
-    model = YOLO(ARCH[task], task=task)
+    previous = _check_init(init, sorted(logos), task) if init else None
+    model = YOLO(str(init) if init else ARCH[task], task=task)
     model.train(
         data=str(work / "data" / "data.yaml"),
         epochs=epochs,
@@ -135,7 +144,12 @@ def train(
     shutil.copyfile(best, final)
     trained = YOLO(str(final), task=task)
     metrics = trained.val(
-        data=str(work / "data" / "data.yaml"), imgsz=imgsz, device=device, plots=False, verbose=False, split="val"
+        data=str(work / "data" / "data.yaml"),
+        imgsz=imgsz,
+        device=device,
+        plots=False,
+        verbose=False,
+        split="val",
     )
     box = metrics.box
     card = {
@@ -143,6 +157,7 @@ def train(
         "classes": [trained.names[i] for i in sorted(trained.names)],
         "task": task,
         "arch": ARCH[task],
+        "initialised_from": previous,
         "imgsz": imgsz,
         "epochs": epochs,
         "seed": seed,
@@ -162,6 +177,24 @@ def train(
     }
     write_card(final, card)
     return final
+
+
+def _check_init(init: str | Path, sponsors: list[str], task: str) -> dict[str, Any]:
+    """Verify an ``init`` model and check it has exactly ``sponsors`` as classes and ``task``.
+
+    Returns the provenance block for the new card: path, sha256 and the earlier card's training facts.
+    """
+    from vision.modelcard import WeightsError, verify_weights
+
+    digest, card = verify_weights(init)
+    card = card or {}
+    if card.get("task", task) != task or sorted(card.get("classes", sponsors)) != sponsors:
+        raise WeightsError(
+            f"{init}: --init model has task {card.get('task')} and classes {card.get('classes')}; "
+            f"need task {task} and classes {sponsors}"
+        )
+    keep = ("epochs", "imgsz", "training_s", "hardware", "validation", "initialised_from")
+    return {"weights": str(init), "sha256": digest, **{k: card[k] for k in keep if k in card}}
 
 
 def _jsonable(obj: Any) -> Any:

@@ -1,0 +1,119 @@
+"""`sponsorlens train` through the real CLI: a tiny CPU run from the ultralytics yaml."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cli.main import app
+from vision.detector import LogoDetector
+from vision.modelcard import WeightsError, sha256_file
+
+REPO = Path(__file__).resolve().parent.parent
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("train")
+    logos = root / "logos"
+    logos.mkdir()
+    for sponsor in ("Apexa", "Glint"):
+        shutil.copy(REPO / "weights" / "demo_artwork" / f"{sponsor}.png", logos / f"{sponsor}.png")
+    out = root / "weights"
+    args = [
+        "train",
+        str(logos),
+        "--name",
+        "tiny",
+        "--out",
+        str(out),
+        "--epochs",
+        "1",
+        "--imgsz",
+        "64",
+        "--images",
+        "12",
+        "--batch",
+        "4",
+        "--device",
+        "cpu",
+        "--workdir",
+        str(root / "work"),
+    ]
+    res = runner.invoke(app, args)
+    assert res.exit_code == 0, res.output
+    return out / "tiny.pt"
+
+
+def test_train_writes_a_loadable_model_with_a_verified_card(trained: Path) -> None:
+    card = json.loads(trained.with_suffix(".json").read_text())
+    assert card["sha256"] == sha256_file(trained)
+    assert card["classes"] == ["Apexa", "Glint"] and card["task"] == "detect" and card["imgsz"] == 64
+    assert set(card["validation"]) >= {"map50", "map50_95", "precision", "recall"}
+    assert card["synthesis"]["n_train"] + card["synthesis"]["n_val"] == 12
+    assert card["hardware"].startswith("CPU") and card["training_s"] > 0 and card["date"]
+    assert set(card["artwork"]) == {"Apexa", "Glint"}
+    det = LogoDetector(trained, imgsz=64, device="cpu")
+    assert det.names == ["Apexa", "Glint"] and det.sha256 == card["sha256"]
+
+
+def test_a_tampered_model_is_refused(trained: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "tiny.pt"
+    shutil.copy(trained, bad)
+    shutil.copy(trained.with_suffix(".json"), bad.with_suffix(".json"))
+    data = bytearray(bad.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    bad.write_bytes(bytes(data))
+    with pytest.raises(WeightsError, match="does not match its model card"):
+        LogoDetector(bad, device="cpu")
+    bad.with_suffix(".json").unlink()
+    with pytest.raises(WeightsError, match="no model card"):
+        LogoDetector(bad, device="cpu")
+
+
+def test_train_continues_from_an_earlier_model(trained: Path, tmp_path: Path) -> None:
+    logos = tmp_path / "logos"
+    logos.mkdir()
+    for sponsor in ("Apexa", "Glint"):
+        shutil.copy(REPO / "weights" / "demo_artwork" / f"{sponsor}.png", logos / f"{sponsor}.png")
+    args = [
+        "train",
+        str(logos),
+        "--name",
+        "tiny2",
+        "--out",
+        str(tmp_path),
+        "--epochs",
+        "1",
+        "--imgsz",
+        "64",
+        "--images",
+        "8",
+        "--batch",
+        "4",
+        "--device",
+        "cpu",
+        "--seed",
+        "1",
+        "--init",
+        str(trained),
+    ]
+    res = runner.invoke(app, args)
+    assert res.exit_code == 0, res.output
+    card = json.loads((tmp_path / "tiny2.json").read_text())
+    assert card["initialised_from"]["sha256"] == sha256_file(trained)
+    shutil.copy(REPO / "weights" / "demo_artwork" / "Helix.png", logos / "Helix.png")
+    res = runner.invoke(app, [*args[:-1], str(trained)])
+    assert res.exit_code == 4 and "classes" in res.output
+
+
+def test_train_rejects_bad_input(tmp_path: Path) -> None:
+    res = runner.invoke(app, ["train", str(tmp_path / "none"), "--name", "x", "--out", str(tmp_path)])
+    assert res.exit_code == 3 and "Traceback" not in res.output
+    res = runner.invoke(app, ["train", str(tmp_path), "--name", "../evil", "--out", str(tmp_path)])
+    assert res.exit_code == 3 and "--name" in res.output
