@@ -26,6 +26,7 @@ import typer
 
 from cli.app import app
 from cli.errors import EXIT_INTERNAL, EXIT_PARTIAL_BATCH, UserError, user_errors, warn
+from measure.store import sha256_file
 
 if TYPE_CHECKING:
     import duckdb
@@ -484,17 +485,9 @@ def discover(paths: Sequence[str | Path]) -> list[tuple[str, str]]:
 def model_fingerprint(detector: LogoDetector) -> dict[str, Any]:
     """Return what identifies the model in the run key: weights sha256 (a hash of every file for a
     folder), task and classes."""
-    import hashlib
+    from vision.modelcard import sha256_path
 
-    from measure.db import sha256_file
-
-    digest = detector.sha256
-    if not digest and detector.weights.is_dir():
-        h = hashlib.sha256()
-        for f in sorted(detector.weights.rglob("*")):
-            if f.is_file():
-                h.update(f.relative_to(detector.weights).as_posix().encode() + sha256_file(f).encode())
-        digest = h.hexdigest()
+    digest = detector.sha256 or sha256_path(detector.weights)
     return {"sha256": digest, "task": detector.task, "classes": list(detector.names)}
 
 
@@ -565,7 +558,7 @@ def run_batch(
         def jobs() -> Iterator[Job]:
             for path, kind in files:
                 try:
-                    content = db.sha256_file(path)
+                    content = sha256_file(path)
                 except OSError as e:
                     sid = db.source_id(f"unreadable:{path}", key)
                     if finished.get(sid) == "failed" and not retry_failed:

@@ -139,15 +139,6 @@ def now_utc() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
-    """Return the hex sha256 of a file's bytes (OSError if unreadable)."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(chunk):
-            h.update(block)
-    return h.hexdigest()
-
-
 def run_key(model: Mapping[str, Any], settings: Mapping[str, Any]) -> str:
     """Return the hex sha256 identifying a model and the settings that change the numbers.
 

@@ -7,6 +7,7 @@ only when every file is complete, so a killed or failed run never leaves a parti
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import math
 import os
@@ -23,6 +24,15 @@ import pandas as pd
 
 class OutputError(OSError):
     """The output directory cannot be written (read-only, full disk, not a directory...)."""
+
+
+def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
+    """Return the hex sha256 of a file's bytes (OSError if unreadable)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()
 
 
 def tool_info() -> dict[str, str]:

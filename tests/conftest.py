@@ -10,23 +10,23 @@ REPO = Path(__file__).resolve().parent.parent
 DEMO_WEIGHTS = REPO / "weights" / "demo.pt"
 
 
-@pytest.fixture(scope="session")
-def yaml_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An untrained yolo11n detect model with classes Acme and Bolt, with its model card."""
+def make_yaml_model(path: Path, names: list[str], task: str = "detect") -> Path:
+    """Write an untrained yolo11n (or -obb) built from the ultralytics yaml, with its model card."""
     from vision.modelcard import write_card
     from vision.train import init_model
 
-    path = init_model(["Acme", "Bolt"], tmp_path_factory.mktemp("model") / "acme.pt", task="detect")
-    write_card(path, {"name": "acme", "task": "detect", "classes": ["Acme", "Bolt"]})
+    init_model(names, path, task=task)
+    write_card(path, {"name": path.stem, "task": task, "classes": names})
     return path
+
+
+@pytest.fixture(scope="session")
+def yaml_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An untrained yolo11n detect model with classes Acme and Bolt, with its model card."""
+    return make_yaml_model(tmp_path_factory.mktemp("model") / "acme.pt", ["Acme", "Bolt"])
 
 
 @pytest.fixture(scope="session")
 def yaml_obb_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An untrained yolo11n-obb model with classes Acme and Bolt, with its model card."""
-    from vision.modelcard import write_card
-    from vision.train import init_model
-
-    path = init_model(["Acme", "Bolt"], tmp_path_factory.mktemp("obb") / "acme-obb.pt", task="obb")
-    write_card(path, {"name": "acme-obb", "task": "obb", "classes": ["Acme", "Bolt"]})
-    return path
+    return make_yaml_model(tmp_path_factory.mktemp("obb") / "acme-obb.pt", ["Acme", "Bolt"], task="obb")

@@ -21,6 +21,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import make_yaml_model
 from media_factory import write_cv_video
 from typer.testing import CliRunner
 
@@ -35,12 +36,7 @@ N_PHOTOS = 6
 
 @pytest.fixture(scope="module")
 def untrained(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from vision.modelcard import write_card
-    from vision.train import init_model
-
-    path = init_model(SPONSORS, tmp_path_factory.mktemp("model") / "untrained.pt")
-    write_card(path, {"name": "untrained", "task": "detect", "classes": SPONSORS})
-    return path
+    return make_yaml_model(tmp_path_factory.mktemp("model") / "untrained.pt", SPONSORS)
 
 
 @pytest.fixture(scope="module")

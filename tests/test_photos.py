@@ -10,6 +10,7 @@ import cv2
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import make_yaml_model
 from typer.testing import CliRunner
 
 from cli.main import app
@@ -218,12 +219,7 @@ def test_photo_stats_on_generated_photos_with_known_logos(tmp_path: Path) -> Non
 
 @pytest.fixture(scope="module")
 def untrained(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from vision.modelcard import write_card
-    from vision.train import init_model
-
-    path = init_model(SPONSORS, tmp_path_factory.mktemp("model") / "untrained.pt")
-    write_card(path, {"name": "untrained", "task": "detect", "classes": SPONSORS})
-    return path
+    return make_yaml_model(tmp_path_factory.mktemp("model") / "untrained.pt", SPONSORS)
 
 
 @pytest.fixture(scope="module")

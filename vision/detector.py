@@ -64,6 +64,36 @@ class FrameDetections:
         """Sponsor name of each detection."""
         return [self.names[int(c)] for c in self.cls]
 
+    @property
+    def corners(self) -> np.ndarray:
+        """(N, 4, 2) polygon of each detection in pixels: the oriented box, or the box's corners
+        clockwise from the top-left."""
+        if self.polygon is not None:
+            return self.polygon
+        x = self.xyxy
+        return np.stack([x[:, [0, 1]], x[:, [2, 1]], x[:, [2, 3]], x[:, [0, 3]]], axis=1)
+
+    def columns(self, shot: int = 0) -> dict[str, np.ndarray]:
+        """Return the ``measure.records.DETECTION_COLUMNS`` of these detections as arrays."""
+        n = len(self)
+        poly = self.polygon if self.polygon is not None else np.full((n, 4, 2), np.nan)
+        cols: dict[str, np.ndarray] = {
+            "frame": np.full(n, self.frame, dtype=np.int64),
+            "t": np.full(n, self.t),
+            "sponsor": np.asarray(self.sponsors, dtype=object),
+            "conf": self.conf,
+            "x1": self.xyxy[:, 0],
+            "y1": self.xyxy[:, 1],
+            "x2": self.xyxy[:, 2],
+            "y2": self.xyxy[:, 3],
+            "track_id": self.track_id,
+            "shot": np.full(n, shot, dtype=np.int64),
+        }
+        for i in range(4):
+            cols[f"px{i}"] = poly[:, i, 0]
+            cols[f"py{i}"] = poly[:, i, 1]
+        return cols
+
 
 def select_device(device: str = "auto") -> str:
     """Return the torch device string to run on: CUDA when available for ``auto``, else CPU."""

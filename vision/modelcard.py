@@ -12,18 +12,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+from measure.store import sha256_file
+
+__all__ = ["WeightsError", "card_path", "read_card", "sha256_file", "verify_weights", "write_card"]
+
 
 class WeightsError(ValueError):
     """Weights are missing, unverifiable or do not match their model card."""
-
-
-def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
-    """Return the hex sha256 of a file's bytes."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(chunk):
-            h.update(block)
-    return h.hexdigest()
 
 
 def sha256_path(path: str | Path) -> str:

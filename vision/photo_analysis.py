@@ -65,36 +65,13 @@ def empty_photo_detections() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=d) for c, d in PHOTO_DETECTION_COLUMNS.items()})
 
 
-def box_polygons(xyxy: np.ndarray) -> np.ndarray:
-    """Return (N, 4, 2) corner polygons of axis-aligned boxes, clockwise from the top-left, pixels."""
-    xyxy = np.asarray(xyxy, dtype=float)
-    return np.stack([xyxy[:, [0, 1]], xyxy[:, [2, 1]], xyxy[:, [2, 3]], xyxy[:, [0, 3]]], axis=1)
-
-
 def detection_table(path: Path, image: np.ndarray, dets: FrameDetections) -> pd.DataFrame:
     """Return the scored detection table of one photo (:data:`PHOTO_DETECTION_COLUMNS`)."""
     n = len(dets)
     if n == 0:
         return empty_photo_detections()
-    polys = dets.polygon if dets.polygon is not None else box_polygons(dets.xyxy)
-    corners = dets.polygon if dets.polygon is not None else np.full((n, 4, 2), np.nan)
-    data: dict[str, object] = {
-        "photo": np.full(n, display_path(path), dtype=object),
-        "frame": np.full(n, dets.frame, dtype=np.int64),
-        "t": np.full(n, dets.t),
-        "sponsor": np.asarray(dets.sponsors, dtype=object),
-        "conf": dets.conf,
-        "x1": dets.xyxy[:, 0],
-        "y1": dets.xyxy[:, 1],
-        "x2": dets.xyxy[:, 2],
-        "y2": dets.xyxy[:, 3],
-        "track_id": np.full(n, -1, dtype=np.int64),
-        "shot": np.zeros(n, dtype=np.int64),
-    }
-    for i in range(4):
-        data[f"px{i}"] = corners[:, i, 0]
-        data[f"py{i}"] = corners[:, i, 1]
-    data.update(frame_quality(image, polys))
+    data: dict[str, object] = {"photo": np.full(n, display_path(path), dtype=object), **dets.columns()}
+    data.update(frame_quality(image, dets.corners))
     return pd.DataFrame(data)[list(PHOTO_DETECTION_COLUMNS)].astype(PHOTO_DETECTION_COLUMNS)
 
 

@@ -44,25 +44,9 @@ class _Columns:
         self.parts: list[dict[str, np.ndarray]] = []
 
     def add(self, dets: FrameDetections, shot: int, quality: dict[str, np.ndarray]) -> None:
-        n = len(dets)
-        if n == 0:
+        if len(dets) == 0:
             return
-        poly = dets.polygon if dets.polygon is not None else np.full((n, 4, 2), np.nan)
-        part: dict[str, np.ndarray] = {
-            "frame": np.full(n, dets.frame, dtype=np.int64),
-            "t": np.full(n, dets.t),
-            "sponsor": np.asarray(dets.sponsors, dtype=object),
-            "conf": dets.conf,
-            "x1": dets.xyxy[:, 0],
-            "y1": dets.xyxy[:, 1],
-            "x2": dets.xyxy[:, 2],
-            "y2": dets.xyxy[:, 3],
-            "track_id": dets.track_id,
-            "shot": np.full(n, shot, dtype=np.int64),
-        }
-        for i in range(4):
-            part[f"px{i}"] = poly[:, i, 0]
-            part[f"py{i}"] = poly[:, i, 1]
+        part = dets.columns(shot)
         part.update(quality)
         self.parts.append(part)
 
@@ -104,8 +88,7 @@ def analyse_video(
                 shot += 1
             h, w = f.image.shape[:2]
             tracker.update(d, (h, w))
-            polys = d.polygon if d.polygon is not None else _box_polys(d.xyxy)
-            columns.add(d, shot, frame_quality(f.image, polys) if len(d) else {})
+            columns.add(d, shot, frame_quality(f.image, d.corners) if len(d) else {})
             times.append(f.t)
             frames.append(f.index)
         if on_frames is not None:
@@ -122,9 +105,3 @@ def analyse_video(
     )
     # source.info now holds what the complete pass measured (frame count, fps of files without one)
     return VideoAnalysis(columns.frame(), timeline, source.info, source.stopped)
-
-
-def _box_polys(xyxy: np.ndarray) -> np.ndarray:
-    """Return (N, 4, 2) corner polygons of axis-aligned boxes, clockwise from top-left."""
-    x1, y1, x2, y2 = (xyxy[:, i] for i in range(4))
-    return np.stack([np.stack([x1, y1], 1), np.stack([x2, y1], 1), np.stack([x2, y2], 1), np.stack([x1, y2], 1)], 1)
