@@ -94,7 +94,8 @@ def load_analysis(directory: str | Path) -> Analysis:
     parquet = directory / "detections.parquet"
     if parquet.exists():
         try:
-            detections = pd.read_parquet(parquet)
+            with open(parquet, "rb") as fh:  # opened by Python: Arrow cannot take a non-UTF-8 path
+                detections = pd.read_parquet(fh)
         except Exception as e:  # pyarrow raises several types for a damaged file
             raise ValueError(f"{parquet}: unreadable detections table: {e}") from None
         if not {"sponsor", "x1", "y1", "x2", "y2"} <= set(detections.columns):
