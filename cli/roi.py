@@ -16,10 +16,10 @@ from typing import Annotated
 import typer
 
 from cli.errors import user_errors
-from measure.drift import DriftWarning
-from measure.features import atomic_path, build_features, clean_json, read_features, write_features
-from measure.roi import RoiModel, fit_roi, read_outcomes, save_fit
-from measure.roi_models import CANDIDATES
+
+# The names of measure.roi_models.CANDIDATES, kept here so that `sponsorlens --help` does not import
+# scikit-learn (a test checks they agree).
+CANDIDATES: tuple[str, ...] = ("baseline", "ridge", "hgb")
 
 roi_app = typer.Typer(
     help="ROI features and the regression models that predict sponsorship outcomes from exposure.",
@@ -63,6 +63,8 @@ def features_cmd(
     ] = None,
 ) -> None:
     """Build the features table: one row per (event, sponsor), schema-versioned."""
+    from measure.features import build_features, write_features
+
     df = build_features(inputs, events=events, costs=costs, run=run)
     write_features(df, out)
     typer.echo(
@@ -97,6 +99,8 @@ def fit_cmd(
     seed: Annotated[int, typer.Option(help="random seed")] = 0,
 ) -> None:
     """Cross-validate the candidate models by event, choose one and save it with its metrics."""
+    from measure.features import read_features
+    from measure.roi import fit_roi, read_outcomes, save_fit
     from measure.roi_plots import plot_predicted_vs_actual
 
     feats = read_features(features)
@@ -144,6 +148,10 @@ def predict_cmd(
     ] = None,
 ) -> None:
     """Predict the model's target with intervals, and report feature drift (PSI)."""
+    from measure.drift import DriftWarning
+    from measure.features import atomic_path, clean_json, read_features
+    from measure.roi import RoiModel
+
     out = out or features.with_name(f"{features.stem}.predictions.csv")
     drift_out = drift_out or features.with_name(f"{features.stem}.drift.json")
     model = RoiModel.load(model_dir)
@@ -181,6 +189,7 @@ def explain_cmd(
     top: Annotated[int, typer.Option(min=1, help="features to list")] = 20,
 ) -> None:
     """Print the chosen model, its metrics and its permutation importance; plot the importance."""
+    from measure.roi import RoiModel
     from measure.roi_plots import plot_importance
 
     model = RoiModel.load(model_dir)

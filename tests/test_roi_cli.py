@@ -146,3 +146,10 @@ def test_features_command(tmp_path: Path) -> None:
 def test_help(cmd: str) -> None:
     r = runner.invoke(app, ["roi", cmd, "--help"])
     assert r.exit_code == 0 and "Usage" in r.output
+
+
+def test_cli_candidate_names_match_the_models() -> None:
+    from cli.roi import CANDIDATES as CLI_CANDIDATES
+    from measure.roi_models import CANDIDATES
+
+    assert CLI_CANDIDATES == CANDIDATES
