@@ -77,7 +77,7 @@ def demo(
     weights: Annotated[
         Path | None, typer.Option(help="Model to analyse with. Default: the shipped demo model.")
     ] = None,
-    imgsz: Annotated[int, typer.Option(help="Inference size, pixels.")] = 640,
+    imgsz: Annotated[int, typer.Option(help="Inference size, pixels (the clip is 1280 wide).")] = 1280,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda:N.")] = "auto",
     seed: Annotated[int, typer.Option(help="Seed of the rendered clip.")] = 7,
 ) -> None:

@@ -6,7 +6,9 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
+from conftest import make_yaml_model
 from typer.testing import CliRunner
 
 from cli.main import app
@@ -107,9 +109,23 @@ def test_train_continues_from_an_earlier_model(trained: Path, tmp_path: Path) ->
     assert res.exit_code == 0, res.output
     card = json.loads((tmp_path / "tiny2.json").read_text())
     assert card["initialised_from"]["sha256"] == sha256_file(trained)
+    # the weights continue from the earlier model rather than starting again from random
+    before, after = (_first_conv(p) for p in (trained, tmp_path / "tiny2.pt"))
+    fresh = _first_conv(make_yaml_model(tmp_path / "fresh.pt", ["Apexa", "Glint"]))
+    assert _cosine(before, after) > 0.9 > 0.5 > abs(_cosine(before, fresh))
     shutil.copy(REPO / "weights" / "demo_artwork" / "Helix.png", logos / "Helix.png")
     res = runner.invoke(app, [*args[:-1], str(trained)])
     assert res.exit_code == 4 and "classes" in res.output
+
+
+def _first_conv(path: Path) -> np.ndarray:
+    from ultralytics import YOLO
+
+    return next(iter(YOLO(str(path)).model.state_dict().values())).float().numpy().ravel()
+
+
+def _cosine(a: np.ndarray, b: np.ndarray) -> float:
+    return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
 
 
 def test_train_rejects_bad_input(tmp_path: Path) -> None:

@@ -118,7 +118,7 @@ def train(
         device="cpu" if device == "cpu" else device.replace("cuda:", ""),
         seed=seed,
         deterministic=False,
-        pretrained=False,
+        pretrained=str(init) if init else False,  # never a download: the yaml, or our own model
         plots=False,
         project=str(work),
         name="run",
