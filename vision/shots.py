@@ -31,7 +31,9 @@ class CutDetector:
         """Return True when ``image`` (at ``t`` seconds) is the first frame of a new shot."""
         h, w = image.shape[:2]
         if w > DETECT_WIDTH:
-            image = cv2.resize(image, (DETECT_WIDTH, max(1, round(h * DETECT_WIDTH / w))), interpolation=cv2.INTER_AREA)
+            image = cv2.resize(
+                image, (DETECT_WIDTH, max(1, round(h * DETECT_WIDTH / w))), interpolation=cv2.INTER_AREA
+            )
         if image.ndim == 2:
             image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
         cuts = self._detector.process_frame(FrameTimecode(float(t), fps=self.fps), image)
