@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import make_yaml_model
+from conftest import demo_below_target, make_yaml_model
 from typer.testing import CliRunner
 
 from cli.main import app
@@ -21,7 +21,6 @@ from measure.settings import MeasureSettings
 
 REPO = Path(__file__).resolve().parent.parent
 ARTWORK = REPO / "weights" / "demo_artwork"
-DEMO_WEIGHTS = REPO / "weights" / "demo.pt"
 SPONSORS = ["Apexa", "Boltline", "Corvo"]
 
 
@@ -312,8 +311,8 @@ def test_photos_command_errors_are_one_line(untrained: Path, tmp_path: Path, cas
 
 @pytest.mark.slow
 def test_photos_with_the_demo_model_finds_pasted_logos(tmp_path: Path) -> None:
-    if not DEMO_WEIGHTS.is_file():
-        pytest.skip(f"{DEMO_WEIGHTS} not trained yet (sponsorlens train weights/demo_artwork --name demo)")
+    if reason := demo_below_target():
+        pytest.skip(reason)
     rng = np.random.default_rng(1)
     plan = {"x0.png": ["Apexa"], "x1.png": ["Apexa", "Boltline"], "x2.png": []}
     truth = {}
