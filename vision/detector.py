@@ -104,6 +104,37 @@ def select_device(device: str = "auto") -> str:
     return "cuda:0" if torch.cuda.is_available() else "cpu"
 
 
+#: Python module that runs each exported format (by file suffix; "" for an OpenVINO folder).
+RUNTIMES: dict[str, tuple[str, str]] = {
+    ".onnx": ("onnxruntime", "ONNX"),
+    "": ("openvino", "OpenVINO"),
+    ".engine": ("tensorrt", "TensorRT"),
+}
+
+
+def _check_runtime(weights: Path) -> None:
+    """Raise :class:`WeightsError` when the package that runs an exported model is missing
+    (ultralytics would otherwise fail at the first frame, or try to install it)."""
+    import importlib.util
+
+    if weights.is_dir() and not weights.name.endswith("_openvino_model"):
+        raise WeightsError(
+            f"{weights}: a folder of weights must be an OpenVINO export named NAME_openvino_model"
+        )
+    key = "" if weights.is_dir() else weights.suffix.lower()
+    if key not in RUNTIMES:
+        return
+    module, name = RUNTIMES[key]
+    if importlib.util.find_spec(module) is None:
+        hint = "pip install 'sponsorlens[export]'" if module != "tensorrt" else "pip install tensorrt"
+        raise WeightsError(f"{weights}: running {name} models needs the package {module}: {hint}")
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    return lines[0] if lines else type(exc).__name__
+
+
 class LogoDetector:
     """Batched YOLO inference over decoded frames.
 
@@ -130,17 +161,18 @@ class LogoDetector:
             raise ValueError(f"--imgsz must be at least 32, got {imgsz}")
         self.weights = Path(weights)
         self.sha256, self.card = verify_weights(self.weights, trust=trust_weights)
+        _check_runtime(self.weights)
         from ultralytics import YOLO
 
         task = (self.card or {}).get("task")
         try:
             self.model = YOLO(str(self.weights), task=task) if task else YOLO(str(self.weights))
+            names = self.model.names  # exported models are opened here
         except Exception as e:  # ultralytics raises many types for a bad file
-            raise WeightsError(f"{self.weights}: cannot load model: {e}") from None
+            raise WeightsError(f"{self.weights}: cannot load model: {_first_line(e)}") from None
         if self.model.task not in ("detect", "obb"):
             raise WeightsError(f"{self.weights}: a {self.model.task} model; need a detect or obb model")
         self.task: str = self.model.task
-        names = self.model.names
         self.names: list[str] = [names[i] for i in sorted(names)] if isinstance(names, dict) else list(names)
         self.conf = conf
         self.iou = iou

@@ -37,11 +37,29 @@ class VideoAnalysis:
     stopped: StopInfo | None
 
 
-class _Columns:
-    """Accumulates per-frame arrays and builds the detection table once at the end."""
+#: The detection table's columns as :func:`analyse_video` returns them, and their dtypes.
+_COLUMNS: dict[str, str] = {
+    c: DETECTION_COLUMNS.get(c) or QUALITY_COLUMNS[c]
+    for c in (*DETECTION_COLUMNS, *QUALITY_COLUMNS)
+    if c != "qualifies"
+}
 
-    def __init__(self) -> None:
+
+class _Columns:
+    """Accumulates per-frame arrays and builds the detection table once at the end.
+
+    Every ``compact_rows`` detections the per-frame arrays are joined into one array per column:
+    a frame's ~30 small arrays cost about 3.5 times the bytes of the values they hold, so without
+    this a 3-hour match with ~10 logos in view would hold gigabytes of array headers. Memory then
+    grows by about 220 bytes per detection (the table's own size), and :meth:`frame` joins the
+    chunks one column at a time, so the peak stays near one copy of the table.
+    """
+
+    def __init__(self, compact_rows: int = 16384) -> None:
+        self.compact_rows = compact_rows
         self.parts: list[dict[str, np.ndarray]] = []
+        self.chunks: list[dict[str, np.ndarray]] = []
+        self._rows = 0
 
     def add(self, dets: FrameDetections, shot: int, quality: dict[str, np.ndarray]) -> None:
         if len(dets) == 0:
@@ -49,14 +67,28 @@ class _Columns:
         part = dets.columns(shot)
         part.update(quality)
         self.parts.append(part)
+        self._rows += len(dets)
+        if self._rows >= self.compact_rows:
+            self._compact()
+
+    def _compact(self) -> None:
+        if self.parts:
+            self.chunks.append(
+                {c: np.concatenate([p[c] for p in self.parts]).astype(d) for c, d in _COLUMNS.items()}
+            )
+            self.parts = []
+            self._rows = 0
 
     def frame(self) -> pd.DataFrame:
-        cols = [c for c in (*DETECTION_COLUMNS, *QUALITY_COLUMNS) if c != "qualifies"]
-        if not self.parts:
-            return empty_detections(with_quality=True)[cols]
-        data = {c: np.concatenate([p[c] for p in self.parts]) for c in cols}
-        df = pd.DataFrame(data)
-        return df.astype({c: DETECTION_COLUMNS.get(c) or QUALITY_COLUMNS[c] for c in cols})
+        self._compact()
+        if not self.chunks:
+            return empty_detections(with_quality=True)[list(_COLUMNS)]
+        data = {}
+        for c, dtype in _COLUMNS.items():  # one column at a time, dropping its chunks as it goes
+            data[c] = np.concatenate([chunk.pop(c) for chunk in self.chunks]).astype(dtype, copy=False)
+        self.chunks = []
+        # astype again: pandas infers a string dtype for object arrays of str; the table keeps object
+        return pd.DataFrame(data, copy=False).astype(_COLUMNS)
 
 
 def analyse_video(

@@ -1,0 +1,109 @@
+"""The pipeline's speed and memory changes keep its results: chunked detection table, cheaper cut
+detection downscale, and the benchmark's own helpers."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pandas as pd
+import pytest
+
+from measure.records import empty_detections
+from vision.detector import FrameDetections
+from vision.pipeline import _Columns
+from vision.shots import DETECT_WIDTH, CutDetector, downscale
+
+NAMES = ["Acme", "Bolt", "Corvo"]
+
+
+def _fill(columns: _Columns, frames: int, seed: int = 0) -> None:
+    rng = np.random.default_rng(seed)
+    for f in range(frames):
+        n = int(rng.integers(0, 5))
+        xy = rng.uniform(0, 500, (n, 2))
+        wh = rng.uniform(5, 80, (n, 2))
+        dets = FrameDetections(
+            f, f / 25, np.hstack([xy, xy + wh]), rng.uniform(0.25, 1, n), rng.integers(0, 3, n), NAMES
+        )
+        dets.track_id = rng.integers(-1, 9, n)
+        quality = {
+            "screen_share": rng.uniform(0, 0.1, n),
+            "short_side_px": wh.min(1),
+            "sharpness": rng.uniform(0, 1, n),
+            "contrast": rng.uniform(0, 1, n),
+            "size_score": rng.uniform(0, 1, n),
+            "visible_fraction": np.ones(n),
+            "clarity": rng.uniform(0, 1, n),
+            "zone": np.array(["center"] * n, dtype=object),
+            "centrality": rng.uniform(0, 1, n),
+        }
+        columns.add(dets, shot=f // 40, quality=quality if n else {})
+
+
+def test_chunked_detection_table_equals_the_unchunked_one() -> None:
+    whole, chunked = _Columns(compact_rows=10**9), _Columns(compact_rows=7)
+    _fill(whole, 300)
+    _fill(chunked, 300)
+    assert len(chunked.chunks) > 10 and len(whole.chunks) == 0  # compaction really happened
+    a, b = whole.frame(), chunked.frame()
+    assert len(a) > 500
+    pd.testing.assert_frame_equal(a, b)
+    expected = empty_detections(with_quality=True).drop(columns="qualifies")
+    assert list(b.columns) == list(expected.columns)
+    assert b.dtypes.to_dict() == expected.dtypes.to_dict()
+    assert (b["frame"].diff().dropna() >= 0).all()  # frame order kept across chunks
+
+
+def test_empty_detection_table_has_every_column() -> None:
+    df = _Columns().frame()
+    assert len(df) == 0 and "qualifies" not in df and {"sponsor", "clarity", "zone"} <= set(df.columns)
+
+
+def test_downscale_matches_a_single_area_resize() -> None:
+    rng = np.random.default_rng(1)
+    big = cv2.GaussianBlur(rng.integers(0, 256, (1080, 1920, 3), dtype=np.uint8), (0, 0), 1.5)
+    small = downscale(big)
+    ref = cv2.resize(big, (DETECT_WIDTH, 144), interpolation=cv2.INTER_AREA)
+    assert small.shape == ref.shape == (144, DETECT_WIDTH, 3)
+    diff = np.abs(small.astype(int) - ref.astype(int))
+    assert diff.mean() < 0.6 and np.percentile(diff, 99) <= 2
+    narrow = rng.integers(0, 256, (90, 160, 3), dtype=np.uint8)
+    assert downscale(narrow) is narrow
+    odd = rng.integers(0, 256, (1081, 1921, 3), dtype=np.uint8)  # odd sizes take the direct path
+    assert downscale(odd).shape == (144, DETECT_WIDTH, 3)
+
+
+def test_cut_detector_finds_the_same_cuts_as_with_a_plain_area_resize() -> None:
+    from scenedetect import FrameTimecode
+    from scenedetect.detectors import ContentDetector
+
+    rng = np.random.default_rng(2)
+    shots = []
+    for colour in ((40, 140, 40), (150, 60, 20), (30, 30, 170)):  # pitch, crowd, close-up: other hues
+        noise = rng.integers(-40, 41, (1080, 1920, 3))
+        shots.append(np.clip(np.asarray(colour) + noise, 0, 255).astype(np.uint8))
+    frames = []
+    for i in range(60):
+        img = shots[i // 20].copy()
+        cv2.circle(img, (200 + 30 * (i % 20), 540), 80, (255, 255, 255), -1)  # motion inside a shot
+        frames.append(img)
+    cuts = CutDetector(25.0)
+    found = [i / 25 for i, img in enumerate(frames) if cuts.update(img, i / 25)]
+    reference = ContentDetector(threshold=27.0, min_scene_len=0.5)
+    expected = []
+    for i, img in enumerate(frames):
+        small = cv2.resize(img, (DETECT_WIDTH, 144), interpolation=cv2.INTER_AREA)
+        if reference.process_frame(FrameTimecode(i / 25, fps=25.0), small) and i > 0:
+            expected.append(i / 25)
+    assert found == expected == [0.8, 1.6]
+
+
+def test_exposure_diff_and_linear_fit() -> None:
+    from bench.memory import linear_fit
+    from bench.throughput import exposure_diff
+
+    d = exposure_diff({"A": 10.05, "B": 0.0, "C": 0.5}, {"A": 10.0, "B": 0.2, "C": 0.5})
+    assert d["max_abs_s"] == pytest.approx(0.2)
+    assert d["max_rel"] == pytest.approx(0.005)  # B (under 1 s) is left out of the relative figure
+    assert d["total_rel"] == pytest.approx(0.15 / 10.7, abs=1e-5)
+    assert linear_fit([1, 2, 4], [100, 110, 130]) == pytest.approx((90.0, 10.0))
