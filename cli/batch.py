@@ -91,6 +91,16 @@ class Job:
     kind: str
     content_sha256: str
 
+    def source_row(self) -> dict[str, str]:
+        """Return the identifying columns of this source's ``sources`` row."""
+        return {
+            "source_id": self.source_id,
+            "run_key": self.run_key,
+            "path": db_text(self.path),
+            "kind": self.kind,
+            "content_sha256": self.content_sha256,
+        }
+
 
 @dataclass
 class JobResult:
@@ -174,13 +184,7 @@ class Worker:
 
     def run(self, job: Job) -> JobResult:
         """Analyse one source; any error becomes ``JobResult.error``."""
-        base = {
-            "source_id": job.source_id,
-            "run_key": job.run_key,
-            "path": db_text(job.path),
-            "kind": job.kind,
-            "content_sha256": job.content_sha256,
-        }
+        base = job.source_row()
         try:
             result = self._video(job, base) if job.kind == "video" else self._photo(job, base)
             when, origin = taken_at(job.path, job.kind)
@@ -246,14 +250,7 @@ def _run_in_process(job: Job) -> JobResult:
 
 
 def _crashed(job: Job, what: str) -> JobResult:
-    base = {
-        "source_id": job.source_id,
-        "run_key": job.run_key,
-        "path": db_text(job.path),
-        "kind": job.kind,
-        "content_sha256": job.content_sha256,
-    }
-    return JobResult(job, base, error=f"{what} died while analysing it ({MAX_CRASHES} times)")
+    return JobResult(job, job.source_row(), error=f"{what} died while analysing it ({MAX_CRASHES} times)")
 
 
 def run_inline(jobs: Iterator[Job], worker: Worker) -> Iterator[JobResult]:
