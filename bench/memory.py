@@ -43,8 +43,10 @@ def run_analyze(video: Path, out: Path, args: list[str]) -> dict[str, Any]:
     import psutil
 
     cmd = [sys.executable, "-m", "cli.main", "analyze", str(video), "--out", str(out), *args]
+    log = out.with_name(out.name + ".stderr")
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    with open(log, "wb") as err:  # a file, not a pipe: the progress bar must never block the child
+        proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=err)
     samples: list[tuple[float, float]] = []
     done = threading.Event()
 
@@ -64,7 +66,7 @@ def run_analyze(video: Path, out: Path, args: list[str]) -> dict[str, Any]:
     done.set()
     sampler.join()
     proc.returncode = os.waitstatus_to_exitcode(status)
-    stderr = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    stderr = log.read_text(errors="replace")
     if proc.returncode != 0:
         raise RuntimeError(f"analyze failed ({proc.returncode}): {stderr.strip().splitlines()[-1:]}")
     return {"wall_s": wall, "peak_rss_mb": usage.ru_maxrss / 1024, "samples": samples}

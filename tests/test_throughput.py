@@ -41,7 +41,7 @@ def _fill(columns: _Columns, frames: int, seed: int = 0) -> None:
 
 
 def test_chunked_detection_table_equals_the_unchunked_one() -> None:
-    whole, chunked = _Columns(compact_rows=10**9), _Columns(compact_rows=7)
+    whole, chunked = _Columns(compact_rows=10**9, compact_parts=10**9), _Columns(compact_rows=7)
     _fill(whole, 300)
     _fill(chunked, 300)
     assert len(chunked.chunks) > 10 and len(whole.chunks) == 0  # compaction really happened
@@ -52,6 +52,10 @@ def test_chunked_detection_table_equals_the_unchunked_one() -> None:
     assert list(b.columns) == list(expected.columns)
     assert b.dtypes.to_dict() == expected.dtypes.to_dict()
     assert (b["frame"].diff().dropna() >= 0).all()  # frame order kept across chunks
+    by_frames = _Columns(compact_rows=10**9, compact_parts=5)  # frames with few detections each
+    _fill(by_frames, 300)
+    assert len(by_frames.chunks) > 10
+    pd.testing.assert_frame_equal(a, by_frames.frame())
 
 
 def test_empty_detection_table_has_every_column() -> None:

@@ -48,15 +48,17 @@ _COLUMNS: dict[str, str] = {
 class _Columns:
     """Accumulates per-frame arrays and builds the detection table once at the end.
 
-    Every ``compact_rows`` detections the per-frame arrays are joined into one array per column:
+    Every ``compact_rows`` detections or ``compact_parts`` frames with detections, whichever comes
+    first, the per-frame arrays are joined into one array per column:
     a frame's ~30 small arrays cost about 3.5 times the bytes of the values they hold, so without
     this a 3-hour match with ~10 logos in view would hold gigabytes of array headers. Memory then
     grows by about 220 bytes per detection (the table's own size), and :meth:`frame` joins the
     chunks one column at a time, so the peak stays near one copy of the table.
     """
 
-    def __init__(self, compact_rows: int = 16384) -> None:
+    def __init__(self, compact_rows: int = 16384, compact_parts: int = 256) -> None:
         self.compact_rows = compact_rows
+        self.compact_parts = compact_parts
         self.parts: list[dict[str, np.ndarray]] = []
         self.chunks: list[dict[str, np.ndarray]] = []
         self._rows = 0
@@ -68,7 +70,7 @@ class _Columns:
         part.update(quality)
         self.parts.append(part)
         self._rows += len(dets)
-        if self._rows >= self.compact_rows:
+        if self._rows >= self.compact_rows or len(self.parts) >= self.compact_parts:
             self._compact()
 
     def _compact(self) -> None:
