@@ -37,6 +37,67 @@ from bench.clips import CACHE, broadcast_clip, looped, small_broadcast_clip  # n
 from bench.throughput import hardware, weights_for  # noqa: E402
 
 
+def table_cost(hours: float, per_frame: int, fps: float = 25.0, sponsors: int = 10) -> dict[str, float]:
+    """Build the detection table of a ``hours``-long stream in this process and aggregate it.
+
+    Every frame gets ``per_frame`` detections (random boxes of ``sponsors`` sponsors, tracks and
+    quality columns) through the pipeline's own accumulator (:class:`vision.pipeline._Columns`); the
+    table is then built, aggregated by :func:`measure.exposure.aggregate` and written by
+    :func:`measure.store.write_tables`, as at the end of ``analyze``. Returns the RSS before (MB),
+    the peak RSS (MB, kernel ``ru_maxrss``) and the number of detections.
+    """
+    import resource
+
+    import numpy as np
+    import psutil
+
+    from measure.exposure import aggregate
+    from measure.records import Timeline
+    from measure.settings import Config
+    from measure.store import write_tables
+    from vision.detector import FrameDetections
+    from vision.memory import return_freed_memory_to_os
+    from vision.pipeline import _Columns
+
+    return_freed_memory_to_os()  # as the sponsorlens command does
+
+    names = [f"S{i}" for i in range(sponsors)]
+    before = psutil.Process().memory_info().rss / 2**20
+    rng = np.random.default_rng(0)
+    frames = int(hours * 3600 * fps)
+    columns, times = _Columns(), np.arange(frames) / fps
+    n = per_frame
+    for f in range(frames):
+        xy = rng.uniform(0, 1500, (n, 2))
+        wh = rng.uniform(8, 200, (n, 2))
+        dets = FrameDetections(
+            f, f / fps, np.hstack([xy, xy + wh]), rng.uniform(0.25, 1, n), rng.integers(0, sponsors, n), names
+        )
+        dets.track_id = rng.integers(1, 50, n)
+        quality = {
+            "screen_share": rng.uniform(0, 0.05, n),
+            "short_side_px": wh.min(1),
+            "sharpness": rng.uniform(0, 1, n),
+            "contrast": rng.uniform(0, 1, n),
+            "size_score": rng.uniform(0, 1, n),
+            "visible_fraction": np.ones(n),
+            "clarity": rng.uniform(0, 1, n),
+            "zone": np.array(["center"] * n, dtype=object),
+            "centrality": rng.uniform(0, 1, n),
+        }
+        columns.add(dets, shot=f // 250, quality=quality)
+    table = columns.frame()
+    timeline = Timeline(
+        times, np.arange(frames), frames / fps, 1920, 1080, tuple(np.arange(10.0, frames / fps, 10.0))
+    )
+    cfg = Config()
+    exposure = aggregate(table, timeline, cfg.measure, cfg.rate_card, sponsors=names)
+    with tempfile.TemporaryDirectory() as out:
+        write_tables(Path(out), {"settings": {}}, exposure.sponsors, exposure.segments, exposure.detections)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"rss_before_mb": round(before, 1), "peak_rss_mb": round(peak, 1), "detections": len(table)}
+
+
 def run_analyze(video: Path, out: Path, args: list[str]) -> dict[str, Any]:
     """Run ``sponsorlens analyze`` in a child process; return its wall seconds, peak RSS (MB) and
     RSS samples (seconds since start, MB)."""
@@ -96,7 +157,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--sample-fps", type=float, default=None, help="default: every frame")
     ap.add_argument("--device", default="auto")
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument(
+        "--table-hours", type=float, default=3.0,
+        help="also build and aggregate the detection table of a stream this long (0: skip)",
+    )  # fmt: skip
+    ap.add_argument("--table-per-frame", type=int, default=10, help="detections per frame in that table")
+    ap.add_argument("--table-child", action="store_true", help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
+    if a.table_child:
+        print(json.dumps(table_cost(a.table_hours, a.table_per_frame)))
+        return {}
     w, h = (int(v) for v in a.size.lower().split("x"))
 
     results: dict[str, Any] = {
@@ -140,22 +210,41 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             }
             runs.append(row)
             print("  ".join(f"{k}={v}" for k, v in row.items()), flush=True)
-    intercept, slope = linear_fit([r["minutes"] for r in runs], [r["peak_rss_mb"] for r in runs])
+    _, slope = linear_fit([r["minutes"] for r in runs], [r["peak_rss_mb"] for r in runs])
+    peaks = [r["peak_rss_mb"] for r in runs]
     results["runs"] = runs
     results["growth_mb_per_hour"] = round(slope * 60, 1)
-    results["peak_rss_3h_mb_extrapolated"] = round(intercept + slope * 180, 1)
+    # a negative slope is noise (the peaks differ by a few percent run to run): never extrapolate
+    # below the largest peak measured
+    longest = max(r["minutes"] for r in runs)
+    results["peak_rss_3h_mb_extrapolated"] = round(max(peaks) + max(slope, 0.0) * (180 - longest), 1)
     if len(runs) >= 2 and runs[-1]["detections"] > runs[0]["detections"]:
-        per_det = (
-            (runs[-1]["peak_rss_mb"] - runs[0]["peak_rss_mb"])
-            * 2**20
-            / (runs[-1]["detections"] - runs[0]["detections"])
-        )
-        results["bytes_per_detection"] = round(per_det, 1)
+        per_det = (runs[-1]["peak_rss_mb"] - runs[0]["peak_rss_mb"]) * 2**20
+        results["bytes_per_detection"] = round(per_det / (runs[-1]["detections"] - runs[0]["detections"]), 1)
+    growth = (
+        f"{results['growth_mb_per_hour']} MB per hour of video"
+        if slope > 0
+        else f"no growth above run-to-run noise (peaks {min(peaks):.0f}-{max(peaks):.0f} MB)"
+    )
     print(
-        f"growth: {results['growth_mb_per_hour']} MB per hour of video; "
-        f"peak RSS extrapolated to 3 h: {results['peak_rss_3h_mb_extrapolated']} MB "
+        f"growth: {growth}; peak RSS extrapolated to 3 h: {results['peak_rss_3h_mb_extrapolated']} MB "
         f"({results.get('bytes_per_detection', 'n/a')} bytes per detection)"
     )
+    if a.table_hours > 0:
+        cmd = [sys.executable, __file__, "--table-child", "--table-hours", str(a.table_hours),
+               "--table-per-frame", str(a.table_per_frame)]  # fmt: skip
+        child = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, check=True)
+        table = json.loads(child.stdout.strip().splitlines()[-1])
+        table["table_and_aggregate_mb"] = round(table["peak_rss_mb"] - table["rss_before_mb"], 1)
+        # the stages' steady memory (model, frame queue) plus what the end of a long stream adds
+        table["peak_rss_mb_estimated"] = round(max(peaks) + table["table_and_aggregate_mb"], 1)
+        results["table"] = {"hours": a.table_hours, "per_frame": a.table_per_frame, **table}
+        print(
+            f"{a.table_hours:g} h stream with {a.table_per_frame} detections per frame "
+            f"({table['detections']:,} detections): the table, aggregation and writing add "
+            f"{table['table_and_aggregate_mb']} MB; estimated peak RSS "
+            f"{table['peak_rss_mb_estimated']} MB (largest measured run peak + that)"
+        )
     if a.json:
         a.json.write_text(json.dumps(results, indent=2) + "\n")
     return results

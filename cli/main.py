@@ -9,8 +9,10 @@ from cli import report_cmd as _report_cmd  # noqa: F401  (registers report, comp
 from cli import train_cmd as _train_cmd  # noqa: F401
 from cli.app import app
 from cli.roi import roi_app
+from vision.memory import return_freed_memory_to_os
 
 app.add_typer(roi_app, name="roi")
+return_freed_memory_to_os()
 
 __all__ = ["app"]
 

@@ -22,8 +22,9 @@ All times are seconds, shares fractions of the frame area, frame numbers decoded
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 import pandas as pd
@@ -33,6 +34,9 @@ from measure.methodology import FULL_SIZE_SHARE, POSITION_FLOOR
 from measure.quality import qualifies
 from measure.records import Timeline
 from measure.settings import MeasureSettings, RateCard
+
+BOX_COLUMNS = ("x1", "y1", "x2", "y2")
+POLY_COLUMNS = tuple(f"p{axis}{i}" for i in range(4) for axis in "xy")  # px0, py0, ..., py3
 
 #: Tolerance (seconds) for comparing computed durations and gaps with the thresholds.
 TIME_TOLERANCE_S: float = 1e-9
@@ -152,34 +156,40 @@ def _check_input(detections: pd.DataFrame, timeline: Timeline) -> None:
 
 
 def _polygons(det: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
-    """Return the ``(N, 4, 2)`` polygons of the selected rows, like :func:`measure.records.polygons`.
+    """Return the ``(N, 4, 2)`` polygons (pixels) of the selected rows, like
+    :func:`measure.records.polygons`.
 
-    Reads each column once as a numpy array, which is much faster than selecting column pairs.
+    Fills one output array column by column: the only other memory is one column of ``rows``,
+    which matters for the millions of detections of a long match.
     """
-    col = {c: det[c].to_numpy(float)[rows] for c in ("x1", "y1", "x2", "y2")}
-    x1, y1, x2, y2 = col["x1"], col["y1"], col["x2"], col["y2"]
-    box = np.stack(
-        [np.stack([x1, y1], 1), np.stack([x2, y1], 1), np.stack([x2, y2], 1), np.stack([x1, y2], 1)], 1
-    )
+    out = np.empty((len(rows), 4, 2))
+    corners = (("x1", "y1"), ("x2", "y1"), ("x2", "y2"), ("x1", "y2"))  # clockwise from top-left
+    for i, (x, y) in enumerate(corners):
+        out[:, i, 0] = det[x].to_numpy()[rows]
+        out[:, i, 1] = det[y].to_numpy()[rows]
     if "px0" not in det.columns:
-        return box
-    poly = np.stack(
-        [
-            np.stack([det[f"px{i}"].to_numpy(float)[rows], det[f"py{i}"].to_numpy(float)[rows]], 1)
-            for i in range(4)
-        ],
-        1,
-    )
-    has_poly = ~np.isnan(poly).any(axis=(1, 2))
-    return np.where(has_poly[:, None, None], poly, box)
+        return out
+    has_poly = np.ones(len(rows), bool)
+    for c in POLY_COLUMNS:
+        has_poly &= ~np.isnan(det[c].to_numpy()[rows])
+    at = np.flatnonzero(has_poly)
+    for i in range(4):
+        out[at, i, 0] = det[f"px{i}"].to_numpy()[rows[at]]
+        out[at, i, 1] = det[f"py{i}"].to_numpy()[rows[at]]
+    return out
 
 
-def _row_hash(columns: list[np.ndarray]) -> np.ndarray:
-    """Return a 64-bit hash per row of the given numeric columns (bit patterns, FNV-1a style)."""
-    h = np.full(len(columns[0]) if columns else 0, 0xCBF29CE484222325, dtype=np.uint64)
+def _row_hash(columns: Iterable[np.ndarray]) -> np.ndarray | None:
+    """Return a 64-bit hash per row of the given numeric columns (bit patterns, FNV-1a style).
+
+    ``columns`` may be a generator, so that only one column is held at a time; None when empty.
+    """
+    h: np.ndarray | None = None
     prime = np.uint64(0x100000001B3)
     for col in columns:
         bits = np.ascontiguousarray(col, dtype=np.float64).view(np.uint64)
+        if h is None:
+            h = np.full(len(bits), 0xCBF29CE484222325, dtype=np.uint64)
         h = (h ^ bits) * prime
         h ^= h >> np.uint64(29)
     return h
@@ -218,8 +228,8 @@ def aggregate(
     finite, or columns are missing.
     """
     _check_input(detections, timeline)
-    det = detections.copy()
-    det["qualifies"] = qualifies(det["clarity"], det["short_side_px"], settings)
+    # assign, not copy(): the input's columns are shared (copy-on-write), not duplicated
+    det = detections.assign(qualifies=qualifies(detections["clarity"], detections["short_side_px"], settings))
 
     sponsor_values = det["sponsor"].to_numpy(dtype=object)
     present = pd.unique(sponsor_values)
@@ -236,25 +246,28 @@ def aggregate(
     code = code.astype(np.int64)
     keep = det["qualifies"].to_numpy(bool) & (code >= 0)
 
-    sp = code[keep]
-    fi = fpos[keep]
-    polys = _polygons(det, keep)
-    clarity = det["clarity"].to_numpy(float)[keep]
-    centrality = det["centrality"].to_numpy(float)[keep]
-    track = det["track_id"].to_numpy(np.int64)[keep]
-    det_shot = det["shot"].to_numpy(np.int64)[keep]
-    if not (np.isfinite(polys).all() and np.isfinite(clarity).all() and np.isfinite(centrality).all()):
-        raise ValueError("qualifying detections have NaN or infinite boxes, clarity or centrality")
+    rows = np.flatnonzero(keep)
+    sp, fi = code[rows], fpos[rows]
+    clarity = det["clarity"].to_numpy(float)[rows]
+    centrality = det["centrality"].to_numpy(float)[rows]
+    track = det["track_id"].to_numpy(np.int64)[rows]
+    det_shot = det["shot"].to_numpy(np.int64)[rows]
 
     # Canonical order, independent of the input's row order: sponsor, frame, then a hash of every
-    # value used below (rows can only tie when they are identical in all of them).
+    # value used below (rows can only tie when they are identical in all of them). The geometry is
+    # hashed from its columns one at a time, and the polygons are built once, already in order.
     key = sp * max(n_fr, 1) + fi
-    order = np.lexsort(
-        [_row_hash([*polys.reshape(len(polys), 8).T, clarity, centrality, track, det_shot]), key]
+    geometry = [c for c in (*BOX_COLUMNS, *POLY_COLUMNS) if c in det.columns]
+    hashed = _row_hash(
+        chain((det[c].to_numpy()[rows] for c in geometry), (clarity, centrality, track, det_shot))
     )
-    sp, fi, key, polys, clarity, centrality, track, det_shot = (
-        a[order] for a in (sp, fi, key, polys, clarity, centrality, track, det_shot)
+    order = np.lexsort([hashed, key]) if hashed is not None else np.zeros(0, np.int64)
+    rows, sp, fi, key, clarity, centrality, track, det_shot = (
+        a[order] for a in (rows, sp, fi, key, clarity, centrality, track, det_shot)
     )
+    polys = _polygons(det, rows)
+    if not (np.isfinite(polys).all() and np.isfinite(clarity).all() and np.isfinite(centrality).all()):
+        raise ValueError("qualifying detections have NaN or infinite boxes, clarity or centrality")
 
     # --- per (sponsor, analysed frame) values from real detections -------------------------------
     new_group = np.r_[True, key[1:] != key[:-1]] if len(key) else np.zeros(0, bool)
@@ -267,6 +280,7 @@ def aggregate(
     area = clipped_areas(polys, width, height)
     largest = np.lexsort([-area, gid])  # stable: ties keep the canonical order
     g_centrality = centrality[largest[_first_of_groups(gid[largest], len(starts))]]
+    del polys, area, largest  # the largest arrays of a long match; nothing below needs them
 
     # --- bridging gaps inside tracks ---------------------------------------------------------------
     b_sp, b_fi, b_src = _bridges(sp, fi, track, det_shot, times, intervals, shots, settings.max_gap_s)
@@ -310,6 +324,7 @@ def aggregate(
             "bridged": v_bridged,
         },
         columns=FRAME_COLUMNS,
+        copy=False,  # wrap the arrays, do not stack them into a second copy
     )
 
     segments = _segments(names, v_sp, v_fi, v_dt, v_share, v_clarity, v_q, timeline)

@@ -17,23 +17,25 @@ import pandas as pd
 
 #: Columns every detection table has, in this order. ``px0..py3`` hold the 4-point polygon of an
 #: oriented (OBB) detection, clockwise from any corner, and are NaN for axis-aligned detections.
+#: Box and polygon pixels are float32 (a 3-hour match holds millions of rows; float32 keeps a
+#: coordinate below 8192 px to 1/1000 px); times and scores stay float64.
 DETECTION_COLUMNS: dict[str, str] = {
     "frame": "int64",  # decoded frame index (0-based, counting every frame of the source)
     "t": "float64",  # presentation timestamp, seconds
     "sponsor": "object",  # class name of the model = sponsor name
     "conf": "float64",  # detector confidence in [0, 1]
-    "x1": "float64",  # axis-aligned box, pixels
-    "y1": "float64",
-    "x2": "float64",
-    "y2": "float64",
-    "px0": "float64",
-    "py0": "float64",
-    "px1": "float64",
-    "py1": "float64",
-    "px2": "float64",
-    "py2": "float64",
-    "px3": "float64",
-    "py3": "float64",
+    "x1": "float32",  # axis-aligned box, pixels
+    "y1": "float32",
+    "x2": "float32",
+    "y2": "float32",
+    "px0": "float32",
+    "py0": "float32",
+    "px1": "float32",
+    "py1": "float32",
+    "px2": "float32",
+    "py2": "float32",
+    "px3": "float32",
+    "py3": "float32",
     "track_id": "int64",  # -1 when untracked
     "shot": "int64",  # index of the camera shot (0-based); shots are separated by cuts
 }

@@ -181,11 +181,23 @@ def write_tables(
     write_parquet(detections.reset_index(drop=True), out / "detections.parquet")
 
 
-def write_parquet(df: pd.DataFrame, path: Path) -> None:
-    """Write ``df`` to Parquet at ``path`` (no index). The file is opened by Python, not by Arrow,
-    so a path that is not valid UTF-8 (any bytes are legal in POSIX file names) works too."""
-    with open(path, "wb") as fh:
-        df.to_parquet(fh, index=False)
+def write_parquet(df: pd.DataFrame, path: Path, rows_per_group: int = 262_144) -> None:
+    """Write ``df`` to Parquet at ``path`` (no index), ``rows_per_group`` rows at a time.
+
+    Converting slice by slice keeps the Arrow copy to one row group, not the whole table. The file
+    is opened by Python, not by Arrow, so a path that is not valid UTF-8 (any bytes are legal in
+    POSIX file names) works too.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    first = pa.Table.from_pandas(df.iloc[:rows_per_group], preserve_index=False)  # sets the schema
+    with open(path, "wb") as fh, pq.ParquetWriter(fh, first.schema) as writer:
+        writer.write_table(first)
+        del first
+        for start in range(rows_per_group, len(df), rows_per_group):
+            part = df.iloc[start : start + rows_per_group]
+            writer.write_table(pa.Table.from_pandas(part, schema=writer.schema, preserve_index=False))
 
 
 def read_report(directory: str | Path) -> dict[str, Any]:

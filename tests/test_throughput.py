@@ -34,28 +34,37 @@ def _fill(columns: _Columns, frames: int, seed: int = 0) -> None:
             "size_score": rng.uniform(0, 1, n),
             "visible_fraction": np.ones(n),
             "clarity": rng.uniform(0, 1, n),
-            "zone": np.array(["center"] * n, dtype=object),
+            # a new string object per row, as string operations return them
+            "zone": np.array(["".join(("cen", "ter")) for _ in range(n)], dtype=object),
             "centrality": rng.uniform(0, 1, n),
         }
         columns.add(dets, shot=f // 40, quality=quality if n else {})
 
 
-def test_chunked_detection_table_equals_the_unchunked_one() -> None:
-    whole, chunked = _Columns(compact_rows=10**9, compact_parts=10**9), _Columns(compact_rows=7)
-    _fill(whole, 300)
-    _fill(chunked, 300)
-    assert len(chunked.chunks) > 10 and len(whole.chunks) == 0  # compaction really happened
-    a, b = whole.frame(), chunked.frame()
-    assert len(a) > 500
+def test_growing_detection_table_equals_the_concatenated_frames() -> None:
+    grown, roomy = _Columns(capacity=3), _Columns(capacity=10**5)
+    _fill(grown, 300)
+    _fill(roomy, 300)
+    assert grown.capacity < 10**4 and grown.capacity >= grown.rows > 500  # it really grew
+    a, b = grown.frame(), roomy.frame()
     pd.testing.assert_frame_equal(a, b)
-    expected = empty_detections(with_quality=True).drop(columns="qualifies")
-    assert list(b.columns) == list(expected.columns)
-    assert b.dtypes.to_dict() == expected.dtypes.to_dict()
-    assert (b["frame"].diff().dropna() >= 0).all()  # frame order kept across chunks
-    by_frames = _Columns(compact_rows=10**9, compact_parts=5)  # frames with few detections each
-    _fill(by_frames, 300)
-    assert len(by_frames.chunks) > 10
-    pd.testing.assert_frame_equal(a, by_frames.frame())
+    # the oracle: the frames' own column dicts, concatenated by pandas
+    parts: list[pd.DataFrame] = []
+
+    class _Collect(_Columns):
+        def add(self, dets, shot, quality):  # type: ignore[no-untyped-def]
+            if len(dets):
+                parts.append(pd.DataFrame({**dets.columns(shot), **quality}))
+
+    _fill(_Collect(), 300)
+    expected = pd.concat(parts, ignore_index=True)[list(a.columns)].astype(a.dtypes.to_dict())
+    pd.testing.assert_frame_equal(a, expected)
+    schema = empty_detections(with_quality=True).drop(columns="qualifies")
+    assert list(a.columns) == list(schema.columns)
+    assert a.dtypes.to_dict() == schema.dtypes.to_dict()
+    # one string object per distinct sponsor and zone, not one per row
+    assert len({id(v) for v in a["sponsor"]}) == a["sponsor"].nunique()
+    assert len({id(v) for v in a["zone"]}) == 1
 
 
 def test_empty_detection_table_has_every_column() -> None:
@@ -111,3 +120,40 @@ def test_exposure_diff_and_linear_fit() -> None:
     assert d["max_rel"] == pytest.approx(0.005)  # B (under 1 s) is left out of the relative figure
     assert d["total_rel"] == pytest.approx(0.15 / 10.7, abs=1e-5)
     assert linear_fit([1, 2, 4], [100, 110, 130]) == pytest.approx((90.0, 10.0))
+
+
+_FRAGMENT = """
+import sys
+import numpy as np, psutil
+if sys.argv[1] == "fixed":
+    from vision.memory import return_freed_memory_to_os
+    assert return_freed_memory_to_os()
+proc = psutil.Process()
+big = np.ones(4_000_000)
+del big  # freeing 32 MB raises glibc's own mmap threshold to 32 MB
+before = proc.memory_info().rss
+arrays = [np.ones(200_000) for _ in range(500)]  # 1.6 MB each, 800 MB in all
+keep = arrays[1::50]  # a few survive, as in any real program
+del arrays
+print((proc.memory_info().rss - before) / 2**20)
+"""
+
+
+def test_freed_arrays_go_back_to_the_os() -> None:
+    import platform
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    if platform.libc_ver()[0] != "glibc":
+        pytest.skip("mallopt is glibc's")
+    repo = Path(__file__).resolve().parent.parent
+
+    def retained_mb(mode: str) -> float:
+        run = subprocess.run(
+            [sys.executable, "-c", _FRAGMENT, mode], cwd=repo, capture_output=True, text=True, check=True
+        )
+        return float(run.stdout)
+
+    assert retained_mb("default") > 400  # glibc keeps the freed heap
+    assert retained_mb("fixed") < 100  # with the fixed threshold it goes back

@@ -46,51 +46,54 @@ _COLUMNS: dict[str, str] = {
 
 
 class _Columns:
-    """Accumulates per-frame arrays and builds the detection table once at the end.
+    """Accumulates the detection table column by column and builds its DataFrame once at the end.
 
-    Every ``compact_rows`` detections or ``compact_parts`` frames with detections, whichever comes
-    first, the per-frame arrays are joined into one array per column:
-    a frame's ~30 small arrays cost about 3.5 times the bytes of the values they hold, so without
-    this a 3-hour match with ~10 logos in view would hold gigabytes of array headers. Memory then
-    grows by about 220 bytes per detection (the table's own size), and :meth:`frame` joins the
-    chunks one column at a time, so the peak stays near one copy of the table.
+    Each column is one preallocated numpy array that doubles its capacity when full, one column
+    at a time, so the only memory beyond the table itself is the untouched tail of each array
+    (virtual memory, not resident) and one column during a resize. String columns (``sponsor``,
+    ``zone``) are stored as references to one shared string object per distinct value, never as
+    one string per row. The DataFrame :meth:`frame` returns wraps these arrays without a copy.
+    The table costs about 210 bytes per detection.
     """
 
-    def __init__(self, compact_rows: int = 16384, compact_parts: int = 256) -> None:
-        self.compact_rows = compact_rows
-        self.compact_parts = compact_parts
-        self.parts: list[dict[str, np.ndarray]] = []
-        self.chunks: list[dict[str, np.ndarray]] = []
-        self._rows = 0
+    def __init__(self, capacity: int = 4096) -> None:
+        self.capacity = capacity
+        self.rows = 0
+        self.arrays: dict[str, np.ndarray] = {c: np.empty(capacity, dtype=d) for c, d in _COLUMNS.items()}
+        self._strings: dict[str, str] = {}  # one shared object per distinct string value
 
     def add(self, dets: FrameDetections, shot: int, quality: dict[str, np.ndarray]) -> None:
-        if len(dets) == 0:
+        n = len(dets)
+        if n == 0:
             return
         part = dets.columns(shot)
         part.update(quality)
-        self.parts.append(part)
-        self._rows += len(dets)
-        if self._rows >= self.compact_rows or len(self.parts) >= self.compact_parts:
-            self._compact()
+        if self.rows + n > self.capacity:
+            self._grow(self.rows + n)
+        end = self.rows + n
+        for c, arr in self.arrays.items():
+            values = part[c]
+            if arr.dtype == object:
+                values = [self._strings.setdefault(v, v) for v in values]
+            arr[self.rows : end] = values
+        self.rows = end
 
-    def _compact(self) -> None:
-        if self.parts:
-            self.chunks.append(
-                {c: np.concatenate([p[c] for p in self.parts]).astype(d) for c, d in _COLUMNS.items()}
-            )
-            self.parts = []
-            self._rows = 0
+    def _grow(self, needed: int) -> None:
+        capacity = max(needed, 2 * self.capacity)
+        for c in self.arrays:  # one column at a time: the transient is one column, not the table
+            bigger = np.empty(capacity, dtype=self.arrays[c].dtype)
+            bigger[: self.rows] = self.arrays[c][: self.rows]
+            self.arrays[c] = bigger
+        self.capacity = capacity
 
     def frame(self) -> pd.DataFrame:
-        self._compact()
-        if not self.chunks:
+        """Return the table (one row per detection, columns and dtypes of ``_COLUMNS``), no copy."""
+        if self.rows == 0:
             return empty_detections(with_quality=True)[list(_COLUMNS)]
-        data = {}
-        for c, dtype in _COLUMNS.items():  # one column at a time, dropping its chunks as it goes
-            data[c] = np.concatenate([chunk.pop(c) for chunk in self.chunks]).astype(dtype, copy=False)
-        self.chunks = []
-        # astype again: pandas infers a string dtype for object arrays of str; the table keeps object
-        return pd.DataFrame(data, copy=False).astype(_COLUMNS)
+        # Series with an explicit dtype: pandas would otherwise infer its string dtype for the
+        # object columns, one new string object per row
+        data = {c: pd.Series(a[: self.rows], dtype=a.dtype, copy=False) for c, a in self.arrays.items()}
+        return pd.DataFrame(data, copy=False)
 
 
 def analyse_video(
