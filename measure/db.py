@@ -41,7 +41,13 @@ SCHEMA_VERSION = "1"
 #: Part of every run key: bump it when a change to the analysis changes the numbers it stores.
 RESULTS_VERSION = 1
 
-_SQL_TYPES = {"int64": "BIGINT", "float64": "DOUBLE", "object": "VARCHAR", "bool": "BOOLEAN"}
+_SQL_TYPES = {
+    "int64": "BIGINT",
+    "float64": "DOUBLE",
+    "float32": "REAL",
+    "object": "VARCHAR",
+    "bool": "BOOLEAN",
+}
 
 #: ``sources`` columns and their DuckDB types.
 SOURCE_COLUMNS: dict[str, str] = {

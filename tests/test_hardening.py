@@ -422,7 +422,9 @@ def test_full_disk_leaves_no_partial_output_and_keeps_the_earlier_one(
     def full_disk(self, path, *args, **kwargs):
         raise _enospc(path)
 
-    monkeypatch.setattr(pd.DataFrame, "to_parquet", full_disk)
+    import pyarrow.parquet as pq
+
+    monkeypatch.setattr(pq.ParquetWriter, "write_table", full_disk)
     line = assert_one_line_error(
         cli("analyze", video, "--out", out, "--weights", yaml_model, *FAST),
         EXIT_OUTPUT,
