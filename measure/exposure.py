@@ -265,6 +265,7 @@ def aggregate(
     rows, sp, fi, key, clarity, centrality, track, det_shot = (
         a[order] for a in (rows, sp, fi, key, clarity, centrality, track, det_shot)
     )
+    del code, fpos, keep, hashed, order  # per-detection arrays of the whole table, no longer needed
     polys = _polygons(det, rows)
     if not (np.isfinite(polys).all() and np.isfinite(clarity).all() and np.isfinite(centrality).all()):
         raise ValueError("qualifying detections have NaN or infinite boxes, clarity or centrality")
@@ -292,6 +293,8 @@ def aggregate(
     o = o[first]
     b_sp, b_fi, b_src = b_sp[o], b_fi[o], b_src[o]
     src_g = np.searchsorted(g_key, b_sp * max(n_fr, 1) + b_src)
+    # the per-detection arrays (millions of rows in a long match) are not needed below
+    del rows, sp, fi, key, clarity, centrality, track, det_shot, new_group, gid, fresh
 
     # --- visible frames table ----------------------------------------------------------------------
     v_sp = np.r_[g_sp, b_sp].astype(np.int64)

@@ -33,9 +33,21 @@ def is_axis_aligned(polys: np.ndarray) -> np.ndarray:
     return np.all((d[..., 0] == 0) | (d[..., 1] == 0), axis=-1)
 
 
+#: Rows per slice in :func:`clipped_areas`: bounds its temporary arrays to a few tens of MB.
+_SLICE = 1 << 18
+
+
 def clipped_areas(polys: np.ndarray, width: float, height: float) -> np.ndarray:
     """Return the area (pixels²) of each ``(N, 4, 2)`` convex polygon inside the ``width x height`` frame."""
     polys = np.asarray(polys, dtype=float)
+    if len(polys) > _SLICE:  # slices are views: memory stays bounded for millions of polygons
+        return np.concatenate(
+            [_clipped_areas(polys[i : i + _SLICE], width, height) for i in range(0, len(polys), _SLICE)]
+        )
+    return _clipped_areas(polys, width, height)
+
+
+def _clipped_areas(polys: np.ndarray, width: float, height: float) -> np.ndarray:
     out = np.zeros(len(polys))
     if len(polys) == 0:
         return out
@@ -139,7 +151,9 @@ def group_union_areas(polys: np.ndarray, group: np.ndarray, width: float, height
     sizes = np.bincount(group_sorted, minlength=n_groups)
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     singles = np.flatnonzero(sizes == 1)
-    out[singles] = clipped_areas(polys[order[starts[singles]]], width, height)
+    for i in range(0, len(singles), _SLICE):  # a slice at a time: the gathered copy stays small
+        part = singles[i : i + _SLICE]
+        out[part] = clipped_areas(polys[order[starts[part]]], width, height)
     for k in np.unique(sizes[sizes > 1]):
         ids = np.flatnonzero(sizes == k)
         rows = order[starts[ids][:, None] + np.arange(k)[None, :]]  # (G_k, k)

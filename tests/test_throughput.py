@@ -157,3 +157,23 @@ def test_freed_arrays_go_back_to_the_os() -> None:
 
     assert retained_mb("default") > 400  # glibc keeps the freed heap
     assert retained_mb("fixed") < 100  # with the fixed threshold it goes back
+
+
+def test_clipped_areas_in_slices_equal_one_pass() -> None:
+    from measure import geometry
+
+    rng = np.random.default_rng(3)
+    n = geometry._SLICE + 1000  # more than one slice
+    xy = rng.uniform(-50, 700, (n, 2))
+    wh = rng.uniform(1, 120, (n, 2))
+    boxes = np.stack([xy, xy + [1, 0] * wh, xy + wh, xy + [0, 1] * wh], axis=1)
+    rotated = boxes.copy()
+    rotated[::7] = boxes[::7] @ np.array([[0.96, -0.28], [0.28, 0.96]])  # some oriented polygons
+    sliced = geometry.clipped_areas(rotated, 640, 480)
+    whole = geometry._clipped_areas(rotated, 640, 480)
+    np.testing.assert_array_equal(sliced, whole)
+    group = rng.integers(0, n // 2, n)  # singles and groups of several
+    by_group = geometry.group_union_areas(rotated, group, 640, 480)
+    singles = np.flatnonzero(np.bincount(group, minlength=group.max() + 1) == 1)
+    first_row = {g: i for i, g in enumerate(group)}
+    np.testing.assert_allclose(by_group[singles], whole[[first_row[g] for g in singles]])

@@ -49,7 +49,7 @@ class _Columns:
     """Accumulates the detection table column by column and builds its DataFrame once at the end.
 
     Each column is one preallocated numpy array that doubles its capacity when full, one column
-    at a time, so the only memory beyond the table itself is the untouched tail of each array
+    at a time, so the only memory beyond the table itself is the untouched tail of each numeric array
     (virtual memory, not resident) and one column during a resize. String columns (``sponsor``,
     ``zone``) are stored as references to one shared string object per distinct value, never as
     one string per row. The DataFrame :meth:`frame` returns wraps these arrays without a copy.
