@@ -28,13 +28,49 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+if TYPE_CHECKING:
+    from vision.detector import FrameDetections
+
 from bench.clips import CACHE, broadcast_clip, looped, small_broadcast_clip  # noqa: E402
 from bench.throughput import hardware, weights_for  # noqa: E402
+
+
+def random_detections(
+    rng: Any, frame: int, n: int, fps: float, names: list[str]
+) -> tuple[FrameDetections, dict[str, Any]]:
+    """Return ``n`` random detections on ``frame`` and their quality columns, as the pipeline makes them.
+
+    Boxes are 8 to 200 px in a 1700 px square (so most qualify), tracks 1 to 49, any of ``names``;
+    ``zone`` gets a new string object per row, as string operations return them.
+    """
+    import numpy as np
+
+    from vision.detector import FrameDetections
+
+    xy = rng.uniform(0, 1500, (n, 2))
+    wh = rng.uniform(8, 200, (n, 2))
+    classes = rng.integers(0, len(names), n)
+    dets = FrameDetections(
+        frame, frame / fps, np.hstack([xy, xy + wh]), rng.uniform(0.25, 1, n), classes, names
+    )
+    dets.track_id = rng.integers(1, 50, n)
+    quality = {
+        "screen_share": rng.uniform(0, 0.05, n),
+        "short_side_px": wh.min(1),
+        "sharpness": rng.uniform(0, 1, n),
+        "contrast": rng.uniform(0, 1, n),
+        "size_score": rng.uniform(0, 1, n),
+        "visible_fraction": np.ones(n),
+        "clarity": rng.uniform(0, 1, n),
+        "zone": np.array(["".join(("cen", "ter")) for _ in range(n)], dtype=object),
+        "centrality": rng.uniform(0, 1, n),
+    }
+    return dets, quality
 
 
 def table_cost(hours: float, per_frame: int, fps: float = 25.0, sponsors: int = 10) -> dict[str, float]:
@@ -55,7 +91,6 @@ def table_cost(hours: float, per_frame: int, fps: float = 25.0, sponsors: int = 
     from measure.records import Timeline
     from measure.settings import Config
     from measure.store import write_tables
-    from vision.detector import FrameDetections
     from vision.memory import return_freed_memory_to_os
     from vision.pipeline import _Columns
 
@@ -68,24 +103,8 @@ def table_cost(hours: float, per_frame: int, fps: float = 25.0, sponsors: int = 
     columns, times = _Columns(), np.arange(frames) / fps
     n = per_frame
     for f in range(frames):
-        xy = rng.uniform(0, 1500, (n, 2))
-        wh = rng.uniform(8, 200, (n, 2))
-        dets = FrameDetections(
-            f, f / fps, np.hstack([xy, xy + wh]), rng.uniform(0.25, 1, n), rng.integers(0, sponsors, n), names
-        )
-        dets.track_id = rng.integers(1, 50, n)
-        quality = {
-            "screen_share": rng.uniform(0, 0.05, n),
-            "short_side_px": wh.min(1),
-            "sharpness": rng.uniform(0, 1, n),
-            "contrast": rng.uniform(0, 1, n),
-            "size_score": rng.uniform(0, 1, n),
-            "visible_fraction": np.ones(n),
-            "clarity": rng.uniform(0, 1, n),
-            "zone": np.array(["center"] * n, dtype=object),
-            "centrality": rng.uniform(0, 1, n),
-        }
-        columns.add(dets, shot=f // 250, quality=quality)
+        dets, quality = random_detections(rng, f, n, fps, names)
+        columns.add(dets, f // 250, quality)
     table = columns.frame()
     timeline = Timeline(
         times, np.arange(frames), frames / fps, 1920, 1080, tuple(np.arange(10.0, frames / fps, 10.0))

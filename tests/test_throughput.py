@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from bench.memory import random_detections
 from measure.records import empty_detections
-from vision.detector import FrameDetections
 from vision.pipeline import _Columns
 from vision.shots import DETECT_WIDTH, CutDetector, downscale
 
@@ -20,25 +20,8 @@ def _fill(columns: _Columns, frames: int, seed: int = 0) -> None:
     rng = np.random.default_rng(seed)
     for f in range(frames):
         n = int(rng.integers(0, 5))
-        xy = rng.uniform(0, 500, (n, 2))
-        wh = rng.uniform(5, 80, (n, 2))
-        dets = FrameDetections(
-            f, f / 25, np.hstack([xy, xy + wh]), rng.uniform(0.25, 1, n), rng.integers(0, 3, n), NAMES
-        )
-        dets.track_id = rng.integers(-1, 9, n)
-        quality = {
-            "screen_share": rng.uniform(0, 0.1, n),
-            "short_side_px": wh.min(1),
-            "sharpness": rng.uniform(0, 1, n),
-            "contrast": rng.uniform(0, 1, n),
-            "size_score": rng.uniform(0, 1, n),
-            "visible_fraction": np.ones(n),
-            "clarity": rng.uniform(0, 1, n),
-            # a new string object per row, as string operations return them
-            "zone": np.array(["".join(("cen", "ter")) for _ in range(n)], dtype=object),
-            "centrality": rng.uniform(0, 1, n),
-        }
-        columns.add(dets, shot=f // 40, quality=quality if n else {})
+        dets, quality = random_detections(rng, f, n, 25.0, NAMES)
+        columns.add(dets, f // 40, quality)
 
 
 def test_growing_detection_table_equals_the_concatenated_frames() -> None:
