@@ -83,17 +83,22 @@ def weights_for(arg: str | None, tmp: Path, untrained: bool = False) -> Path:
     return path
 
 
+def read_frames(clip: Path) -> Iterator[Any]:
+    """Yield every frame of ``clip`` as OpenCV's ``VideoCapture.read`` returns it (BGR arrays)."""
+    cap = cv2.VideoCapture(str(clip), cv2.CAP_FFMPEG)
+    try:
+        while True:
+            ok, frame = cap.read()
+            if not ok:
+                return
+            yield frame
+    finally:
+        cap.release()
+
+
 def decode_alone(clip: Path) -> tuple[int, None]:
     """(a): read every frame with OpenCV; return (frames, None)."""
-    cap = cv2.VideoCapture(str(clip), cv2.CAP_FFMPEG)
-    n = 0
-    while True:
-        ok, _ = cap.read()
-        if not ok:
-            break
-        n += 1
-    cap.release()
-    return n, None
+    return sum(1 for _ in read_frames(clip)), None
 
 
 def naive_model(weights: Path, clip: Path, imgsz: int, conf: float, device: str) -> Any:
@@ -105,9 +110,7 @@ def naive_model(weights: Path, clip: Path, imgsz: int, conf: float, device: str)
     _, card = verify_weights(weights)
     task = (card or {}).get("task")
     model = YOLO(str(weights), task=task) if task else YOLO(str(weights))
-    cap = cv2.VideoCapture(str(clip), cv2.CAP_FFMPEG)
-    _, frame = cap.read()
-    cap.release()
+    frame = next(read_frames(clip))
     model.predict(frame, imgsz=imgsz, conf=conf, device=device, verbose=False)
     return model
 
@@ -115,15 +118,10 @@ def naive_model(weights: Path, clip: Path, imgsz: int, conf: float, device: str)
 def naive_track(model: Any, clip: Path, imgsz: int, conf: float, device: str) -> tuple[int, None]:
     """(b): ``model.track(frame, persist=True)`` on every frame of ``clip`` (ultralytics' default
     tracker, BoT-SORT); return (frames, None)."""
-    cap = cv2.VideoCapture(str(clip), cv2.CAP_FFMPEG)
     n = 0
-    while True:
-        ok, frame = cap.read()
-        if not ok:
-            break
+    for frame in read_frames(clip):
         model.track(frame, persist=True, imgsz=imgsz, conf=conf, device=device, verbose=False)
         n += 1
-    cap.release()
     return n, None
 
 

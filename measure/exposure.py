@@ -32,11 +32,8 @@ import pandas as pd
 from measure.geometry import clipped_areas, group_union_areas
 from measure.methodology import FULL_SIZE_SHARE, POSITION_FLOOR
 from measure.quality import qualifies
-from measure.records import Timeline
+from measure.records import BOX_COLUMNS, POLY_COLUMNS, Timeline
 from measure.settings import MeasureSettings, RateCard
-
-BOX_COLUMNS = ("x1", "y1", "x2", "y2")
-POLY_COLUMNS = tuple(f"p{axis}{i}" for i in range(4) for axis in "xy")  # px0, py0, ..., py3
 
 #: Tolerance (seconds) for comparing computed durations and gaps with the thresholds.
 TIME_TOLERANCE_S: float = 1e-9

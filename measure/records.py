@@ -40,6 +40,9 @@ DETECTION_COLUMNS: dict[str, str] = {
     "shot": "int64",  # index of the camera shot (0-based); shots are separated by cuts
 }
 
+BOX_COLUMNS: tuple[str, ...] = ("x1", "y1", "x2", "y2")
+POLY_COLUMNS: tuple[str, ...] = tuple(f"p{axis}{i}" for i in range(4) for axis in "xy")  # px0, py0, ..., py3
+
 #: Columns :func:`measure.quality.score_detections` adds.
 QUALITY_COLUMNS: dict[str, str] = {
     "screen_share": "float64",  # polygon area inside the frame / frame area, fraction
