@@ -34,7 +34,22 @@ def train(
     seed: Annotated[int, typer.Option(help="Seed for synthesis and training.")] = 0,
     workdir: Annotated[Path | None, typer.Option(help="Keep the synthetic dataset and run here.")] = None,
     init: Annotated[
-        Path | None, typer.Option(help="Continue from an earlier model of the same sponsors (fine-tune).")
+        Path | None,
+        typer.Option(
+            help="Start from an earlier model: all of it for the same sponsors (fine-tune), its backbone "
+            "for others (faster onboarding)."
+        ),
+    ] = None,
+    labels: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="Folder of real labelled frames (classes.txt, images/, labels/ in YOLO format), as "
+            "written by `review` or `adapt` (repeatable)."
+        ),
+    ] = None,
+    label_repeat: Annotated[
+        int | None,
+        typer.Option(help="Times each --labels frame is repeated [default: about 30% of training images]."),
     ] = None,
 ) -> None:
     """Synthesise training scenes from sponsor artwork and train a YOLO logo detector."""
@@ -59,5 +74,7 @@ def train(
         batch=batch,
         workdir=workdir,
         init=init,
+        labels=labels or [],
+        label_repeat=label_repeat,
     )
     typer.echo(f"wrote {path} and {path.with_suffix('.json')}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -138,3 +139,57 @@ def test_untrained_model_scores_zero_recall_without_crashing(tmp_path: Path) -> 
     assert report["unknown_classes"] == ["NotASponsor"]
     assert report["presence"]["recall"] == 0.0 and report["presence"]["tp"] == 0
     assert report["presence"]["fn"] >= 1
+
+
+def _onboarding_bench():
+    _bench()
+    spec = importlib.util.spec_from_file_location("real_onboarding", REPO / "bench" / "real_onboarding.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@needs_real
+def test_onboarding_steps_use_only_adaptation_material(tmp_path: Path) -> None:
+    from vision.labelled import read_labelled
+
+    bench = _onboarding_bench()
+    labels = load_real_labels(LABELS)
+    eval_clips = {f.clip for f in labels.split("eval")}
+    footage = bench.adaptation_frames(labels, REAL, tmp_path / "footage")
+    files = sorted(footage.glob("*.jpg"))
+    assert len(files) >= 100
+    assert not {bench.LabelledFrame(f.name, "adapt", frozenset()).clip for f in files} & eval_clips
+    assert not [f for f in files if f.name.startswith("08fd33_4_")]  # nor the labelled clip's frames
+    assert cv2.imread(str(files[0])).shape[:2] == (720, 1280)  # squeezed back to 16:9
+    names = ["Unibet", "flatex", "PUMA"]
+    hand = read_labelled(bench.hand_labels(labels, REAL, names, tmp_path / "hand"))
+    adapt_stems = {Path(f.file).stem[:48] for f in labels.split("adapt")}
+    assert 1 <= len(hand) <= bench.MAX_HAND_LABELLED
+    assert {f.image.stem for f in hand} <= adapt_stems
+    assert {b.sponsor for f in hand for b in f.boxes} <= set(names)
+
+
+def _readme_dfl_f1() -> float:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    match = re.search(r"eval F1 of the shipped `weights/dfl.pt`: \*\*([0-9.]+)\*\*", text)
+    assert match, "README.md must state the shipped weights/dfl.pt eval F1"
+    return float(match.group(1))
+
+
+@needs_real
+def test_shipped_real_footage_model_keeps_its_readme_f1() -> None:
+    from vision.detector import LogoDetector
+    from vision.modelcard import read_card
+
+    weights = REPO / "weights" / "dfl.pt"
+    card = read_card(weights)
+    assert card and card["real_benchmark"]["split"] == "eval"
+    bench = _bench()
+    det = LogoDetector(
+        weights, conf=card["real_benchmark"]["conf"], imgsz=card["real_benchmark"]["eval_imgsz"], device="cpu"
+    )
+    report = bench.evaluate_frames(det, load_real_labels(LABELS), REAL, split="eval")
+    f1 = report["presence"]["f1"]
+    assert abs(f1 - _readme_dfl_f1()) <= 0.03, f1
+    assert abs(card["real_benchmark"]["f1"] - _readme_dfl_f1()) < 0.0005

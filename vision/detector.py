@@ -196,14 +196,21 @@ class LogoDetector:
         }
 
     def predict(
-        self, images: Sequence[np.ndarray], frames: Sequence[int], times: Sequence[float]
+        self,
+        images: Sequence[np.ndarray],
+        frames: Sequence[int],
+        times: Sequence[float],
+        imgsz: int | None = None,
     ) -> list[FrameDetections]:
-        """Detect logos in a batch of BGR images; return one :class:`FrameDetections` per image."""
+        """Detect logos in a batch of BGR images; return one :class:`FrameDetections` per image.
+
+        ``imgsz`` (pixels, long side) overrides the detector's inference size for this call.
+        """
         if not len(images):
             return []
         results = self.model.predict(
             list(images),
-            imgsz=self.imgsz,
+            imgsz=imgsz or self.imgsz,
             conf=self.conf,
             iou=self.iou,
             device=self.device,

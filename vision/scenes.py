@@ -79,7 +79,8 @@ class SceneRecipe:
         ("closeup", 0.2),
         ("arena", 0.15),
     )
-    p_photo: float = 0.5  # share of frames drawn over user backgrounds when given
+    p_photo: float = 0.7  # share of frames drawn over user backgrounds when given
+    bg_min_scale: float = 0.8  # smallest background crop scale, source px per output px (1 = native)
     val_only_kinds: tuple[str, ...] = ("arena",)  # scene families only the validation split sees
 
 

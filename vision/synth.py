@@ -130,8 +130,10 @@ def render_scene(
     pal = palettes[int(rng.integers(len(palettes)))]
     if empty is None:
         empty = bool(rng.random() < recipe.p_empty)
+    footage = None
     if kind == "photo" and background is not None:
-        image = _fit_background(background, w, h, rng).astype(np.float32)
+        footage = _fit_background(background, w, h, rng, recipe.bg_min_scale)
+        image = footage.astype(np.float32)
     else:
         image = np.zeros((h, w, 3), np.float32)
     canvas = Canvas(image)
@@ -140,6 +142,8 @@ def render_scene(
     kept = [(lab, inst) for inst in canvas.instances if (lab := _label(canvas, inst, recipe)) is not None]
     labels = [lab for lab, _ in kept]
     masks = [canvas.visible_mask(inst) for _, inst in kept] if return_masks else None
+    if footage is not None:
+        canvas.image = match_footage_blur(canvas.image, footage)
     if degrade_image:
         out = degrade(canvas.image, rng, degrade_recipe)
     else:
@@ -167,10 +171,18 @@ def _pick_kind(rng: np.random.Generator, recipe: SceneRecipe, split: str, has_ba
     return kinds[int(rng.choice(len(kinds), p=p / p.sum()))][0]
 
 
-def _fit_background(bg: np.ndarray, w: int, h: int, rng: np.random.Generator) -> np.ndarray:
-    """Random crop of ``bg`` with the frame's aspect (at least 60% of the shorter fit), resized to w x h."""
+def _fit_background(
+    bg: np.ndarray, w: int, h: int, rng: np.random.Generator, min_scale: float = 0.8
+) -> np.ndarray:
+    """Random crop of ``bg`` with the frame's aspect, resized to w x h (uint8 BGR).
+
+    The crop's scale (source pixels per output pixel) is log-uniform between ``min(min_scale, fit)``
+    and ``fit``, the scale at which the whole frame fits. Large footage is therefore seen both whole
+    (downscaled) and as tiles at its native pixel size, so its small boards keep their real size.
+    """
     bh, bw = bg.shape[:2]
-    scale = min(bw / w, bh / h) * rng.uniform(0.6, 1.0)
+    fit = min(bw / w, bh / h)
+    scale = float(np.exp(rng.uniform(np.log(min(min_scale, fit)), np.log(fit))))
     cw, ch = max(2, int(w * scale)), max(2, int(h * scale))
     x0 = int(rng.integers(0, bw - cw + 1))
     y0 = int(rng.integers(0, bh - ch + 1))
@@ -179,6 +191,53 @@ def _fit_background(bg: np.ndarray, w: int, h: int, rng: np.random.Generator) ->
         crop = crop[:, ::-1]
     interp = cv2.INTER_AREA if cw > w else cv2.INTER_LINEAR
     return cv2.resize(np.ascontiguousarray(crop), (w, h), interpolation=interp)
+
+
+#: Gaussian sigmas (pixels) tried when matching pasted elements to the footage's sharpness.
+_MATCH_SIGMAS = (0.0, 0.4, 0.7, 1.0, 1.4, 1.9, 2.6)
+
+
+def sharpness(gray: np.ndarray, mask: np.ndarray | None = None) -> float:
+    """Return a contrast-free sharpness of a float32 grey image: mean |Laplacian| / mean |gradient|.
+
+    Blurring lowers it whatever the image's contrast; ``mask`` (bool, same shape) restricts it to the
+    pixels where it is True. Returns 0 for a flat image.
+    """
+    lap = np.abs(cv2.Laplacian(gray, cv2.CV_32F, ksize=3))
+    gx = cv2.Sobel(gray, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(gray, cv2.CV_32F, 0, 1, ksize=3)
+    grad = np.abs(gx) + np.abs(gy)
+    if mask is not None:
+        lap, grad = lap[mask], grad[mask]
+    g = float(grad.mean()) if grad.size else 0.0
+    return float(lap.mean()) / g if g > 1e-3 else 0.0
+
+
+def match_footage_blur(image: np.ndarray, footage: np.ndarray) -> np.ndarray:
+    """Blur what was drawn over ``footage`` until it is as sharp as the footage itself.
+
+    ``image`` (float32 BGR) is ``footage`` (uint8 BGR, same size) with logos, boards and players
+    composited on it. Rendered artwork is crisper than broadcast pixels; a detector trained on crisp
+    pastes learns to find pastes. The Gaussian sigma (pixels, from :data:`_MATCH_SIGMAS`) whose
+    result has the footage's :func:`sharpness` is applied to the drawn pixels only; untouched footage
+    pixels are returned unchanged. Returns float32 BGR.
+    """
+    drawn = np.abs(image - footage.astype(np.float32)).max(axis=2) > 1.0
+    if not drawn.any():
+        return image
+    ring = cv2.dilate(drawn.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    target = sharpness(cv2.cvtColor(footage, cv2.COLOR_BGR2GRAY).astype(np.float32), ~ring)
+    grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    best, best_err = image, abs(sharpness(grey, drawn) - target)
+    for sigma in _MATCH_SIGMAS[1:]:
+        blurred = cv2.GaussianBlur(image, (0, 0), sigma)
+        err = abs(sharpness(cv2.cvtColor(blurred, cv2.COLOR_BGR2GRAY), drawn) - target)
+        if err < best_err:
+            best, best_err = blurred, err
+    if best is image:
+        return image
+    alpha = cv2.GaussianBlur(ring.astype(np.float32), (0, 0), 1.0)[..., None]
+    return alpha * best + (1.0 - alpha) * footage.astype(np.float32)
 
 
 # ------------------------------------------------------------------------------------------- backgrounds
@@ -432,12 +491,33 @@ def _pick_size(rng: np.random.Generator, imgsz: int) -> tuple[int, int]:
     return max(16, round(imgsz / a / 2) * 2), imgsz
 
 
+def expand_backgrounds(paths: Sequence[Path]) -> list[Path]:
+    """Return ``paths`` with each folder replaced by the images and videos under it (name order).
+
+    Raises :class:`SynthError` for a path that does not exist or a folder holding no media.
+    """
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            media = sorted(
+                f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES + VIDEO_SUFFIXES
+            )
+            if not media:
+                raise SynthError(f"{p}: background folder holds no images or videos")
+            out += media
+        elif p.is_file():
+            out.append(p)
+        else:
+            raise SynthError(f"{p}: background file not found")
+    return out
+
+
 def _split_backgrounds(files: list[Path], val_fraction: float, seed: int) -> dict[str, list[Path]]:
-    """Split background files between train and val (whole files, so val sees unseen footage)."""
-    for f in files:
-        if not f.is_file():
-            raise SynthError(f"{f}: background file not found")
-    files = sorted(files)
+    """Split background files between train and val (whole files, so val sees unseen footage).
+
+    Folders in ``files`` stand for the images and videos under them (recursively).
+    """
+    files = sorted(expand_backgrounds(files))
     if len(files) < 2 or val_fraction <= 0:
         return {"train": files, "val": []}
     order = np.random.default_rng([seed, 99]).permutation(len(files))

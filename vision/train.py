@@ -77,17 +77,23 @@ def train(
     batch: int = 16,
     workdir: str | Path | None = None,
     init: str | Path | None = None,
+    labels: Sequence[str | Path] = (),
+    label_repeat: int | None = None,
 ) -> Path:
     """Synthesise a dataset from the artwork in ``logos_dir``, train, and write ``NAME.pt`` + card.
 
     Returns the path of the written ``.pt``. ``images`` is the number of synthetic images
-    (training and validation together), ``imgsz`` the training size in pixels. ``init`` continues
-    from an earlier model of the same sponsors (verified against its card) instead of the yaml.
+    (training and validation together), ``imgsz`` the training size in pixels. ``init`` starts
+    from an earlier model (verified against its card) instead of the yaml: all of it when it has the
+    same sponsors, its backbone and neck when the sponsors differ. ``labels`` are folders of real
+    labelled frames (:mod:`vision.labelled`) added to the training split, each frame repeated
+    ``label_repeat`` times (default: enough to make about 30% of the training images).
     """
     from ultralytics import YOLO
 
     from vision.artwork import load_logos
     from vision.detector import select_device
+    from vision.labelled import add_labelled, auto_repeat, read_for_training
     from vision.synth import make_dataset
 
     if task not in ARCH:
@@ -96,6 +102,8 @@ def train(
     device = select_device(device)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    real_sets = read_for_training(labels, list(logos)) if labels else []
+    previous = _check_init(init, sorted(logos), task) if init else None
     work = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix=f"sponsorlens-train-{name}-"))
     started = time.time()
     data = make_dataset(
@@ -107,8 +115,13 @@ def train(
         backgrounds=list(backgrounds),
         task=task,
     )
+    real = None
+    if real_sets:
+        n_real = sum(len(s) for s in real_sets)
+        repeat = label_repeat if label_repeat is not None else auto_repeat(n_real, data.n_train)
+        real = add_labelled(real_sets, work / "data", list(logos), task, max(1, repeat))
+        real["dirs"] = [str(d) for d in labels]
     synth_s = time.time() - started
-    previous = _check_init(init, sorted(logos), task) if init else None
     model = YOLO(str(init) if init else ARCH[task], task=task)
     model.train(
         data=str(work / "data" / "data.yaml"),
@@ -162,6 +175,7 @@ def train(
         "epochs": epochs,
         "seed": seed,
         "synthesis": _jsonable(data),
+        "real_labels": real,
         "validation": {
             "split": "held-out synthetic scenes (scene types and backgrounds not used in training)",
             "map50": round(float(box.map50), 4),
@@ -180,21 +194,26 @@ def train(
 
 
 def _check_init(init: str | Path, sponsors: list[str], task: str) -> dict[str, Any]:
-    """Verify an ``init`` model and check it has exactly ``sponsors`` as classes and ``task``.
+    """Verify an ``init`` model and check its ``task``; say what of it the new model keeps.
 
-    Returns the provenance block for the new card: path, sha256 and the earlier card's training facts.
+    Returns the provenance block for the new card: path, sha256, ``transfer`` (``"all"`` for the
+    same sponsors; ``"backbone and neck"`` when they differ, since the class head is re-initialised)
+    and the earlier card's training facts.
     """
     from vision.modelcard import WeightsError, verify_weights
 
     digest, card = verify_weights(init)
     card = card or {}
-    if card.get("task", task) != task or sorted(card.get("classes", sponsors)) != sponsors:
-        raise WeightsError(
-            f"{init}: --init model has task {card.get('task')} and classes {card.get('classes')}; "
-            f"need task {task} and classes {sponsors}"
-        )
+    if card.get("task", task) != task:
+        raise WeightsError(f"{init}: --init model has task {card.get('task')}; need task {task}")
+    same = sorted(card.get("classes", sponsors)) == sponsors
     keep = ("epochs", "imgsz", "training_s", "hardware", "validation", "initialised_from")
-    return {"weights": str(init), "sha256": digest, **{k: card[k] for k in keep if k in card}}
+    return {
+        "weights": str(init),
+        "sha256": digest,
+        "transfer": "all" if same else "backbone and neck (different sponsors: new class head)",
+        **{k: card[k] for k in keep if k in card},
+    }
 
 
 def _jsonable(obj: Any) -> Any:

@@ -1,0 +1,215 @@
+"""Real-footage onboarding, step by step: what each step buys on the hand-labelled benchmark.
+
+Runs the workflow an analyst would follow with the Bundesliga development footage in
+``../shared/real`` and scores each step's model on the **eval** frames (never trained on):
+
+1. ``synthetic``: artwork crops (cut from adapt frames) on procedural scenes only;
+2. ``backgrounds``: the same plus real backgrounds, the unlabelled frames of every clip that has no
+   eval frame, with the scene's own boards left in;
+3. ``adapt``: ``sponsorlens adapt`` (self-training) on those frames, starting from step 2;
+4. ``labels``: step 3 fine-tuned with at most 20 hand-labelled adapt frames added (the stand-in
+   for frames a person corrected after ``sponsorlens review``).
+
+    python bench/real_onboarding.py --out runs/dfl [--device cuda:0] [--imgsz 640] [--images 3000]
+        [--epochs 40] [--steps synthetic,backgrounds,adapt,labels] [--init weights/demo.pt]
+        [--ship weights/dfl.pt]
+
+Prints a table of precision, recall and F1 of per-frame presence, false claims per frame, the
+clip's median exposure error, the training time and the hardware of each step, and writes
+``OUT/steps.json``. ``--ship`` copies the model with the best eval F1 (and its card) there.
+A step whose model is already in ``OUT`` is not trained again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import cv2
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+for p in (REPO, BENCH):
+    if str(p) not in sys.path:
+        sys.path.insert(0, str(p))
+
+from real_eval import DEFAULT_LABELS, DEFAULT_REAL_DIR, VIEW_SIZE, evaluate_clip, evaluate_frames  # noqa: E402
+
+from measure.real_labels import LabelledFrame, RealLabels, load_real_labels  # noqa: E402
+
+STEPS = ("synthetic", "backgrounds", "adapt", "labels")
+#: Most hand-labelled frames the ``labels`` step may use (issue 4's budget).
+MAX_HAND_LABELLED = 20
+ART_SPEC = REPO / "tests" / "data" / "real_artwork.json"
+
+
+def adaptation_frames(labels: RealLabels, real_dir: Path, out: Path) -> Path:
+    """Write every stored frame whose clip has no eval frame, squeezed back to 16:9, into ``out``.
+
+    These are the unlabelled "user's footage" for backgrounds and self-training. Returns ``out``.
+    """
+    eval_clips = {f.clip for f in labels.split("eval")}
+    clip_stem = Path(labels.clip_file).stem.replace("dfl_clip_", "") if labels.clip_file else ""
+    out.mkdir(parents=True, exist_ok=True)
+    for p in sorted((real_dir / "dfl_frames").rglob("*.jpg")):
+        rel = str(p.relative_to(real_dir / "dfl_frames"))
+        clip = LabelledFrame(rel, "adapt", frozenset()).clip
+        if clip in eval_clips or clip == clip_stem:
+            continue
+        dst = out / f"{p.stem[:48]}.jpg"
+        if not dst.exists():
+            image = cv2.resize(cv2.imread(str(p)), VIEW_SIZE, interpolation=cv2.INTER_AREA)
+            cv2.imwrite(str(dst), image, [cv2.IMWRITE_JPEG_QUALITY, 95])
+    return out
+
+
+def hand_labels(labels: RealLabels, real_dir: Path, names: list[str], out: Path) -> Path:
+    """Write up to :data:`MAX_HAND_LABELLED` completely boxed adapt frames as a labels folder.
+
+    Boxes of sponsors that are not onboarded are left out (their boards are background). Returns
+    ``out``.
+    """
+    from vision.labelled import write_labelled
+
+    sx, sy = VIEW_SIZE[0] / labels.image_size[0], VIEW_SIZE[1] / labels.image_size[1]
+    index = {n: i for i, n in enumerate(names)}
+    items = []
+    raw = {f["file"]: f for f in json.loads(labels.path.read_text())["frames"]}
+    for f in labels.split("adapt"):
+        if not f.boxes or not raw[f.file].get("boxes_complete", False):
+            continue
+        image = cv2.resize(
+            cv2.imread(str(real_dir / "dfl_frames" / f.file)), VIEW_SIZE, interpolation=cv2.INTER_AREA
+        )
+        boxes = [
+            (index[b.sponsor], (b.xyxy[0] * sx, b.xyxy[1] * sy, b.xyxy[2] * sx, b.xyxy[3] * sy))
+            for b in f.boxes
+            if b.sponsor in index
+        ]
+        items.append((Path(f.file).stem[:48], image, boxes))
+        if len(items) == MAX_HAND_LABELLED:
+            break
+    return write_labelled(out, names, items)
+
+
+def score(weights: Path, labels: RealLabels, real_dir: Path, imgsz: int, device: str) -> dict[str, Any]:
+    """Return the eval-split presence scores, false claims and clip exposure error of ``weights``."""
+    from vision.detector import LogoDetector
+    from vision.modelcard import read_card
+
+    det = LogoDetector(weights, conf=0.25, imgsz=imgsz, device=device)
+    frames = evaluate_frames(det, labels, real_dir, "eval")
+    clip = evaluate_clip(det, labels, real_dir)
+    card = read_card(weights) or {}
+    history = (card.get("adaptation") or {}).get("history", [])
+    return {
+        "weights": str(weights),
+        "precision": frames["presence"]["precision"],
+        "recall": frames["presence"]["recall"],
+        "f1": frames["presence"]["f1"],
+        "false_claims_per_frame": frames["false_claims_per_frame"],
+        "clip_median_error": clip["median_rel_error"],
+        "training_s": sum(h["training_s"] for h in history) if history else card.get("training_s", 0.0),
+        "hardware": card.get("hardware", ""),
+        "eval_imgsz": imgsz,
+    }
+
+
+def ship(model: Path, dest: Path, benchmark: dict[str, Any]) -> None:
+    """Copy ``model`` to ``dest`` with its card, adding the benchmark scores under ``real_benchmark``."""
+    from vision.modelcard import read_card, write_card
+
+    shutil.copyfile(model, dest)
+    card = read_card(model) or {}
+    card["name"] = dest.stem
+    card["artwork_source"] = (
+        "crops cut at run time from ../shared/real by vision.real_artwork.extract_artwork with "
+        "tests/data/real_artwork.json (the media are never copied into the repository)"
+    )
+    card["real_benchmark"] = {"split": "eval", "conf": 0.25, **benchmark}
+    write_card(dest, card)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--out", type=Path, required=True, help="work folder (models, frames, steps.json)")
+    ap.add_argument("--real-dir", type=Path, default=DEFAULT_REAL_DIR)
+    ap.add_argument("--steps", default=",".join(STEPS), help=f"comma-separated subset of {','.join(STEPS)}")
+    ap.add_argument(
+        "--init", type=Path, help="start steps 1-2 from this model's backbone (e.g. weights/demo.pt)"
+    )
+    ap.add_argument("--imgsz", type=int, default=640, help="training size, pixels")
+    ap.add_argument("--eval-imgsz", type=int, default=1280, help="inference size on the 1280x720 frames")
+    ap.add_argument("--images", type=int, default=3000)
+    ap.add_argument("--epochs", type=int, default=40)
+    ap.add_argument("--adapt-rounds", type=int, default=2)
+    ap.add_argument("--adapt-epochs", type=int, default=10)
+    ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--device", default="auto")
+    ap.add_argument("--ship", type=Path, help="copy the best model (by eval F1) and its card here")
+    args = ap.parse_args(argv)
+    steps = [s for s in args.steps.split(",") if s]
+    if bad := set(steps) - set(STEPS):
+        print(f"error: unknown steps {sorted(bad)}; choose from {STEPS}", file=sys.stderr)
+        return 2
+    if not (args.real_dir / "dfl_frames").is_dir():
+        print(f"error: {args.real_dir}/dfl_frames not found", file=sys.stderr)
+        return 2
+
+    from vision.adapt import adapt
+    from vision.real_artwork import extract_artwork
+    from vision.train import train
+
+    out = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    labels = load_real_labels(DEFAULT_LABELS)
+    art = out / "artwork"
+    if not art.is_dir():
+        extract_artwork(args.real_dir, ART_SPEC, art)
+    footage = adaptation_frames(labels, args.real_dir, out / "footage")
+    common = {"imgsz": args.imgsz, "images": args.images, "device": args.device, "batch": args.batch}
+    models: dict[str, Path] = {}
+
+    recipes: dict[str, dict[str, Any]] = {
+        "synthetic": {"init": args.init, "epochs": args.epochs},
+        "backgrounds": {"backgrounds": [footage], "init": args.init, "epochs": args.epochs},
+        "labels": {"backgrounds": [footage], "init": out / "dfl_adapt.pt", "epochs": args.adapt_epochs},
+    }
+    for step in steps:
+        path = out / f"dfl_{step}.pt"
+        if path.is_file():
+            print(f"{step}: using {path}")
+        elif step == "adapt":
+            adapt([footage], out / "dfl_backgrounds.pt", art, path.stem, out, out / "work_adapt",
+                  rounds=args.adapt_rounds, infer_imgsz=args.eval_imgsz, epochs=args.adapt_epochs, **common)  # fmt: skip
+        else:
+            if step == "labels":
+                names = sorted(p.name for p in art.iterdir() if p.is_dir())
+                recipes[step]["labels"] = [hand_labels(labels, args.real_dir, names, out / "hand_labels")]
+            train(art, path.stem, out, workdir=out / f"work_{step}", **common, **recipes[step])
+        models[step] = path
+    rows = {s: score(m, labels, args.real_dir, args.eval_imgsz, args.device) for s, m in models.items()}
+    (out / "steps.json").write_text(json.dumps(rows, indent=2) + "\n")
+    print(
+        "| step | precision | recall | F1 | false claims / frame | clip median exposure error | training | hardware |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for s, r in rows.items():
+        print(
+            f"| {s} | {r['precision']:.3f} | {r['recall']:.3f} | {r['f1']:.3f} | "
+            f"{r['false_claims_per_frame']:.2f} | {r['clip_median_error']:.1%} | "
+            f"{r['training_s'] / 60:.1f} min | {r['hardware']} |"
+        )
+    if args.ship and rows:
+        best = max(rows, key=lambda s: rows[s]["f1"])
+        ship(models[best], args.ship, {"step": best, **rows[best], "steps": rows})
+        print(f"shipped {best} (F1 {rows[best]['f1']:.3f}) as {args.ship}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,80 @@
+"""``sponsorlens adapt``: self-train a model on the user's own unlabelled footage."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cli.app import app
+from cli.errors import user_errors
+
+
+@app.command()
+@user_errors
+def adapt(
+    sources: Annotated[list[Path], typer.Argument(help="Videos, photos, or folders of them (unlabelled).")],
+    weights: Annotated[Path, typer.Option(help="Starting model (.pt with its card), e.g. from `train`.")],
+    logos: Annotated[Path, typer.Option(help="The sponsors' artwork, as given to `train`.")],
+    name: Annotated[str, typer.Option(help="Model name: writes NAME.pt and its card NAME.json.")],
+    out: Annotated[Path, typer.Option("--out", help="Directory for NAME.pt and NAME.json.")] = Path(
+        "weights"
+    ),
+    rounds: Annotated[int, typer.Option(help="Pseudo-label and fine-tune rounds.")] = 2,
+    conf: Annotated[float, typer.Option(help="Confidence a pseudo-label needs.")] = 0.5,
+    low_conf: Annotated[
+        float, typer.Option(help="Detection threshold; uncertain detections lie between.")
+    ] = 0.1,
+    min_track: Annotated[int, typer.Option(help="Sampled frames a video track must last.")] = 3,
+    sample_fps: Annotated[float, typer.Option(help="Video frames sampled per second.")] = 1.0,
+    max_frames: Annotated[int, typer.Option(help="Most frames sampled from all the footage.")] = 300,
+    infer_imgsz: Annotated[int, typer.Option(help="Inference size for pseudo-labelling, pixels.")] = 640,
+    labels: Annotated[
+        list[Path] | None, typer.Option(help="Reviewed real labels to add every round (repeatable).")
+    ] = None,
+    imgsz: Annotated[int, typer.Option(help="Training image size, pixels.")] = 640,
+    epochs: Annotated[int, typer.Option(help="Fine-tuning epochs per round.")] = 10,
+    images: Annotated[int, typer.Option(help="Synthetic images per round.")] = 1000,
+    batch: Annotated[int, typer.Option(help="Training batch size.")] = 16,
+    device: Annotated[str, typer.Option(help="auto, cpu or cuda:N.")] = "auto",
+    seed: Annotated[int, typer.Option(help="Seed for synthesis and training.")] = 0,
+    workdir: Annotated[
+        Path | None, typer.Option(help="Keep sampled frames, pseudo-labels and runs here.")
+    ] = None,
+    trust_weights: Annotated[bool, typer.Option(help="Load weights whose card does not verify.")] = False,
+) -> None:
+    """Pseudo-label the footage with the model's sure detections and fine-tune on them, ROUNDS times."""
+    import tempfile
+
+    from vision.adapt import adapt as run_adapt
+    from vision.footage import PseudoRule
+
+    if not name.replace("-", "").replace("_", "").isalnum():
+        raise ValueError(f"--name must be letters, digits, '-' or '_', got {name!r}")
+    if not 0 < low_conf < conf < 1:
+        raise ValueError(f"need 0 < --low-conf < --conf < 1, got {low_conf} and {conf}")
+    work = workdir or Path(tempfile.mkdtemp(prefix=f"sponsorlens-adapt-{name}-"))
+    path = run_adapt(
+        sources,
+        weights,
+        logos,
+        name,
+        out,
+        work,
+        rounds=rounds,
+        rule=PseudoRule(keep_conf=conf, min_track=min_track),
+        low_conf=low_conf,
+        infer_imgsz=infer_imgsz,
+        labels=labels or [],
+        trust_weights=trust_weights,
+        sample_fps=sample_fps,
+        max_frames=max_frames,
+        imgsz=imgsz,
+        epochs=epochs,
+        images=images,
+        batch=batch,
+        device=device,
+        seed=seed,
+    )
+    typer.echo(f"wrote {path} and {path.with_suffix('.json')} (work files in {work})")

@@ -1,0 +1,78 @@
+"""``sponsorlens review``: the detections a model is unsure of, as a contact sheet and editable labels."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cli.app import app
+from cli.errors import user_errors
+from vision.detector import DEFAULT_WEIGHTS
+
+
+@app.command()
+@user_errors
+def review(
+    sources: Annotated[list[Path], typer.Argument(help="Videos, photos, or folders of them.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for review.html and the label files.")] = Path(
+        "review"
+    ),
+    weights: Annotated[Path, typer.Option(help="Model (.pt with its card).")] = DEFAULT_WEIGHTS,
+    frames: Annotated[int, typer.Option(help="Most frames to put up for review.")] = 40,
+    conf: Annotated[float, typer.Option(help="Confidence at which a detection counts as sure.")] = 0.5,
+    low_conf: Annotated[float, typer.Option(help="Detection threshold; below it nothing is shown.")] = 0.1,
+    min_track: Annotated[int, typer.Option(help="Sampled frames a video track needs to be sure.")] = 3,
+    sample_fps: Annotated[float, typer.Option(help="Video frames sampled per second.")] = 1.0,
+    max_frames: Annotated[int, typer.Option(help="Most frames sampled from all the footage.")] = 300,
+    imgsz: Annotated[int, typer.Option(help="Inference size, pixels (long side).")] = 640,
+    device: Annotated[str, typer.Option(help="auto, cpu or cuda:N.")] = "auto",
+    trust_weights: Annotated[bool, typer.Option(help="Load weights whose card does not verify.")] = False,
+) -> None:
+    """Write OUT/review.html and OUT/{classes.txt,images,labels} for the uncertain detections.
+
+    Correct the label files with any YOLO labelling tool, then add them with `train --labels OUT`.
+    """
+    import cv2
+
+    from cli.review_sheet import write_sheet
+    from vision.detector import LogoDetector
+    from vision.footage import PseudoRule, review_order, sample_footage, sure_mask
+    from vision.labelled import write_labelled
+
+    if not 0 < low_conf < conf < 1:
+        raise ValueError(f"need 0 < --low-conf < --conf < 1, got {low_conf} and {conf}")
+    if frames < 1:
+        raise ValueError(f"--frames must be at least 1, got {frames}")
+    rule = PseudoRule(keep_conf=conf, min_track=min_track)
+    det = LogoDetector(weights, conf=low_conf, imgsz=imgsz, device=device, trust_weights=trust_weights)
+    sampled = sample_footage(sources, det, out / "sampled", sample_fps, max_frames)
+    sure = sure_mask(sampled, rule)
+    order = review_order(sampled, sure, frames, conf)
+    chosen, masks = [sampled[i] for i in order], [sure[i] for i in order]
+    items = []
+    listing = []
+    for f, sure in zip(chosen, masks, strict=True):
+        boxes = [(int(c), tuple(map(float, xyxy))) for c, xyxy in zip(f.dets.cls, f.dets.xyxy, strict=True)]
+        items.append((f.stem, cv2.imread(str(f.path)), boxes))
+        for i, (c, xyxy) in enumerate(boxes):
+            listing.append(
+                {
+                    "frame": f.stem,
+                    "n": i + 1,
+                    "sponsor": det.names[c],
+                    "conf": round(float(f.dets.conf[i]), 4),
+                    "xyxy": [round(v, 1) for v in xyxy],
+                    "sure": bool(sure[i]),
+                }
+            )
+    write_labelled(out, det.names, items)
+    sheet = write_sheet(out / "review.html", chosen, masks, det.names, conf)
+    (out / "review.json").write_text(json.dumps(listing, indent=2))
+    typer.echo(
+        f"{len(sampled)} frames sampled; {len(chosen)} with uncertain detections written to {out}/ "
+        f"({sum(not d['sure'] for d in listing)} uncertain, {sum(d['sure'] for d in listing)} sure). "
+        f"Open {sheet}, correct {out}/labels/, then: sponsorlens train LOGOS --labels {out} ..."
+    )

@@ -1,0 +1,268 @@
+"""The user's own footage as training material: sample it, detect and track, sort sure from unsure.
+
+``sponsorlens adapt`` (self-training) keeps the *sure* detections as pseudo-labels, and
+``sponsorlens review`` shows the *uncertain* ones to a person. Both start with :func:`sample_footage`.
+It writes the sampled frames as JPEGs to a work folder, so memory stays flat however long the
+footage is. It detects at a low threshold and tracks through videos.
+
+A detection is **sure** when its confidence is at least ``keep_conf`` and it is consistent:
+
+- in a video, its track lasts at least ``min_track`` sampled frames (a logo that persists);
+- in a still photo, where there is no time, the detector finds the same sponsor at a second
+  inference size (3/4 of the first), overlapping at IoU >= ``confirm_iou``.
+
+Any other detection is **uncertain**.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from vision.detector import FrameDetections, LogoDetector
+
+#: Sampled frames are written at this JPEG quality.
+JPEG_QUALITY = 95
+
+
+@dataclass(frozen=True)
+class PseudoRule:
+    """When a detection is sure (see the module docstring). Confidences in 0..1."""
+
+    keep_conf: float = 0.5
+    min_track: int = 3  # sampled frames a video track must span
+    confirm_iou: float = 0.5  # stills: overlap with the same sponsor at the second size
+
+
+@dataclass(eq=False)
+class FootageFrame:
+    """One sampled frame: where it was written, where it came from and what was detected.
+
+    ``t`` is seconds into the video (0.0 for a still); ``dets`` were found at the detector's
+    threshold, with track IDs for videos; ``confirmed`` (stills only) says, per detection, whether the
+    second inference size found it too.
+    """
+
+    stem: str
+    path: Path
+    source: str
+    t: float
+    is_video: bool
+    dets: FrameDetections
+    confirmed: np.ndarray | None = None
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name)[:60] or "frame"
+
+
+def sample_footage(
+    sources: Sequence[str | Path],
+    detector: LogoDetector,
+    out_dir: str | Path,
+    sample_fps: float = 1.0,
+    max_frames: int = 300,
+    progress: bool = True,
+) -> list[FootageFrame]:
+    """Sample, write and detect frames of videos, photos and folders of either.
+
+    Each video gives at most ``sample_fps`` frames per second, lowered so that all the footage gives
+    about ``max_frames`` frames (a long match is sampled evenly rather than cut short). Photos are
+    read in full; with more than ``max_frames`` of them, an evenly spaced subset is used. Frames are
+    written to ``out_dir/NAME.jpg``. Returns the frames in source order.
+    """
+    from vision.images import iter_images, load_image
+    from vision.sources import is_video_path, open_video
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    videos: list[Path] = []
+    stills: list[Path] = []
+    for s in sources:
+        p = Path(s)
+        if p.is_file() and is_video_path(p):
+            videos.append(p)
+        elif p.is_dir():
+            videos += sorted(f for f in p.rglob("*") if f.is_file() and is_video_path(f))
+            stills += list(iter_images([p]))
+        else:
+            stills += list(iter_images([p]))  # raises a clear error for anything else
+    if not videos and not stills:
+        raise FileNotFoundError(f"no videos or images in {', '.join(map(str, sources))}")
+    opened = [open_video(v) for v in videos]
+    total_s = sum(v.info.duration_s for v in opened)
+    n_stills = min(len(stills), max_frames // 2 if opened else max_frames)
+    if len(stills) > n_stills:
+        stills = [stills[i] for i in np.linspace(0, len(stills) - 1, max(1, n_stills)).round().astype(int)]
+    rate = min(sample_fps, (max_frames - len(stills)) / total_s) if total_s > 0 else sample_fps
+    bar = _bar(progress, len(stills) + int(total_s * rate) + len(opened))
+    frames: list[FootageFrame] = []
+    used: Counter[str] = Counter()
+    try:
+        for v, src in zip(videos, opened, strict=True):
+            src.close()
+            frames += _video_frames(v, detector, out, rate, used, bar)
+        for p in stills:
+            image = load_image(p)
+            frames.append(_still_frame(p, image, detector, out, used))
+            if bar is not None:
+                bar.update(1)
+    finally:
+        if bar is not None:
+            bar.close()
+    return frames
+
+
+def _bar(progress: bool, total: int):  # type: ignore[no-untyped-def]
+    if not progress:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="reading footage", unit="frame")
+
+
+def _unique(stem: str, used: Counter[str]) -> str:
+    used[stem] += 1
+    return stem if used[stem] == 1 else f"{stem}_{used[stem]}"
+
+
+def _video_frames(
+    path: Path, detector: LogoDetector, out: Path, rate: float, used: Counter[str], bar: object
+) -> list[FootageFrame]:
+    from vision.shots import CutDetector
+    from vision.sources import open_video
+    from vision.tracker import SponsorTracker
+
+    frames = []
+    with open_video(path, sample_fps=rate) as src:
+        cuts = CutDetector(src.info.fps)
+        tracker = SponsorTracker(min(rate, src.info.fps or rate), memory_s=1.0)
+        for batch in src.batches(8):
+            dets = detector.predict([f.image for f in batch], [f.index for f in batch], [f.t for f in batch])
+            for f, d in zip(batch, dets, strict=True):
+                if cuts.update(f.image, f.t):
+                    tracker.reset()
+                tracker.update(d, f.image.shape[:2])
+                stem = _unique(f"{_safe(path.stem)}_{f.index:06d}", used)
+                frames.append(FootageFrame(stem, _write(out, stem, f.image), str(path), f.t, True, d))
+                if bar is not None:
+                    bar.update(1)  # type: ignore[attr-defined]
+    return frames
+
+
+def _still_frame(
+    path: Path, image: np.ndarray, detector: LogoDetector, out: Path, used: Counter[str]
+) -> FootageFrame:
+    first = detector.predict([image], [0], [0.0])[0]
+    alt = max(32, round(detector.imgsz * 0.75 / 32) * 32)
+    second = detector.predict([image], [0], [0.0], imgsz=alt)[0]
+    confirmed = np.array([_found_in(first, i, second) for i in range(len(first))], bool)
+    stem = _unique(_safe(path.stem), used)
+    return FootageFrame(stem, _write(out, stem, image), str(path), 0.0, False, first, confirmed)
+
+
+def _found_in(dets: FrameDetections, i: int, other: FrameDetections, min_iou: float = 0.5) -> bool:
+    same = np.flatnonzero(other.cls == dets.cls[i])
+    return bool(len(same)) and float(box_iou(dets.xyxy[i], other.xyxy[same]).max()) >= min_iou
+
+
+def box_iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """Return the IoU (0..1) of one xyxy ``box`` with each row of ``boxes`` (N, 4), pixels."""
+    x1 = np.maximum(box[0], boxes[:, 0])
+    y1 = np.maximum(box[1], boxes[:, 1])
+    x2 = np.minimum(box[2], boxes[:, 2])
+    y2 = np.minimum(box[3], boxes[:, 3])
+    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
+    area = (box[2] - box[0]) * (box[3] - box[1])
+    areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+    return inter / np.maximum(area + areas - inter, 1e-9)
+
+
+def _write(out: Path, stem: str, image: np.ndarray) -> Path:
+    path = out / f"{stem}.jpg"
+    if not cv2.imwrite(str(path), image, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY]):
+        raise OSError(f"{path}: could not write the sampled frame")
+    return path
+
+
+def sure_mask(frames: Sequence[FootageFrame], rule: PseudoRule) -> list[np.ndarray]:
+    """Return, per frame, a bool array marking its sure detections (module docstring)."""
+    lengths: Counter[tuple[str, int]] = Counter()
+    for f in frames:
+        if f.is_video:
+            for tid in f.dets.track_id[f.dets.track_id >= 0]:
+                lengths[(f.source, int(tid))] += 1
+    masks = []
+    for f in frames:
+        confident = f.dets.conf >= rule.keep_conf
+        if f.is_video:
+            tids = f.dets.track_id
+            lasting = np.array([t >= 0 and lengths[(f.source, int(t))] >= rule.min_track for t in tids], bool)
+            masks.append(confident & lasting.reshape(-1))
+        else:
+            confirmed = f.confirmed if f.confirmed is not None else np.zeros(len(f.dets), bool)
+            masks.append(confident & confirmed)
+    return masks
+
+
+def pseudo_labelled(
+    frames: Sequence[FootageFrame], rule: PseudoRule
+) -> list[tuple[FootageFrame, np.ndarray, np.ndarray]]:
+    """Return the frames fit for pseudo-labels, each with the indices of its sure and uncertain detections.
+
+    A frame qualifies when it has at least one sure detection. Its uncertain detections must be
+    hidden (:func:`hide_boxes`) before it is trained on: left as they are, they would teach the model
+    that a possible logo is background.
+    """
+    out = []
+    for f, sure in zip(frames, sure_mask(frames, rule), strict=True):
+        if sure.any():
+            out.append((f, np.flatnonzero(sure), np.flatnonzero(~sure)))
+    return out
+
+
+def hide_boxes(image: np.ndarray, boxes: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """Return a copy of ``image`` with each xyxy box of ``boxes`` (pixels) blurred beyond recognition.
+
+    Pixels inside any box of ``keep`` (the sure detections) are left as they are. Blurring, not
+    painting, keeps the region's colour and brightness, so no new edge is learnt.
+    """
+    out = image.copy()
+    h, w = image.shape[:2]
+    protect = np.zeros((h, w), bool)
+    for x1, y1, x2, y2 in np.round(keep).astype(int):
+        protect[max(0, y1) : y2, max(0, x1) : x2] = True
+    for x1, y1, x2, y2 in np.round(boxes).astype(int):
+        x1, y1, x2, y2 = max(0, x1), max(0, y1), min(w, x2), min(h, y2)
+        if x2 - x1 < 1 or y2 - y1 < 1:
+            continue
+        region = out[y1:y2, x1:x2]
+        sigma = max(3.0, 0.5 * max(x2 - x1, y2 - y1))
+        blurred = cv2.GaussianBlur(region, (0, 0), sigma, borderType=cv2.BORDER_REPLICATE)
+        mask = ~protect[y1:y2, x1:x2]
+        region[mask] = blurred[mask]
+    return out
+
+
+def review_order(
+    frames: Sequence[FootageFrame], sure: Sequence[np.ndarray], limit: int, keep_conf: float
+) -> list[int]:
+    """Return the indices of up to ``limit`` frames holding uncertain detections, most informative first.
+
+    ``sure`` is :func:`sure_mask` of all ``frames``. Frames are ranked by their number of uncertain
+    detections, then by how close the most borderline one is to ``keep_conf`` (closest first).
+    """
+    scored = []
+    for i, (f, s) in enumerate(zip(frames, sure, strict=True)):
+        unsure = ~s
+        if unsure.any():
+            margin = float(np.abs(f.dets.conf[unsure] - keep_conf).min())
+            scored.append((-int(unsure.sum()), margin, i))
+    scored.sort()
+    return [i for _, _, i in scored[:limit]]
