@@ -9,6 +9,7 @@ import typer
 
 from cli.app import app
 from cli.errors import user_errors
+from vision.footage import BURST_FRAMES
 
 
 @app.command()
@@ -26,7 +27,9 @@ def adapt(
     low_conf: Annotated[
         float, typer.Option(help="Detection threshold; uncertain detections lie between.")
     ] = 0.1,
-    min_track: Annotated[int, typer.Option(help="Sampled frames a video track must last.")] = 3,
+    min_track: Annotated[
+        int, typer.Option(help="Frames of its 3-frame burst a video track must be found in.")
+    ] = 3,
     sample_fps: Annotated[float, typer.Option(help="Video frames sampled per second.")] = 1.0,
     max_frames: Annotated[int, typer.Option(help="Most frames sampled from all the footage.")] = 300,
     infer_imgsz: Annotated[int, typer.Option(help="Inference size for pseudo-labelling, pixels.")] = 640,
@@ -54,6 +57,8 @@ def adapt(
         raise ValueError(f"--name must be letters, digits, '-' or '_', got {name!r}")
     if not 0 < low_conf < conf < 1:
         raise ValueError(f"need 0 < --low-conf < --conf < 1, got {low_conf} and {conf}")
+    if not 1 <= min_track <= BURST_FRAMES:
+        raise ValueError(f"--min-track must be 1 to {BURST_FRAMES}, got {min_track}")
     work = workdir or Path(tempfile.mkdtemp(prefix=f"sponsorlens-adapt-{name}-"))
     path = run_adapt(
         sources,

@@ -11,6 +11,7 @@ import typer
 from cli.app import app
 from cli.errors import user_errors
 from vision.detector import DEFAULT_WEIGHTS
+from vision.footage import BURST_FRAMES
 
 
 @app.command()
@@ -24,7 +25,9 @@ def review(
     frames: Annotated[int, typer.Option(help="Most frames to put up for review.")] = 40,
     conf: Annotated[float, typer.Option(help="Confidence at which a detection counts as sure.")] = 0.5,
     low_conf: Annotated[float, typer.Option(help="Detection threshold; below it nothing is shown.")] = 0.1,
-    min_track: Annotated[int, typer.Option(help="Sampled frames a video track needs to be sure.")] = 3,
+    min_track: Annotated[
+        int, typer.Option(help="Frames of its 3-frame burst a video track must be found in.")
+    ] = 3,
     sample_fps: Annotated[float, typer.Option(help="Video frames sampled per second.")] = 1.0,
     max_frames: Annotated[int, typer.Option(help="Most frames sampled from all the footage.")] = 300,
     imgsz: Annotated[int, typer.Option(help="Inference size, pixels (long side).")] = 640,
@@ -44,6 +47,8 @@ def review(
 
     if not 0 < low_conf < conf < 1:
         raise ValueError(f"need 0 < --low-conf < --conf < 1, got {low_conf} and {conf}")
+    if not 1 <= min_track <= BURST_FRAMES:
+        raise ValueError(f"--min-track must be 1 to {BURST_FRAMES}, got {min_track}")
     if frames < 1:
         raise ValueError(f"--frames must be at least 1, got {frames}")
     rule = PseudoRule(keep_conf=conf, min_track=min_track)

@@ -16,7 +16,15 @@ from cli.main import app
 from vision.artwork import load_logos
 from vision.clip import render_clip
 from vision.detector import FrameDetections, LogoDetector
-from vision.footage import FootageFrame, PseudoRule, hide_boxes, pseudo_labelled, review_order, sure_mask
+from vision.footage import (
+    FootageFrame,
+    PseudoRule,
+    hide_boxes,
+    pseudo_labelled,
+    review_order,
+    sample_footage,
+    sure_mask,
+)
 from vision.labelled import (
     LabelledDirError,
     add_labelled,
@@ -125,26 +133,27 @@ def test_backgrounds_are_seen_whole_and_at_native_pixel_size() -> None:
 
 
 # ------------------------------------------------------------------------------- sure and uncertain
-def _frame(source: str, conf: list[float], tracks: list[int], video: bool = True) -> FootageFrame:
+def _frame(conf: list[float], consistent: list[int], video: bool = True) -> FootageFrame:
+    """A frame whose detections' consistency is burst frames found in (video) or 0/1 confirmed (still)."""
     n = len(conf)
     dets = FrameDetections(
         0, 0.0, np.tile([10.0, 10, 50, 30], (n, 1)), np.array(conf), np.zeros(n, np.int64), ["A"]
     )
-    dets.track_id = np.array(tracks, np.int64)
-    confirmed = None if video else np.array([t >= 0 for t in tracks], bool)
-    return FootageFrame(f"{source}{len(conf)}", Path("x.jpg"), source, 0.0, video, dets, confirmed)
+    track_frames = np.array(consistent, np.int64) if video else None
+    confirmed = None if video else np.array(consistent, bool)
+    return FootageFrame("f", Path("x.jpg"), "src", 0.0, video, dets, track_frames, confirmed)
 
 
 def test_sure_detections_are_confident_and_consistent() -> None:
     rule = PseudoRule(keep_conf=0.5, min_track=3)
     frames = [
-        _frame("v", [0.9], [1]),
-        _frame("v", [0.8, 0.3], [1, 2]),  # the 0.3 is uncertain
-        _frame("v", [0.7], [1]),
-        _frame("v", [0.9], [5]),  # confident but a 1-frame track: uncertain
-        _frame("w", [0.9], [1]),  # same track id in another video: a different track
-        _frame("s", [0.9, 0.95], [0, -1], video=False),  # a still: the second is not confirmed
-        _frame("s", [0.6], [0], video=False),
+        _frame([0.9], [3]),
+        _frame([0.8, 0.3], [3, 3]),  # the 0.3 is uncertain
+        _frame([0.7], [3]),
+        _frame([0.9], [2]),  # confident but its track is missing from a burst frame: uncertain
+        _frame([0.9], [0]),  # never tracked (a lone detection): uncertain
+        _frame([0.9, 0.95], [1, 0], video=False),  # a still: the second is not confirmed
+        _frame([0.6], [1], video=False),
     ]
     masks = sure_mask(frames, rule)
     assert [m.tolist() for m in masks] == [
@@ -163,6 +172,17 @@ def test_sure_detections_are_confident_and_consistent() -> None:
     ]  # fmt: skip
     order = review_order(frames, masks, 3, rule.keep_conf)
     assert order == [1, 3, 4]  # one uncertain each; closest to 0.5 first: 0.3, then the 0.9s (0.95 is last)
+
+
+def test_video_bursts_track_logos_even_when_sampled_sparsely(demo_clip: Path, tmp_path: Path) -> None:
+    det = LogoDetector(DEMO, conf=0.1, device="cpu")
+    frames = sample_footage([demo_clip], det, tmp_path, sample_fps=0.5, progress=False)
+    assert [round(f.t, 2) for f in frames] == [0.12, 2.12]  # middle frames of bursts at 0 s and 2 s
+    assert all(f.path.is_file() for f in frames)
+    sure = sure_mask(frames, PseudoRule())
+    assert sum(int(m.sum()) for m in sure) >= 2  # the demo model's confident boards are tracked through
+    for f, m in zip(frames, sure, strict=True):
+        assert (f.track_frames[m] == 3).all()
 
 
 # -------------------------------------------------------------------------------- through the CLI
@@ -184,10 +204,10 @@ def test_review_writes_a_contact_sheet_and_correctable_labels(demo_clip: Path, t
     assert ok
     cv2.imwrite(str(photo / "still.png"), first)
     out = tmp_path / "rev"
-    args = ["review", str(demo_clip), str(photo), "--out", str(out), "--sample-fps", "5", "--device", "cpu"]
+    args = ["review", str(demo_clip), str(photo), "--out", str(out), "--sample-fps", "2", "--device", "cpu"]
     res = runner.invoke(app, [*args, "--conf", "0.9", "--frames", "5"])
     assert res.exit_code == 0, res.output
-    assert len(list((out / "sampled").glob("*.jpg"))) == 21  # 4 s at 5 fps + the photo
+    assert len(list((out / "sampled").glob("*.jpg"))) == 9  # 4 s at 2 bursts a second + the photo
     listing = json.loads((out / "review.json").read_text())
     frames = read_labelled(out)
     assert 1 <= len(frames) <= 5 and listing and any(not d["sure"] for d in listing)
@@ -206,7 +226,7 @@ def test_adapt_pseudo_labels_footage_and_fine_tunes(demo_clip: Path, tmp_path: P
     work = tmp_path / "work"
     args = [
         "adapt", str(demo_clip), "--weights", str(DEMO), "--logos", str(REPO / "weights" / "demo_artwork"),
-        "--name", "adapted", "--out", str(tmp_path), "--rounds", "1", "--sample-fps", "5",
+        "--name", "adapted", "--out", str(tmp_path), "--rounds", "1", "--sample-fps", "2",
         "--conf", "0.4", "--imgsz", "64", "--epochs", "1", "--images", "8", "--batch", "4",
         "--device", "cpu", "--workdir", str(work),
     ]  # fmt: skip
@@ -214,7 +234,7 @@ def test_adapt_pseudo_labels_footage_and_fine_tunes(demo_clip: Path, tmp_path: P
     assert res.exit_code == 0, res.output
     card = json.loads((tmp_path / "adapted.json").read_text())
     stats = card["adaptation"]["history"][0]
-    assert stats["frames_sampled"] == 20 and stats["frames_pseudo_labelled"] >= 1
+    assert stats["frames_sampled"] == 8 and stats["frames_pseudo_labelled"] >= 1
     pseudo = read_labelled(work / "round1" / "pseudo")
     assert len(pseudo) == stats["frames_pseudo_labelled"]
     assert sum(len(f.boxes) for f in pseudo) == sum(stats["pseudo_labels"].values()) > 0

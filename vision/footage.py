@@ -3,11 +3,16 @@
 ``sponsorlens adapt`` (self-training) keeps the *sure* detections as pseudo-labels, and
 ``sponsorlens review`` shows the *uncertain* ones to a person. Both start with :func:`sample_footage`.
 It writes the sampled frames as JPEGs to a work folder, so memory stays flat however long the
-footage is. It detects at a low threshold and tracks through videos.
+footage is. It detects at a low threshold.
+
+Videos are sampled in **bursts**: at each sampling time, :data:`BURST_FRAMES` frames
+:data:`BURST_SPACING_S` apart are detected and tracked (ByteTrack, reset for each burst), and the
+middle one is kept. A burst is short enough that the camera barely moves, so tracking is reliable
+whatever the sampling rate, even one frame a minute over a whole match.
 
 A detection is **sure** when its confidence is at least ``keep_conf`` and it is consistent:
 
-- in a video, its track lasts at least ``min_track`` sampled frames (a logo that persists);
+- in a video, its track is found in at least ``min_track`` frames of its burst (a logo that persists);
 - in a still photo, where there is no time, the detector finds the same sponsor at a second
   inference size (3/4 of the first), overlapping at IoU >= ``confirm_iou``.
 
@@ -16,6 +21,7 @@ Any other detection is **uncertain**.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -29,6 +35,9 @@ from vision.detector import FrameDetections, LogoDetector
 
 #: Sampled frames are written at this JPEG quality.
 JPEG_QUALITY = 95
+#: Frames per video burst, and the time between them in seconds.
+BURST_FRAMES = 3
+BURST_SPACING_S = 0.1
 
 
 @dataclass(frozen=True)
@@ -36,7 +45,7 @@ class PseudoRule:
     """When a detection is sure (see the module docstring). Confidences in 0..1."""
 
     keep_conf: float = 0.5
-    min_track: int = 3  # sampled frames a video track must span
+    min_track: int = BURST_FRAMES  # frames of its burst a video track must be found in
     confirm_iou: float = 0.5  # stills: overlap with the same sponsor at the second size
 
 
@@ -45,8 +54,8 @@ class FootageFrame:
     """One sampled frame: where it was written, where it came from and what was detected.
 
     ``t`` is seconds into the video (0.0 for a still); ``dets`` were found at the detector's
-    threshold, with track IDs for videos; ``confirmed`` (stills only) says, per detection, whether the
-    second inference size found it too.
+    threshold. Per detection, ``track_frames`` (videos) is the number of burst frames its track was
+    found in, and ``confirmed`` (stills) whether the second inference size found it too.
     """
 
     stem: str
@@ -55,6 +64,7 @@ class FootageFrame:
     t: float
     is_video: bool
     dets: FrameDetections
+    track_frames: np.ndarray | None = None
     confirmed: np.ndarray | None = None
 
 
@@ -72,8 +82,8 @@ def sample_footage(
 ) -> list[FootageFrame]:
     """Sample, write and detect frames of videos, photos and folders of either.
 
-    Each video gives at most ``sample_fps`` frames per second, lowered so that all the footage gives
-    about ``max_frames`` frames (a long match is sampled evenly rather than cut short). Photos are
+    Each video gives at most ``sample_fps`` frames (bursts) per second, lowered so that all the
+    footage gives about ``max_frames`` frames (a long match is sampled evenly rather than cut short). Photos are
     read in full; with more than ``max_frames`` of them, an evenly spaced subset is used. Frames are
     written to ``out_dir/NAME.jpg``. Returns the frames in source order.
     """
@@ -101,7 +111,7 @@ def sample_footage(
     if len(stills) > n_stills:
         stills = [stills[i] for i in np.linspace(0, len(stills) - 1, max(1, n_stills)).round().astype(int)]
     rate = min(sample_fps, (max_frames - len(stills)) / total_s) if total_s > 0 else sample_fps
-    bar = _bar(progress, len(stills) + int(total_s * rate) + len(opened))
+    bar = _bar(progress, len(stills) + sum(math.ceil(v.info.duration_s * rate - 1e-9) for v in opened))
     frames: list[FootageFrame] = []
     used: Counter[str] = Counter()
     try:
@@ -135,24 +145,37 @@ def _unique(stem: str, used: Counter[str]) -> str:
 def _video_frames(
     path: Path, detector: LogoDetector, out: Path, rate: float, used: Counter[str], bar: object
 ) -> list[FootageFrame]:
-    from vision.shots import CutDetector
-    from vision.sources import open_video
+    """Detect and track one burst per ``1 / rate`` seconds of ``path``; return the bursts' middle frames."""
+    from vision.sources import Frame, open_video
     from vision.tracker import SponsorTracker
 
     frames = []
-    with open_video(path, sample_fps=rate) as src:
-        cuts = CutDetector(src.info.fps)
-        tracker = SponsorTracker(min(rate, src.info.fps or rate), memory_s=1.0)
-        for batch in src.batches(8):
-            dets = detector.predict([f.image for f in batch], [f.index for f in batch], [f.t for f in batch])
-            for f, d in zip(batch, dets, strict=True):
-                if cuts.update(f.image, f.t):
-                    tracker.reset()
-                tracker.update(d, f.image.shape[:2])
-                stem = _unique(f"{_safe(path.stem)}_{f.index:06d}", used)
-                frames.append(FootageFrame(stem, _write(out, stem, f.image), str(path), f.t, True, d))
-                if bar is not None:
-                    bar.update(1)  # type: ignore[attr-defined]
+    period = 1.0 / rate
+    next_start = 0.0
+    burst: list[Frame] = []
+    with open_video(path, sample_fps=1.0 / BURST_SPACING_S) as src:
+        for f in src:
+            if not burst and f.t + 1e-6 < next_start:
+                continue
+            burst.append(f)
+            if len(burst) < BURST_FRAMES:
+                continue
+            tracker = SponsorTracker(1.0 / BURST_SPACING_S, memory_s=BURST_SPACING_S * BURST_FRAMES)
+            dets = detector.predict([b.image for b in burst], [b.index for b in burst], [b.t for b in burst])
+            for b, d in zip(burst, dets, strict=True):
+                tracker.update(d, b.image.shape[:2])
+            seen = Counter(int(t) for d in dets for t in d.track_id if t >= 0)
+            mid, d = burst[len(burst) // 2], dets[len(burst) // 2]
+            lasting = np.array([seen[int(t)] if t >= 0 else 0 for t in d.track_id], np.int64)
+            stem = _unique(f"{_safe(path.stem)}_{mid.index:06d}", used)
+            frames.append(
+                FootageFrame(stem, _write(out, stem, mid.image), str(path), mid.t, True, d, lasting)
+            )
+            while next_start <= burst[-1].t + 1e-6:  # bursts start on a fixed grid of sampling times
+                next_start += period
+            burst = []
+            if bar is not None:
+                bar.update(1)  # type: ignore[attr-defined]
     return frames
 
 
@@ -164,7 +187,7 @@ def _still_frame(
     second = detector.predict([image], [0], [0.0], imgsz=alt)[0]
     confirmed = np.array([_found_in(first, i, second) for i in range(len(first))], bool)
     stem = _unique(_safe(path.stem), used)
-    return FootageFrame(stem, _write(out, stem, image), str(path), 0.0, False, first, confirmed)
+    return FootageFrame(stem, _write(out, stem, image), str(path), 0.0, False, first, confirmed=confirmed)
 
 
 def _found_in(dets: FrameDetections, i: int, other: FrameDetections, min_iou: float = 0.5) -> bool:
@@ -193,18 +216,12 @@ def _write(out: Path, stem: str, image: np.ndarray) -> Path:
 
 def sure_mask(frames: Sequence[FootageFrame], rule: PseudoRule) -> list[np.ndarray]:
     """Return, per frame, a bool array marking its sure detections (module docstring)."""
-    lengths: Counter[tuple[str, int]] = Counter()
-    for f in frames:
-        if f.is_video:
-            for tid in f.dets.track_id[f.dets.track_id >= 0]:
-                lengths[(f.source, int(tid))] += 1
     masks = []
     for f in frames:
         confident = f.dets.conf >= rule.keep_conf
         if f.is_video:
-            tids = f.dets.track_id
-            lasting = np.array([t >= 0 and lengths[(f.source, int(t))] >= rule.min_track for t in tids], bool)
-            masks.append(confident & lasting.reshape(-1))
+            lasting = f.track_frames if f.track_frames is not None else np.zeros(len(f.dets), np.int64)
+            masks.append(confident & (lasting >= rule.min_track))
         else:
             confirmed = f.confirmed if f.confirmed is not None else np.zeros(len(f.dets), bool)
             masks.append(confident & confirmed)
