@@ -12,7 +12,7 @@ Runs the workflow an analyst would follow with the Bundesliga development footag
 
     python bench/real_onboarding.py --out runs/dfl [--device cuda:0] [--imgsz 640] [--images 3000]
         [--epochs 40] [--steps synthetic,backgrounds,adapt,labels] [--init weights/demo.pt]
-        [--ship weights/dfl.pt]
+        [--sponsors flatex,PUMA,...] [--ship weights/dfl.pt]
 
 Prints a table of precision, recall and F1 of per-frame presence, false claims per frame, the
 clip's median exposure error, the training time and the hardware of each step, and writes
@@ -142,6 +142,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--init", type=Path, help="start steps 1-2 from this model's backbone (e.g. weights/demo.pt)"
     )
+    ap.add_argument(
+        "--sponsors", help="onboard only these (comma-separated label names), e.g. one stadium's sponsors"
+    )
     ap.add_argument("--imgsz", type=int, default=640, help="training size, pixels")
     ap.add_argument("--eval-imgsz", type=int, default=1280, help="inference size on the 1280x720 frames")
     ap.add_argument("--images", type=int, default=3000)
@@ -170,6 +173,16 @@ def main(argv: list[str] | None = None) -> int:
     art = out / "artwork"
     if not art.is_dir():
         extract_artwork(args.real_dir, ART_SPEC, art)
+    if args.sponsors:
+        chosen = [s.strip() for s in args.sponsors.split(",") if s.strip()]
+        if missing := [s for s in chosen if not (art / s).is_dir()]:
+            print(f"error: no artwork crops for {missing} in {ART_SPEC}", file=sys.stderr)
+            return 2
+        subset = out / "artwork_subset"
+        shutil.rmtree(subset, ignore_errors=True)
+        for s in chosen:
+            shutil.copytree(art / s, subset / s)
+        art = subset
     footage = adaptation_frames(labels, args.real_dir, out / "footage")
     common = {"imgsz": args.imgsz, "images": args.images, "device": args.device, "batch": args.batch}
     models: dict[str, Path] = {}

@@ -27,6 +27,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -83,10 +84,13 @@ def sample_footage(
     """Sample, write and detect frames of videos, photos and folders of either.
 
     Each video gives at most ``sample_fps`` frames (bursts) per second, lowered so that all the
-    footage gives about ``max_frames`` frames (a long match is sampled evenly rather than cut short). Photos are
-    read in full; with more than ``max_frames`` of them, an evenly spaced subset is used. Frames are
-    written to ``out_dir/NAME.jpg``. Returns the frames in source order.
+    footage gives about ``max_frames`` frames (a long match is sampled evenly rather than cut
+    short). Photos are read in full; with more than ``max_frames`` of them (half that beside
+    videos), an evenly spaced subset is used. Frames are written to ``out_dir/NAME.jpg``. Returns
+    the frames in source order.
     """
+    if not (sample_fps > 0 and math.isfinite(sample_fps)) or max_frames < 1:
+        raise ValueError(f"need --sample-fps > 0 and --max-frames >= 1, got {sample_fps} and {max_frames}")
     from vision.images import iter_images, load_image
     from vision.sources import is_video_path, open_video
 
@@ -105,18 +109,20 @@ def sample_footage(
             stills += list(iter_images([p]))  # raises a clear error for anything else
     if not videos and not stills:
         raise FileNotFoundError(f"no videos or images in {', '.join(map(str, sources))}")
-    opened = [open_video(v) for v in videos]
-    total_s = sum(v.info.duration_s for v in opened)
-    n_stills = min(len(stills), max_frames // 2 if opened else max_frames)
+    durations = []
+    for v in videos:
+        with open_video(v) as src:  # a clear error for a broken video before any work is done
+            durations.append(src.info.duration_s)
+    total_s = sum(durations)
+    n_stills = min(len(stills), max_frames // 2 if videos else max_frames)
     if len(stills) > n_stills:
         stills = [stills[i] for i in np.linspace(0, len(stills) - 1, max(1, n_stills)).round().astype(int)]
     rate = min(sample_fps, (max_frames - len(stills)) / total_s) if total_s > 0 else sample_fps
-    bar = _bar(progress, len(stills) + sum(math.ceil(v.info.duration_s * rate - 1e-9) for v in opened))
+    bar = _bar(progress, len(stills) + sum(math.ceil(d * rate - 1e-9) for d in durations))
     frames: list[FootageFrame] = []
     used: Counter[str] = Counter()
     try:
-        for v, src in zip(videos, opened, strict=True):
-            src.close()
+        for v in videos:
             frames += _video_frames(v, detector, out, rate, used, bar)
         for p in stills:
             image = load_image(p)
@@ -129,7 +135,7 @@ def sample_footage(
     return frames
 
 
-def _bar(progress: bool, total: int):  # type: ignore[no-untyped-def]
+def _bar(progress: bool, total: int) -> Any:
     if not progress:
         return None
     from tqdm import tqdm
@@ -143,7 +149,7 @@ def _unique(stem: str, used: Counter[str]) -> str:
 
 
 def _video_frames(
-    path: Path, detector: LogoDetector, out: Path, rate: float, used: Counter[str], bar: object
+    path: Path, detector: LogoDetector, out: Path, rate: float, used: Counter[str], bar: Any
 ) -> list[FootageFrame]:
     """Detect and track one burst per ``1 / rate`` seconds of ``path``; return the bursts' middle frames."""
     from vision.sources import Frame, open_video
@@ -175,7 +181,7 @@ def _video_frames(
                 next_start += period
             burst = []
             if bar is not None:
-                bar.update(1)  # type: ignore[attr-defined]
+                bar.update(1)
     return frames
 
 
