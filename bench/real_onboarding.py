@@ -7,8 +7,9 @@ Runs the workflow an analyst would follow with the Bundesliga development footag
 2. ``backgrounds``: the same plus real backgrounds, the unlabelled frames of every clip that has no
    eval frame, with the scene's own boards left in;
 3. ``adapt``: ``sponsorlens adapt`` (self-training) on those frames, starting from step 2;
-4. ``labels``: step 3 fine-tuned with at most 20 hand-labelled adapt frames added (the stand-in
-   for frames a person corrected after ``sponsorlens review``).
+4. ``labels``: the latest earlier step's model in ``OUT`` (3, else 2, else 1) fine-tuned with real
+   backgrounds and at most 20 hand-labelled adapt frames added (the stand-in for frames a person
+   corrected after ``sponsorlens review``).
 
     python bench/real_onboarding.py --out runs/dfl [--device cuda:0] [--imgsz 640] [--images 3000]
         [--epochs 40] [--steps synthetic,backgrounds,adapt,labels] [--init weights/demo.pt]
@@ -112,6 +113,8 @@ def score(weights: Path, labels: RealLabels, real_dir: Path, imgsz: int, device:
         "recall": frames["presence"]["recall"],
         "f1": frames["presence"]["f1"],
         "false_claims_per_frame": frames["false_claims_per_frame"],
+        "negative_frames": frames["negatives"]["frames"],
+        "fp_per_negative_frame": frames["negatives"]["fp_per_frame"],
         "clip_median_error": clip["median_rel_error"],
         "training_s": sum(h["training_s"] for h in history) if history else card.get("training_s", 0.0),
         "hardware": card.get("hardware", ""),
@@ -151,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--epochs", type=int, default=40)
     ap.add_argument("--adapt-rounds", type=int, default=2)
     ap.add_argument("--adapt-epochs", type=int, default=10)
+    ap.add_argument("--adapt-conf", type=float, default=0.5, help="confidence a pseudo-label needs")
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--device", default="auto")
     ap.add_argument("--ship", type=Path, help="copy the best model (by eval F1) and its card here")
@@ -164,6 +168,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     from vision.adapt import adapt
+    from vision.footage import PseudoRule
     from vision.real_artwork import extract_artwork
     from vision.train import train
 
@@ -190,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     recipes: dict[str, dict[str, Any]] = {
         "synthetic": {"init": args.init, "epochs": args.epochs},
         "backgrounds": {"backgrounds": [footage], "init": args.init, "epochs": args.epochs},
-        "labels": {"backgrounds": [footage], "init": out / "dfl_adapt.pt", "epochs": args.adapt_epochs},
+        "labels": {"backgrounds": [footage], "epochs": args.adapt_epochs},
     }
     for step in steps:
         path = out / f"dfl_{step}.pt"
@@ -198,9 +203,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{step}: using {path}")
         elif step == "adapt":
             adapt([footage], out / "dfl_backgrounds.pt", art, path.stem, out, out / "work_adapt",
-                  rounds=args.adapt_rounds, infer_imgsz=args.eval_imgsz, epochs=args.adapt_epochs, **common)  # fmt: skip
+                  rounds=args.adapt_rounds, infer_imgsz=args.eval_imgsz, epochs=args.adapt_epochs,
+                  rule=PseudoRule(keep_conf=args.adapt_conf), low_conf=min(0.1, args.adapt_conf / 2), **common)  # fmt: skip
         else:
             if step == "labels":
+                earlier = [out / f"dfl_{s}.pt" for s in reversed(STEPS[: STEPS.index("labels")])]
+                recipes[step]["init"] = next((m for m in earlier if m.is_file()), args.init)
                 names = sorted(p.name for p in art.iterdir() if p.is_dir())
                 recipes[step]["labels"] = [hand_labels(labels, args.real_dir, names, out / "hand_labels")]
             train(art, path.stem, out, workdir=out / f"work_{step}", **common, **recipes[step])
@@ -208,14 +216,15 @@ def main(argv: list[str] | None = None) -> int:
     rows = {s: score(m, labels, args.real_dir, args.eval_imgsz, args.device) for s, m in models.items()}
     (out / "steps.json").write_text(json.dumps(rows, indent=2) + "\n")
     print(
-        "| step | precision | recall | F1 | false claims / frame | clip median exposure error | training | hardware |"
+        "| step | precision | recall | F1 | false claims / frame | FP / negative frame "
+        "| clip median exposure error | training | hardware |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     for s, r in rows.items():
         print(
             f"| {s} | {r['precision']:.3f} | {r['recall']:.3f} | {r['f1']:.3f} | "
-            f"{r['false_claims_per_frame']:.2f} | {r['clip_median_error']:.1%} | "
-            f"{r['training_s'] / 60:.1f} min | {r['hardware']} |"
+            f"{r['false_claims_per_frame']:.2f} | {r['fp_per_negative_frame']:.2f} | "
+            f"{r['clip_median_error']:.1%} | {r['training_s'] / 60:.1f} min | {r['hardware']} |"
         )
     if args.ship and rows:
         best = max(rows, key=lambda s: rows[s]["f1"])

@@ -241,6 +241,16 @@ def test_adapt_pseudo_labels_footage_and_fine_tunes(demo_clip: Path, tmp_path: P
     assert card["real_labels"]["frames"] == len(pseudo)
     assert card["initialised_from"]["transfer"] == "all"
     assert card["synthesis"]["recipe"]["background_frames"]["train"] > 0  # sampled frames as backgrounds
+    backgrounds = sorted((work / "round1" / "backgrounds").glob("*.jpg"))
+    assert len(backgrounds) == stats["frames_sampled"]
+    first = next(f for f in pseudo if f.boxes)  # its sure logo is labelled there, blurred in the background
+    box = (first.boxes[0].points * [640, 360]).round().astype(int)
+    (x1, y1), (x2, y2) = box.min(0), box.max(0)
+    labelled = cv2.imread(str(first.image))[y1:y2, x1:x2].astype(float)
+    background = cv2.imread(str(work / "round1" / "backgrounds" / first.image.name))[y1:y2, x1:x2].astype(
+        float
+    )
+    assert background.std() < labelled.std()
     assert LogoDetector(tmp_path / "adapted.pt", device="cpu").names == card["classes"]
     # a model that finds nothing sure gives a clear error, not an empty training set
     res = runner.invoke(app, [*args[:-2], "--workdir", str(tmp_path / "w2"), "--conf", "0.999"])

@@ -15,6 +15,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from vision.footage import PseudoRule, hide_boxes, pseudo_labelled, sample_footage
 from vision.labelled import write_labelled
 
@@ -36,7 +38,8 @@ def pseudo_label_round(
     """Sample the footage into ``out_dir/frames`` and write pseudo-labels to ``out_dir/pseudo``.
 
     ``low_conf`` is the detection threshold (sure and uncertain detections are told apart above
-    it), ``imgsz`` the inference size in pixels. Returns statistics: frames sampled, frames
+    it), ``imgsz`` the inference size in pixels. Every sampled frame is also written to
+    ``out_dir/backgrounds`` with all its detections blurred out, as synthesis backgrounds. Returns statistics: frames sampled, frames
     pseudo-labelled, pseudo-labels per sponsor, and the folders written.
     """
     import cv2
@@ -57,6 +60,12 @@ def pseudo_label_round(
         items.append((f.stem, image, boxes))
         hidden += len(unsure)
     write_labelled(out / "pseudo", det.names, items)
+    # backgrounds: every sampled frame with all its detections hidden. The user's footage shows the
+    # very sponsors being onboarded, and an unlabelled logo in a background teaches "background".
+    (out / "backgrounds").mkdir(parents=True, exist_ok=True)
+    for f in frames:
+        clean = hide_boxes(cv2.imread(str(f.path)), f.dets.xyxy, np.zeros((0, 4)))
+        cv2.imwrite(str(out / "backgrounds" / f"{f.stem}.jpg"), clean, [cv2.IMWRITE_JPEG_QUALITY, 95])
     stats = {
         "weights": str(weights),
         "frames_sampled": len(frames),
@@ -67,6 +76,7 @@ def pseudo_label_round(
         "low_conf": low_conf,
         "imgsz": imgsz,
         "frames_dir": str(out / "frames"),
+        "backgrounds_dir": str(out / "backgrounds"),
         "pseudo_dir": str(out / "pseudo"),
     }
     (out / "pseudo_stats.json").write_text(json.dumps(stats, indent=2))
@@ -126,15 +136,16 @@ def adapt(
         )
         if not stats["frames_pseudo_labelled"]:
             raise ValueError(
-                f"round {r}: no frame had a sure detection (confidence >= {rule.keep_conf}, "
-                f"tracks of >= {rule.min_track} frames); lower --conf or start from a better model"
+                f"round {r}: no frame had a sure detection (confidence >= {rule.keep_conf}, found in "
+                f">= {rule.min_track} burst frames of a video or at both sizes of a photo); lower "
+                "--conf or start from a better model"
             )
         final = r == rounds
         current = train(
             logos_dir,
             name,
             out_dir if final else rdir,
-            backgrounds=[stats["frames_dir"]],
+            backgrounds=[stats["backgrounds_dir"]],
             init=current,
             labels=[stats["pseudo_dir"], *labels],
             workdir=rdir / "train",
