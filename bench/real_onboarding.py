@@ -133,6 +133,11 @@ def ship(model: Path, dest: Path, benchmark: dict[str, Any]) -> None:
         "crops cut at run time from ../shared/real by vision.real_artwork.extract_artwork with "
         "tests/data/real_artwork.json (the media are never copied into the repository)"
     )
+    # the crops live in a temporary folder: name each by its spec entry instead
+    spec = ART_SPEC.relative_to(REPO).as_posix()
+    card["artwork"] = {
+        s: [f"{spec}#{s}/{Path(f).name}" for f in files] for s, files in card["artwork"].items()
+    }
     card["real_benchmark"] = {"split": "eval", "conf": 0.25, **benchmark}
     write_card(dest, card)
 

@@ -9,6 +9,7 @@ import typer
 
 from cli.app import app
 from cli.errors import user_errors
+from cli.footage_options import MaxFrames, MinTrack, SampleFps
 from vision.footage import BURST_FRAMES
 
 
@@ -27,11 +28,9 @@ def adapt(
     low_conf: Annotated[
         float, typer.Option(help="Detection threshold; uncertain detections lie between.")
     ] = 0.1,
-    min_track: Annotated[
-        int, typer.Option(help="Frames of its 3-frame burst a video track must be found in.")
-    ] = 3,
-    sample_fps: Annotated[float, typer.Option(help="Video frames sampled per second.")] = 1.0,
-    max_frames: Annotated[int, typer.Option(help="Most frames sampled from all the footage.")] = 300,
+    min_track: MinTrack = 3,
+    sample_fps: SampleFps = 1.0,
+    max_frames: MaxFrames = 300,
     infer_imgsz: Annotated[int, typer.Option(help="Inference size for pseudo-labelling, pixels.")] = 640,
     labels: Annotated[
         list[Path] | None, typer.Option(help="Reviewed real labels to add every round (repeatable).")

@@ -10,6 +10,7 @@ import typer
 
 from cli.app import app
 from cli.errors import user_errors
+from cli.footage_options import MaxFrames, MinTrack, SampleFps
 from vision.detector import DEFAULT_WEIGHTS
 from vision.footage import BURST_FRAMES
 
@@ -25,11 +26,9 @@ def review(
     frames: Annotated[int, typer.Option(help="Most frames to put up for review.")] = 40,
     conf: Annotated[float, typer.Option(help="Confidence at which a detection counts as sure.")] = 0.5,
     low_conf: Annotated[float, typer.Option(help="Detection threshold; below it nothing is shown.")] = 0.1,
-    min_track: Annotated[
-        int, typer.Option(help="Frames of its 3-frame burst a video track must be found in.")
-    ] = 3,
-    sample_fps: Annotated[float, typer.Option(help="Video frames sampled per second.")] = 1.0,
-    max_frames: Annotated[int, typer.Option(help="Most frames sampled from all the footage.")] = 300,
+    min_track: MinTrack = 3,
+    sample_fps: SampleFps = 1.0,
+    max_frames: MaxFrames = 300,
     imgsz: Annotated[int, typer.Option(help="Inference size, pixels (long side).")] = 640,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda:N.")] = "auto",
     trust_weights: Annotated[bool, typer.Option(help="Load weights whose card does not verify.")] = False,

@@ -39,8 +39,9 @@ def pseudo_label_round(
 
     ``low_conf`` is the detection threshold (sure and uncertain detections are told apart above
     it), ``imgsz`` the inference size in pixels. Every sampled frame is also written to
-    ``out_dir/backgrounds`` with all its detections blurred out, as synthesis backgrounds. Returns statistics: frames sampled, frames
-    pseudo-labelled, pseudo-labels per sponsor, and the folders written.
+    ``out_dir/backgrounds`` with all its detections blurred out, as synthesis backgrounds. Returns
+    statistics: frames sampled, frames pseudo-labelled, pseudo-labels per sponsor, and the folders
+    written.
     """
     import cv2
 
