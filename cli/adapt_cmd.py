@@ -10,7 +10,6 @@ import typer
 from cli.app import app
 from cli.errors import user_errors
 from cli.footage_options import MaxFrames, MinTrack, SampleFps
-from vision.footage import BURST_FRAMES
 
 
 @app.command()
@@ -50,14 +49,11 @@ def adapt(
     import tempfile
 
     from vision.adapt import adapt as run_adapt
-    from vision.footage import PseudoRule
+    from vision.footage import pseudo_rule
 
     if not name.replace("-", "").replace("_", "").isalnum():
         raise ValueError(f"--name must be letters, digits, '-' or '_', got {name!r}")
-    if not 0 < low_conf < conf < 1:
-        raise ValueError(f"need 0 < --low-conf < --conf < 1, got {low_conf} and {conf}")
-    if not 1 <= min_track <= BURST_FRAMES:
-        raise ValueError(f"--min-track must be 1 to {BURST_FRAMES}, got {min_track}")
+    rule = pseudo_rule(conf, low_conf, min_track)
     work = workdir or Path(tempfile.mkdtemp(prefix=f"sponsorlens-adapt-{name}-"))
     path = run_adapt(
         sources,
@@ -67,7 +63,7 @@ def adapt(
         out,
         work,
         rounds=rounds,
-        rule=PseudoRule(keep_conf=conf, min_track=min_track),
+        rule=rule,
         low_conf=low_conf,
         infer_imgsz=infer_imgsz,
         labels=labels or [],

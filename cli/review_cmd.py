@@ -12,7 +12,6 @@ from cli.app import app
 from cli.errors import user_errors
 from cli.footage_options import MaxFrames, MinTrack, SampleFps
 from vision.detector import DEFAULT_WEIGHTS
-from vision.footage import BURST_FRAMES
 
 
 @app.command()
@@ -41,16 +40,12 @@ def review(
 
     from cli.review_sheet import write_sheet
     from vision.detector import LogoDetector
-    from vision.footage import PseudoRule, review_order, sample_footage, sure_mask
+    from vision.footage import pseudo_rule, review_order, sample_footage, sure_mask
     from vision.labelled import write_labelled
 
-    if not 0 < low_conf < conf < 1:
-        raise ValueError(f"need 0 < --low-conf < --conf < 1, got {low_conf} and {conf}")
-    if not 1 <= min_track <= BURST_FRAMES:
-        raise ValueError(f"--min-track must be 1 to {BURST_FRAMES}, got {min_track}")
+    rule = pseudo_rule(conf, low_conf, min_track)
     if frames < 1:
         raise ValueError(f"--frames must be at least 1, got {frames}")
-    rule = PseudoRule(keep_conf=conf, min_track=min_track)
     det = LogoDetector(weights, conf=low_conf, imgsz=imgsz, device=device, trust_weights=trust_weights)
     sampled = sample_footage(sources, det, out / "sampled", sample_fps, max_frames)
     sure = sure_mask(sampled, rule)
@@ -58,7 +53,7 @@ def review(
     chosen, masks = [sampled[i] for i in order], [sure[i] for i in order]
     items = []
     listing = []
-    for f, sure in zip(chosen, masks, strict=True):
+    for f, is_sure in zip(chosen, masks, strict=True):
         boxes = [(int(c), tuple(map(float, xyxy))) for c, xyxy in zip(f.dets.cls, f.dets.xyxy, strict=True)]
         items.append((f.stem, cv2.imread(str(f.path)), boxes))
         for i, (c, xyxy) in enumerate(boxes):
@@ -69,7 +64,7 @@ def review(
                     "sponsor": det.names[c],
                     "conf": round(float(f.dets.conf[i]), 4),
                     "xyxy": [round(v, 1) for v in xyxy],
-                    "sure": bool(sure[i]),
+                    "sure": bool(is_sure[i]),
                 }
             )
     write_labelled(out, det.names, items)

@@ -50,6 +50,19 @@ class PseudoRule:
     confirm_iou: float = 0.5  # stills: overlap with the same sponsor at the second size
 
 
+def pseudo_rule(conf: float, low_conf: float, min_track: int) -> PseudoRule:
+    """Return the :class:`PseudoRule` for the ``--conf``, ``--low-conf`` and ``--min-track`` options.
+
+    Raises ValueError, naming the options, unless 0 < low_conf < conf < 1 and 1 <= min_track <=
+    :data:`BURST_FRAMES`.
+    """
+    if not 0 < low_conf < conf < 1:
+        raise ValueError(f"need 0 < --low-conf < --conf < 1, got {low_conf} and {conf}")
+    if not 1 <= min_track <= BURST_FRAMES:
+        raise ValueError(f"--min-track must be 1 to {BURST_FRAMES}, got {min_track}")
+    return PseudoRule(keep_conf=conf, min_track=min_track)
+
+
 @dataclass(eq=False)
 class FootageFrame:
     """One sampled frame: where it was written, where it came from and what was detected.
