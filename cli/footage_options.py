@@ -6,6 +6,10 @@ from typing import Annotated
 
 import typer
 
-MinTrack = Annotated[int, typer.Option(help="Frames of its 3-frame burst a video track must be found in.")]
+from vision.footage import BURST_FRAMES
+
+MinTrack = Annotated[
+    int, typer.Option(help=f"Frames of its {BURST_FRAMES}-frame burst a video track must be found in.")
+]
 SampleFps = Annotated[float, typer.Option(help="Video frames sampled per second.")]
 MaxFrames = Annotated[int, typer.Option(help="Most frames sampled from all the footage.")]
