@@ -4,8 +4,9 @@ Runs the workflow an analyst would follow with the Bundesliga development footag
 ``../shared/real`` and scores each step's model on the **eval** frames (never trained on):
 
 1. ``synthetic``: artwork crops (cut from adapt frames) on procedural scenes only;
-2. ``backgrounds``: the same plus real backgrounds, the unlabelled frames of every clip that has no
-   eval frame, with the scene's own boards left in;
+2. ``backgrounds``: step 1's model in ``OUT`` (else ``--init``) fine-tuned with real backgrounds
+   added, the unlabelled frames of every clip that has no eval frame, with the scene's own boards
+   left in;
 3. ``adapt``: ``sponsorlens adapt`` (self-training) on those frames, starting from step 2;
 4. ``labels``: the latest earlier step's model in ``OUT`` (3, else 2, else 1) fine-tuned with real
    backgrounds and at most 20 hand-labelled adapt frames added (the stand-in for frames a person
@@ -148,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--real-dir", type=Path, default=DEFAULT_REAL_DIR)
     ap.add_argument("--steps", default=",".join(STEPS), help=f"comma-separated subset of {','.join(STEPS)}")
     ap.add_argument(
-        "--init", type=Path, help="start steps 1-2 from this model's backbone (e.g. weights/demo.pt)"
+        "--init", type=Path, help="start step 1 (and 2 without step 1) from this model (e.g. weights/demo.pt)"
     )
     ap.add_argument(
         "--sponsors", help="onboard only these (comma-separated label names), e.g. one stadium's sponsors"
@@ -198,8 +199,8 @@ def main(argv: list[str] | None = None) -> int:
     models: dict[str, Path] = {}
 
     recipes: dict[str, dict[str, Any]] = {
-        "synthetic": {"init": args.init, "epochs": args.epochs},
-        "backgrounds": {"backgrounds": [footage], "init": args.init, "epochs": args.epochs},
+        "synthetic": {"epochs": args.epochs},
+        "backgrounds": {"backgrounds": [footage], "epochs": args.epochs},
         "labels": {"backgrounds": [footage], "epochs": args.adapt_epochs},
     }
     for step in steps:
@@ -211,9 +212,9 @@ def main(argv: list[str] | None = None) -> int:
                   rounds=args.adapt_rounds, infer_imgsz=args.eval_imgsz, epochs=args.adapt_epochs,
                   rule=PseudoRule(keep_conf=args.adapt_conf), low_conf=min(0.1, args.adapt_conf / 2), **common)  # fmt: skip
         else:
+            earlier = [out / f"dfl_{s}.pt" for s in reversed(STEPS[: STEPS.index(step)])]
+            recipes[step]["init"] = next((m for m in earlier if m.is_file()), args.init)
             if step == "labels":
-                earlier = [out / f"dfl_{s}.pt" for s in reversed(STEPS[: STEPS.index("labels")])]
-                recipes[step]["init"] = next((m for m in earlier if m.is_file()), args.init)
                 names = sorted(p.name for p in art.iterdir() if p.is_dir())
                 recipes[step]["labels"] = [hand_labels(labels, args.real_dir, names, out / "hand_labels")]
             train(art, path.stem, out, workdir=out / f"work_{step}", **common, **recipes[step])
