@@ -133,3 +133,21 @@ def test_train_rejects_bad_input(tmp_path: Path) -> None:
     assert res.exit_code == 3 and "Traceback" not in res.output
     res = runner.invoke(app, ["train", str(tmp_path), "--name", "../evil", "--out", str(tmp_path)])
     assert res.exit_code == 3 and "--name" in res.output
+
+
+def test_cpu_training_uses_every_core() -> None:
+    """ultralytics trains on CPU with one core left free; the trainer callback takes them all."""
+    import os
+    from types import SimpleNamespace
+
+    import torch
+
+    from vision.train import _use_every_core
+
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        _use_every_core(SimpleNamespace(device=torch.device("cpu")))
+        assert torch.get_num_threads() == (os.cpu_count() or 1)
+    finally:
+        torch.set_num_threads(before)
