@@ -7,13 +7,14 @@ Usage::
 It writes ``--photos`` synthetic event photos (demo sponsor logos pasted on textured backgrounds)
 to a temporary folder and runs the same batch with each engine into a fresh DuckDB file:
 
-* local engine, 1 worker process and 2 worker processes;
+* local engine, 1 worker process and 2 worker processes (torch threads split between them), and
+  1 worker on ultralytics' own CPU thread count (``cpu_count - 1``), as before SponsorLens set it;
 * Ray (a local instance started here with ``num_cpus=2``), 1 actor and 2 actors.
 
 For each it reports the wall time of the whole command (start-up and model loading included) and
 the steady-state throughput: photos finished per second over the middle half of the finished
-photos (every worker started, none idle at the end), which is what a long batch converges to. The ratios (2 workers / 1 worker) are printed at
-the end. Without ``--weights`` and without ``weights/demo.pt`` an untrained yolo11n of the same
+photos (every worker started, none idle at the end), which is what a long batch converges to. The
+ratios (2 workers / 1 worker; every core / ultralytics' threads) are printed at the end. Without ``--weights`` and without ``weights/demo.pt`` an untrained yolo11n of the same
 architecture is used (same inference cost; it finds no logos, so the measuring step is lighter).
 """
 
@@ -80,7 +81,9 @@ def weights_for(arg: str | None, tmp: Path) -> tuple[str, str]:
     return str(path), "untrained yolo11n (weights/demo.pt not trained yet)"
 
 
-def one_run(folder: Path, db: Path, spec: WorkerSpec, engine: str, workers: int) -> dict[str, Any]:
+def one_run(
+    folder: Path, db: Path, spec: WorkerSpec, engine: str, workers: int, label: str | None = None
+) -> dict[str, Any]:
     """Run one batch; return wall seconds, steady-state photos/s and counts."""
     stamps: list[float] = []
 
@@ -95,7 +98,7 @@ def one_run(folder: Path, db: Path, spec: WorkerSpec, engine: str, workers: int)
     lo, hi = len(stamps) // 4, (3 * len(stamps)) // 4
     steady = (hi - lo) / (stamps[hi] - stamps[lo]) if hi > lo and stamps[hi] > stamps[lo] else float("nan")
     return {
-        "engine": engine,
+        "engine": label or engine,
         "workers": workers,
         "photos": summary.analysed,
         "failed": summary.failed,
@@ -134,6 +137,11 @@ def main() -> None:
         for workers in (1, 2):
             runs.append(one_run(folder, tmp / f"local{workers}.duckdb", spec, "local", workers))
             print(json.dumps(runs[-1]), flush=True)
+        from ultralytics.utils import NUM_THREADS
+
+        few = WorkerSpec(**{**vars(spec), "threads": NUM_THREADS})
+        runs.append(one_run(folder, tmp / "local1u.duckdb", few, "local", 1, "local*"))
+        print(json.dumps(runs[-1]), flush=True)
         if not a.no_ray:
             import ray
 
@@ -156,6 +164,12 @@ def main() -> None:
                     two["end_to_end_photos_per_s"] / one["end_to_end_photos_per_s"], 2
                 ),
             }
+    if ("local", 1) in by and ("local*", 1) in by:
+        one, few_run = by[("local", 1)], by[("local*", 1)]
+        ratios["every core vs ultralytics' threads, 1 local worker"] = {
+            "steady": round(one["steady_photos_per_s"] / few_run["steady_photos_per_s"], 2),
+            "end_to_end": round(one["end_to_end_photos_per_s"] / few_run["end_to_end_photos_per_s"], 2),
+        }
     result = {
         "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
         "load_average_1m": round(os.getloadavg()[0], 2),
@@ -174,10 +188,14 @@ def main() -> None:
             f"{r['steady_photos_per_s']:>20.2f}"
         )
     for engine, rr in ratios.items():
+        if "steady" in rr:
+            print(f"{engine}: {rr['steady']:.2f}x steady, {rr['end_to_end']:.2f}x end to end")
+            continue
         print(
             f"{engine}: 2 workers / 1 worker = {rr['steady_speedup_2_vs_1']:.2f}x steady, "
             f"{rr['end_to_end_speedup_2_vs_1']:.2f}x end to end"
         )
+    print(f"local*: 1 worker on ultralytics' {NUM_THREADS} torch thread(s) instead of {os.cpu_count()}")
     print(f"model: {described}; load average {result['load_average_1m']} on {result['machine']}")
     if a.json:
         a.json.write_text(json.dumps(result, indent=2) + "\n")

@@ -244,10 +244,22 @@ def stage_timer() -> Iterator[dict[str, float]]:
             setattr(owner, name, fn)
 
 
+def untuned(detector: Any) -> Any:
+    """Return ``detector`` running torch on ultralytics' CPU thread count, ``cpu_count - 1`` (set on
+    every call, since it is global to the process), in place of the detector's own ``threads``."""
+    import torch
+    from ultralytics.utils import NUM_THREADS
+
+    callbacks = detector.model.callbacks["on_predict_start"]
+    if detector._set_threads in callbacks:
+        callbacks[callbacks.index(detector._set_threads)] = lambda _: torch.set_num_threads(NUM_THREADS)
+    return detector
+
+
 @contextmanager
 def unoptimised() -> Iterator[None]:
     """Run the pipeline as before its CPU optimisation: the cut detector's frame shrunk by one
-    ``INTER_AREA`` resize (the caller also uses batch 1)."""
+    ``INTER_AREA`` resize (the caller also uses batch 1 and an :func:`untuned` detector)."""
     import vision.shots as shots
 
     fast = shots.downscale
@@ -426,11 +438,17 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             timings["analysed_frames"] = len(res_d.analysis.timeline.times)
             print("profile of (d), seconds:", json.dumps(timings))
 
+        plain = untuned(make_detector(weights))
+        analyse(head_clip(clip, 16), plain, None, 1)  # warm-up
+
         def unopt() -> tuple[int, Any]:
             with unoptimised():
-                return analyse(clip, detector, a.sample_fps, 1)
+                return analyse(clip, plain, a.sample_fps, 1)
 
-        _, res_d1 = run(f"{label_d} unoptimised: batch 1, one-step cut downscale", unopt, True)
+        fps_d1, res_d1 = run(
+            f"{label_d} unoptimised: batch 1, one-step cut downscale, ultralytics' CPU threads",
+            unopt, True,
+        )  # fmt: skip
         diffs = {"optimised vs unoptimised (d)": exposure_diff(exposures(res_d), exposures(res_d1))}
 
         best = ("pt", fps_d)
@@ -454,6 +472,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ratios = {
         "c/a": round(fps_c / fps_a, 3),
         "c/b": round(fps_c / fps_b, 3),
+        "d/d unoptimised": round(fps_d / fps_d1, 3),
         "d x real time": round(fps_d / results["clip_info"]["fps"], 2),
         f"best (d) x real time ({best[0]})": round(best[1] / results["clip_info"]["fps"], 2),
     }

@@ -78,7 +78,7 @@ class WorkerSpec:
     sample_fps: float | None = None
     batch: int = 8
     track_memory_s: float = 1.0
-    threads: int | None = None  # torch CPU threads; None leaves torch's default
+    threads: int | None = None  # CPU threads of torch and OpenCV; None: every core
 
 
 @dataclass(frozen=True)
@@ -166,12 +166,6 @@ class Worker:
         from measure.settings import Config
         from vision.detector import LogoDetector
 
-        if spec.threads:  # several workers share the cores: no oversubscription
-            import cv2
-            import torch
-
-            torch.set_num_threads(spec.threads)
-            cv2.setNumThreads(spec.threads)
         self.spec = spec
         self.cfg = Config.model_validate(spec.config)
         self.detector = detector or LogoDetector(
@@ -180,7 +174,12 @@ class Worker:
             imgsz=spec.imgsz,
             device=spec.device,
             trust_weights=spec.trust_weights,
+            threads=spec.threads,
         )
+        if spec.threads:  # several workers share the cores; after ultralytics' import, which sets 1
+            import cv2
+
+            cv2.setNumThreads(spec.threads)
 
     def run(self, job: Job) -> JobResult:
         """Analyse one source; any error becomes ``JobResult.error``."""

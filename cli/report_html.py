@@ -398,6 +398,7 @@ def _model_items(a: Analysis) -> list[tuple[str, str]]:
         ("task", "Task"),
         ("imgsz", "Input size (px)"),
         ("device", "Device"),
+        ("precision", "Arithmetic precision"),
     ):
         if k in m:
             items.append((label, _plain(m.pop(k))))

@@ -326,3 +326,29 @@ def test_sources_are_dated_by_exif_else_by_file_time(tmp_path: Path) -> None:
     Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(tmp_path / "plain.png")
     os.utime(tmp_path / "plain.png", (1_700_000_000, 1_700_000_000))
     assert taken_at(str(tmp_path / "plain.png"), "photo") == (dt.datetime(2023, 11, 14, 22, 13, 20), "mtime")
+
+
+@pytest.mark.parametrize("kind", ["photo", "video"])
+def test_a_worker_runs_on_the_threads_the_batch_planned(untrained: Path, media: Path, kind: str) -> None:
+    """ultralytics sets torch to cpu_count - 1 threads when its predictor starts, and OpenCV to one
+    thread when imported; a worker's planned thread count must hold for both after a real job."""
+    import torch
+    from ultralytics.utils import NUM_THREADS
+
+    from cli.batch import Job, Worker, WorkerSpec
+    from measure.settings import Config
+
+    path = media / ("photos/p1.jpg" if kind == "photo" else "clips/v.mp4")
+    planned = NUM_THREADS + 1
+    before = torch.get_num_threads(), cv2.getNumThreads()
+    try:
+        spec = WorkerSpec(
+            str(untrained), conf=0.001, imgsz=160, device="cpu", trust_weights=False,
+            config=Config().model_dump(mode="json"), threads=planned,
+        )  # fmt: skip
+        result = Worker(spec).run(Job("s1", "k", str(path), kind, "0" * 64))
+        assert result.error is None, result.error
+        assert (torch.get_num_threads(), cv2.getNumThreads()) == (planned, planned)
+    finally:
+        torch.set_num_threads(before[0])
+        cv2.setNumThreads(before[1])

@@ -20,6 +20,7 @@ from cli.main import app
 from vision.modelcard import WeightsError, sha256_file, sha256_path, verify_weights
 
 runner = CliRunner()
+REPO = Path(__file__).resolve().parent.parent
 
 needs_onnx = pytest.mark.skipif(
     importlib.util.find_spec("onnxruntime") is None or importlib.util.find_spec("onnx") is None,
@@ -152,6 +153,33 @@ def test_openvino_folder_export_is_verified_file_by_file(tmp_path: Path, yaml_mo
     xml.write_text(xml.read_text() + "\n")
     with pytest.raises(WeightsError, match="does not match its model card"):
         verify_weights(result.path)
+
+
+@needs_openvino
+def test_reported_precision_is_the_arithmetic_that_ran(tmp_path: Path) -> None:
+    """The demo model on a rendered scene, as .pt and as OpenVINO export: the report's precision
+    says bf16 exactly when OpenVINO's scores really differ from the fp32 .pt's."""
+    import openvino as ov
+
+    from vision.artwork import load_logos
+    from vision.detector import LogoDetector
+    from vision.export import export_model
+    from vision.synth import render_scene
+
+    demo = REPO / "weights" / "demo.pt"
+    image = render_scene(
+        load_logos(REPO / "weights" / "demo_artwork"), np.random.default_rng(1), (640, 360), "stadium"
+    ).image
+    pt = LogoDetector(demo, conf=0.05, imgsz=320, device="cpu")
+    exported = export_model(demo, "openvino", out=tmp_path / "demo_openvino_model", imgsz=320)
+    vino = LogoDetector(exported.path, conf=0.05, imgsz=320, device="cpu")
+    assert pt.info()["precision"] == "fp32"
+    a, b = pt.predict([image], [0], [0.0])[0], vino.predict([image], [0], [0.0])[0]
+    assert len(a) >= 2
+    conf_gap = abs(a.conf.max() - b.conf.max())
+    bf16 = "BF16" in ov.Core().get_property("CPU", "OPTIMIZATION_CAPABILITIES")
+    assert vino.info()["precision"] == ("bf16" if bf16 else "fp32")
+    assert (conf_gap > 1e-4) == bf16, conf_gap
 
 
 def test_export_refuses_what_it_cannot_do(

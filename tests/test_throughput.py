@@ -160,3 +160,41 @@ def test_clipped_areas_in_slices_equal_one_pass() -> None:
     singles = np.flatnonzero(np.bincount(group, minlength=group.max() + 1) == 1)
     first_row = {g: i for i, g in enumerate(group)}
     np.testing.assert_allclose(by_group[singles], whole[[first_row[g] for g in singles]])
+
+
+def test_detector_takes_the_threads_asked_for_and_keeps_the_detections() -> None:
+    """Through the real model: ultralytics sets its own thread count (cpu_count - 1, at most 8) when
+    its predictor is set up; the detector's callback restores ``threads``, and the detections equal
+    those on ultralytics' thread count."""
+    from pathlib import Path
+
+    import torch
+
+    from bench.throughput import untuned
+    from vision.artwork import load_logos
+    from vision.detector import LogoDetector
+    from vision.synth import render_scene
+
+    repo = Path(__file__).resolve().parent.parent
+    logos = load_logos(repo / "weights" / "demo_artwork")
+    images = [render_scene(logos, np.random.default_rng(s), (1280, 720), "stadium").image for s in (1, 2)]
+    weights = repo / "weights" / "demo.pt"
+    from ultralytics.utils import NUM_THREADS
+
+    before, asked = torch.get_num_threads(), NUM_THREADS + 1
+    try:
+        tuned = LogoDetector(weights, conf=0.1, device="cpu", threads=asked)
+        got = tuned.predict(images, [0, 1], [0.0, 0.04])
+        assert torch.get_num_threads() == asked
+        plain = untuned(LogoDetector(weights, conf=0.1, device="cpu"))
+        ref = plain.predict(images, [0, 1], [0.0, 0.04])
+        assert torch.get_num_threads() == NUM_THREADS
+        tuned.predict(images[:1], [0], [0.0])
+        assert torch.get_num_threads() == asked  # set again on every call: the count is global
+    finally:
+        torch.set_num_threads(before)
+    assert sum(len(d) for d in ref) >= 2
+    for a, b in zip(got, ref, strict=True):
+        assert a.cls.tolist() == b.cls.tolist()
+        np.testing.assert_allclose(a.xyxy, b.xyxy, atol=0.05)
+        np.testing.assert_allclose(a.conf, b.conf, atol=1e-4)
