@@ -14,8 +14,9 @@ to a temporary folder and runs the same batch with each engine into a fresh Duck
 For each it reports the wall time of the whole command (start-up and model loading included) and
 the steady-state throughput: photos finished per second over the middle half of the finished
 photos (every worker started, none idle at the end), which is what a long batch converges to. The
-ratios (2 workers / 1 worker; every core / ultralytics' threads) are printed at the end. Without ``--weights`` and without ``weights/demo.pt`` an untrained yolo11n of the same
-architecture is used (same inference cost; it finds no logos, so the measuring step is lighter).
+ratios (2 workers / 1 worker; every core / ultralytics' threads) are printed at the end. Without
+``--weights`` and without ``weights/demo.pt`` an untrained yolo11n of the same architecture is used
+(same inference cost; it finds no logos, so the measuring step is lighter).
 """
 
 from __future__ import annotations

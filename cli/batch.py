@@ -78,7 +78,7 @@ class WorkerSpec:
     sample_fps: float | None = None
     batch: int = 8
     track_memory_s: float = 1.0
-    threads: int | None = None  # CPU threads of torch and OpenCV; None: every core
+    threads: int | None = None  # CPU threads of torch and OpenCV; None: torch on every core
 
 
 @dataclass(frozen=True)
