@@ -169,6 +169,7 @@ def test_detector_takes_the_threads_asked_for_and_keeps_the_detections() -> None
     from pathlib import Path
 
     import torch
+    from ultralytics.utils import NUM_THREADS
 
     from bench.throughput import untuned
     from vision.artwork import load_logos
@@ -179,8 +180,6 @@ def test_detector_takes_the_threads_asked_for_and_keeps_the_detections() -> None
     logos = load_logos(repo / "weights" / "demo_artwork")
     images = [render_scene(logos, np.random.default_rng(s), (1280, 720), "stadium").image for s in (1, 2)]
     weights = repo / "weights" / "demo.pt"
-    from ultralytics.utils import NUM_THREADS
-
     before, asked = torch.get_num_threads(), NUM_THREADS + 1
     try:
         tuned = LogoDetector(weights, conf=0.1, device="cpu", threads=asked)
