@@ -155,22 +155,19 @@ def main() -> None:
                 ray.shutdown()
 
     by = {(r["engine"], r["workers"]): r for r in runs}
-    ratios = {}
-    for engine in ("local", "ray"):
-        if (engine, 1) in by and (engine, 2) in by:
-            one, two = by[(engine, 1)], by[(engine, 2)]
-            ratios[engine] = {
-                "steady_speedup_2_vs_1": round(two["steady_photos_per_s"] / one["steady_photos_per_s"], 2),
-                "end_to_end_speedup_2_vs_1": round(
-                    two["end_to_end_photos_per_s"] / one["end_to_end_photos_per_s"], 2
-                ),
-            }
-    if ("local", 1) in by and ("local*", 1) in by:
-        one, few_run = by[("local", 1)], by[("local*", 1)]
-        ratios["every core vs ultralytics' threads, 1 local worker"] = {
-            "steady": round(one["steady_photos_per_s"] / few_run["steady_photos_per_s"], 2),
-            "end_to_end": round(one["end_to_end_photos_per_s"] / few_run["end_to_end_photos_per_s"], 2),
+    pairs = {
+        "local: 2 workers / 1 worker": (("local", 2), ("local", 1)),
+        "ray: 2 workers / 1 worker": (("ray", 2), ("ray", 1)),
+        "local, 1 worker: every core / ultralytics' threads": (("local", 1), ("local*", 1)),
+    }
+    ratios = {
+        label: {
+            k: round(by[a][f"{k}_photos_per_s"] / by[b][f"{k}_photos_per_s"], 2)
+            for k in ("steady", "end_to_end")
         }
+        for label, (a, b) in pairs.items()
+        if a in by and b in by
+    }
     result = {
         "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
         "load_average_1m": round(os.getloadavg()[0], 2),
@@ -188,14 +185,8 @@ def main() -> None:
             f"{r['engine']:<8}{r['workers']:>8}{r['wall_s']:>9.1f}{r['end_to_end_photos_per_s']:>24.2f}"
             f"{r['steady_photos_per_s']:>20.2f}"
         )
-    for engine, rr in ratios.items():
-        if "steady" in rr:
-            print(f"{engine}: {rr['steady']:.2f}x steady, {rr['end_to_end']:.2f}x end to end")
-            continue
-        print(
-            f"{engine}: 2 workers / 1 worker = {rr['steady_speedup_2_vs_1']:.2f}x steady, "
-            f"{rr['end_to_end_speedup_2_vs_1']:.2f}x end to end"
-        )
+    for label, rr in ratios.items():
+        print(f"{label} = {rr['steady']:.2f}x steady, {rr['end_to_end']:.2f}x end to end")
     print(f"local*: 1 worker on ultralytics' {NUM_THREADS} torch thread(s) instead of {os.cpu_count()}")
     print(f"model: {described}; load average {result['load_average_1m']} on {result['machine']}")
     if a.json:
