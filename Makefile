@@ -1,16 +1,19 @@
 # Two entry points for a fresh clone: `make demo` (the main job on a generated sample) and
-# `make test` (the test suite). Each creates the virtual environment .venv on first use.
+# `make test` (the test suite). Each creates the virtual environment .venv on first use and installs
+# exactly the committed lock, requirements.lock (every dependency pinned with its sha256); `make lock`
+# rewrites the lock on purpose.
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-dev
 DEMO_OUT ?= demo_out
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint lock clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements.lock
 	python3 -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q --require-hashes --no-deps -r requirements.lock
+	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
+	$(PY) -m pip check
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -24,6 +27,10 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+# Re-resolve every dependency and rewrite requirements.lock; commit it on its own.
+lock:
+	python3 .ci/lock.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache .ruff_cache

@@ -10,6 +10,7 @@ import typer
 from cli.app import app
 from cli.errors import user_errors
 from cli.footage_options import MaxFrames, MinTrack, SampleFps
+from measure.store import check_name
 
 
 @app.command()
@@ -51,8 +52,7 @@ def adapt(
     from vision.adapt import adapt as run_adapt
     from vision.footage import pseudo_rule
 
-    if not name.replace("-", "").replace("_", "").isalnum():
-        raise ValueError(f"--name must be letters, digits, '-' or '_', got {name!r}")
+    check_name(name)
     rule = pseudo_rule(conf, low_conf, min_track)
     work = workdir or Path(tempfile.mkdtemp(prefix=f"sponsorlens-adapt-{name}-"))
     path = run_adapt(

@@ -88,6 +88,7 @@ def analyze(
     from cli.analysis import analyse_video_file, write_analysis
     from cli.annotate import annotate_video, check_annotate_path
     from cli.evidence import check_evidence_dir
+    from cli.report_html import require_pdf_engine
     from measure.settings import load_config
     from measure.store import check_output_dir, valid_text
     from vision.detector import DEFAULT_WEIGHTS, LogoDetector
@@ -96,6 +97,8 @@ def analyze(
     cfg = load_config(config)
     if sample_fps is not None and sample_fps <= 0:
         raise ValueError(f"--sample-fps must be positive, got {sample_fps}")
+    if pdf:
+        require_pdf_engine()  # fail before decoding, not after the analysis
     with open_video(video, sample_fps=sample_fps):
         pass  # fail fast on a bad input, before the model loads
     check_output_dir(out)  # ... and on an output directory that cannot be written

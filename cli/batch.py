@@ -238,8 +238,11 @@ class Worker:
 _WORKER: Worker | None = None
 
 
-def _init_process(spec: WorkerSpec) -> None:
+def _init_process(spec: WorkerSpec, parent: int) -> None:
     global _WORKER
+    from vision.processes import die_with_parent
+
+    die_with_parent(parent)  # a killed batch leaves no worker behind
     _WORKER = Worker(spec)
 
 
@@ -271,7 +274,9 @@ def run_pool(jobs: Iterator[Job], spec: WorkerSpec, workers: int) -> Iterator[Jo
     ctx = multiprocessing.get_context("spawn")
 
     def new_pool() -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_process, initargs=(spec,))
+        return ProcessPoolExecutor(
+            workers, mp_context=ctx, initializer=_init_process, initargs=(spec, os.getpid())
+        )
 
     pool = new_pool()
     inflight: dict[Future[JobResult], Job] = {}
@@ -362,7 +367,12 @@ def run_ray(
         raise ValueError("--engine ray needs Ray: pip install 'sponsorlens[ray]'") from None
 
     started = False
+    reaper = None
     if not ray.is_initialized():
+        if not address:  # a local instance: its processes must end with this one, even killed
+            from vision.processes import start_reaper
+
+            reaper = start_reaper()
         try:
             if address:
                 ray.init(address=address, log_to_driver=False, logging_level="ERROR")
@@ -374,6 +384,8 @@ def run_ray(
                     logging_level="ERROR",
                 )
         except (ConnectionError, RuntimeError, ValueError) as e:
+            if reaper:
+                reaper.kill()
             raise ValueError(f"cannot start or reach Ray ({address or 'local'}): {one_line(e)}") from None
         started = True
     n, per = ray_plan(ray.cluster_resources(), workers)
@@ -425,6 +437,9 @@ def run_ray(
             ray.kill(actor)
         if started:
             ray.shutdown()
+        if reaper:
+            reaper.kill()
+            reaper.wait()
 
 
 # ------------------------------------------------------------------------------------------------

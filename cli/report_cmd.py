@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from cli.app import app
-from cli.errors import EXIT_OUTPUT, UserError, user_errors, warn
+from cli.errors import user_errors, warn
 
 
 def ensure_thumbnails(directory: Path) -> int:
@@ -54,16 +54,15 @@ def report(
     ] = False,
 ) -> None:
     """Render DIR/report.html: a self-contained page with KPIs, charts and best frames."""
-    from cli.report_html import PdfUnavailable, render_pdf, render_report
+    from cli.report_html import render_pdf, render_report, require_pdf_engine
 
+    if pdf:
+        require_pdf_engine()  # before anything is written
     ensure_thumbnails(directory)
     out = render_report(directory)
     typer.echo(f"wrote {out}")
     if pdf:
-        try:
-            typer.echo(f"wrote {render_pdf(directory)}")
-        except PdfUnavailable as e:
-            raise UserError(str(e), EXIT_OUTPUT) from None
+        typer.echo(f"wrote {render_pdf(directory)}")
 
 
 @app.command()

@@ -31,8 +31,23 @@ from measure.store import OutputError, read_report
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
-class PdfUnavailable(RuntimeError):
+class PdfUnavailable(OutputError):
     """WeasyPrint (the ``pdf`` extra) is not installed or cannot load its system libraries."""
+
+
+def require_pdf_engine() -> None:
+    """Raise :class:`PdfUnavailable`, with a one-line install hint, when WeasyPrint cannot be imported.
+
+    Commands call it before any work, so a missing PDF engine fails in a second, not after the
+    analysis.
+    """
+    try:
+        import weasyprint  # noqa: F401
+    except (ImportError, OSError) as e:
+        first = str(e).splitlines()[0] if str(e) else ""
+        raise PdfUnavailable(
+            f"PDF output needs WeasyPrint: pip install 'sponsorlens[pdf]' ({type(e).__name__}: {first})"
+        ) from None
 
 
 # ------------------------------------------------------------------------------------------ loading
@@ -555,12 +570,9 @@ def html_to_pdf(html: str, out: Path) -> Path:
 
     Raises :class:`PdfUnavailable` when WeasyPrint cannot be imported.
     """
-    try:
-        from weasyprint import HTML
-    except (ImportError, OSError) as e:
-        raise PdfUnavailable(
-            f"PDF output needs WeasyPrint: pip install 'sponsorlens[pdf]' ({type(e).__name__}: {e})"
-        ) from None
+    require_pdf_engine()
+    from weasyprint import HTML
+
     data = HTML(string=html, url_fetcher=_data_only_fetcher()).write_pdf()
     write_bytes_atomic(out, data)
     return out

@@ -9,6 +9,7 @@ import typer
 
 from cli.app import app
 from cli.errors import user_errors
+from measure.store import check_name
 
 
 @app.command()
@@ -55,8 +56,7 @@ def train(
     """Synthesise training scenes from sponsor artwork and train a YOLO logo detector."""
     from vision.train import train as run_training
 
-    if not name.replace("-", "").replace("_", "").isalnum():
-        raise ValueError(f"--name must be letters, digits, '-' or '_', got {name!r}")
+    check_name(name)
     for bg in backgrounds or []:
         if not bg.exists():
             raise FileNotFoundError(f"{bg}: --backgrounds path not found")

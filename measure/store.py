@@ -83,6 +83,17 @@ def records(df: pd.DataFrame) -> list[dict[str, Any]]:
     return jsonable(df.to_dict(orient="records"))
 
 
+def check_name(name: str, what: str = "--name") -> str:
+    """Return ``name`` when it is a plain file stem (letters, digits, '-' and '_'); else ValueError.
+
+    Writers that make ``DIR/NAME.ext`` call it, so no name (``../x``, ``a/b``, ``.``, empty) can
+    write outside ``DIR``, whoever calls them.
+    """
+    if not isinstance(name, str) or not name.replace("-", "").replace("_", "").isalnum():
+        raise ValueError(f"{what} must be letters, digits, '-' or '_', got {name!r}")
+    return name
+
+
 def _existing_ancestor(path: Path) -> Path:
     """Return the nearest ancestor of ``path`` (absolute) that exists, file or directory."""
     anc = path.absolute().parent

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from pathlib import Path
 
 import cv2
@@ -173,3 +174,26 @@ def test_obb_model_runs_through_analyze(tmp_path: Path, yaml_obb_model: Path) ->
     )
     assert res.exit_code == 0, res.output
     assert json.loads((out / "report.json").read_text())["model"]["task"] == "obb"
+
+
+def test_pdf_without_weasyprint_fails_before_decoding(
+    tmp_path: Path, yaml_model: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import cli.analysis
+
+    monkeypatch.setitem(sys.modules, "weasyprint", None)  # import weasyprint -> ImportError
+
+    def must_not_run(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the video was analysed before the PDF engine was checked")
+
+    monkeypatch.setattr(cli.analysis, "analyse_video_file", must_not_run)
+    video = write_pitch_clip(tmp_path / "pitch.mp4")
+    out = tmp_path / "out"
+    args = ["analyze", str(video), "--out", str(out), "--weights", str(yaml_model), "--pdf"]
+    res = runner.invoke(app, args)
+    assert res.exit_code == 6, res.output
+    lines = res.output.strip().splitlines()
+    assert len(lines) == 1 and "pip install 'sponsorlens[pdf]'" in lines[0] and "Traceback" not in res.output
+    assert not out.exists()
+    res = runner.invoke(app, ["report", str(out), "--pdf"])  # report checks first as well
+    assert res.exit_code == 6 and "sponsorlens[pdf]" in res.output

@@ -195,6 +195,13 @@ def test_export_refuses_what_it_cannot_do(
     onnx_file.write_bytes(b"not a model")
     res = runner.invoke(app, ["export", "--weights", str(onnx_file), "--format", "onnx"])
     assert res.exit_code == 4 and "needs a PyTorch .pt model" in res.output
+    card = yaml_model.with_suffix(".json").read_bytes()
+    beside = yaml_model.with_suffix(".onnx")  # its card would be the source's card
+    res = runner.invoke(
+        app, ["export", "--weights", str(yaml_model), "--format", "onnx", "--out", str(beside)]
+    )
+    assert res.exit_code == 4 and "would overwrite the source's" in res.output
+    assert yaml_model.with_suffix(".json").read_bytes() == card and not beside.exists()
     real_find_spec = importlib.util.find_spec
     monkeypatch.setattr(
         export.importlib.util, "find_spec", lambda name: None if name == "onnxslim" else real_find_spec(name)
@@ -203,6 +210,7 @@ def test_export_refuses_what_it_cannot_do(
     assert res.exit_code == 4
     assert "needs the package(s) onnxslim" in res.output and "sponsorlens[export]" in res.output
     assert not list(yaml_model.parent.glob("*.onnx")), "a refused export writes nothing"
+
 
 
 def test_engine_export_needs_cuda_and_tensorrt(yaml_model: Path) -> None:

@@ -151,3 +151,19 @@ def test_cpu_training_uses_every_core() -> None:
         assert torch.get_num_threads() == (os.cpu_count() or 1)
     finally:
         torch.set_num_threads(before)
+
+
+def test_the_library_refuses_names_that_leave_the_output_folder(tmp_path: Path) -> None:
+    from vision.adapt import adapt
+    from vision.train import train
+
+    logos = tmp_path / "logos"
+    logos.mkdir()
+    shutil.copy(REPO / "weights" / "demo_artwork" / "Apexa.png", logos / "Apexa.png")
+    out = tmp_path / "out" / "models"
+    for name in ("../x", "a/b", ".", "", "/abs"):
+        with pytest.raises(ValueError, match="letters, digits"):
+            train(logos, name, out, images=4, epochs=1, imgsz=64, device="cpu")
+        with pytest.raises(ValueError, match="letters, digits"):
+            adapt([tmp_path], REPO / "weights" / "demo.pt", logos, name, out, tmp_path / "work")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["logos"]  # nothing written anywhere

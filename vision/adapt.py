@@ -111,9 +111,11 @@ def adapt(
     final model records every round's pseudo-label statistics and training seconds under
     ``"adaptation"``.
     """
+    from measure.store import check_name
     from vision.modelcard import read_card, write_card
     from vision.train import train
 
+    check_name(name)
     if rounds < 1:
         raise ValueError(f"--rounds must be at least 1, got {rounds}")
     rule = rule or PseudoRule()

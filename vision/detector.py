@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 
 from vision.modelcard import WeightsError, verify_weights
+from weights import WEIGHTS_DIR
 
 #: The model shipped with SponsorLens, trained by ``sponsorlens train`` on the demo sponsors.
-WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
 DEFAULT_WEIGHTS = Path(os.environ.get("SPONSORLENS_WEIGHTS", WEIGHTS_DIR / "demo.pt"))
 
 

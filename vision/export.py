@@ -153,6 +153,9 @@ def export_model(
         raise WeightsError(f"{dest}: a {fmt} model's file name must end in {FORMATS[fmt]}")
     if dest.resolve() == weights.resolve():
         raise WeightsError(f"{dest}: the export would overwrite its source")
+    new_card = dest.parent / f"{dest.name}.json" if fmt == "openvino" else dest.with_suffix(".json")
+    if new_card.resolve() == card_path(weights).resolve():
+        raise WeightsError(f"{dest}: its model card would overwrite the source's {card_path(weights)}")
     dest.parent.mkdir(parents=True, exist_ok=True)
 
     from ultralytics import YOLO

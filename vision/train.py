@@ -91,11 +91,14 @@ def train(
     """
     from ultralytics import YOLO
 
+    from measure.store import check_name
     from vision.artwork import load_logos
     from vision.detector import select_device
     from vision.labelled import add_labelled, auto_repeat, read_for_training
+    from vision.processes import forked_children_die_with_parent
     from vision.synth import make_dataset
 
+    check_name(name)
     if task not in ARCH:
         raise ValueError(f"--task must be detect or obb, got {task!r}")
     logos = load_logos(logos_dir)
@@ -122,6 +125,7 @@ def train(
         real = add_labelled(real_sets, work / "data", list(logos), task, max(1, repeat))
         real["dirs"] = [str(d) for d in labels]
     synth_s = time.time() - started
+    forked_children_die_with_parent()  # the data-loader workers end with a killed training
     model = YOLO(str(init) if init else ARCH[task], task=task)
     model.add_callback("on_pretrain_routine_start", _use_every_core)
     model.train(
