@@ -212,7 +212,6 @@ def test_export_refuses_what_it_cannot_do(
     assert not list(yaml_model.parent.glob("*.onnx")), "a refused export writes nothing"
 
 
-
 def test_engine_export_needs_cuda_and_tensorrt(yaml_model: Path) -> None:
     import torch
 
