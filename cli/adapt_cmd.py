@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -44,24 +45,28 @@ def adapt(
     workdir: Annotated[
         Path | None, typer.Option(help="Keep sampled frames, pseudo-labels and runs here.")
     ] = None,
+    keep: Annotated[
+        bool,
+        typer.Option("--keep", help="Keep the work folder (a temporary one without --workdir) and print it."),
+    ] = False,
     trust_weights: Annotated[bool, typer.Option(help="Load weights whose card does not verify.")] = False,
 ) -> None:
     """Pseudo-label the footage with the model's sure detections and fine-tune on them, ROUNDS times."""
-    import tempfile
-
     from vision.adapt import adapt as run_adapt
     from vision.footage import pseudo_rule
 
     check_name(name)
+    if keep and workdir is None:  # a temporary folder that stays, named in the last line
+        workdir = Path(tempfile.mkdtemp(prefix=f"sponsorlens-adapt-{name}-"))
     rule = pseudo_rule(conf, low_conf, min_track)
-    work = workdir or Path(tempfile.mkdtemp(prefix=f"sponsorlens-adapt-{name}-"))
     path = run_adapt(
         sources,
         weights,
         logos,
         name,
         out,
-        work,
+        workdir,
+        keep=keep,
         rounds=rounds,
         rule=rule,
         low_conf=low_conf,
@@ -77,4 +82,6 @@ def adapt(
         device=device,
         seed=seed,
     )
-    typer.echo(f"wrote {path} and {path.with_suffix('.json')} (work files in {work})")
+    typer.echo(
+        f"wrote {path} and {path.with_suffix('.json')}" + (f" (work files in {workdir})" if workdir else "")
+    )

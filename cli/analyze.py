@@ -90,9 +90,9 @@ def analyze(
     from cli.evidence import check_evidence_dir
     from cli.report_html import require_pdf_engine
     from measure.settings import load_config
-    from measure.store import check_output_dir, valid_text
+    from measure.store import check_disjoint, check_output_dir, valid_text
     from vision.detector import DEFAULT_WEIGHTS, LogoDetector
-    from vision.sources import open_video
+    from vision.sources import is_stream_url, open_video
 
     cfg = load_config(config)
     if sample_fps is not None and sample_fps <= 0:
@@ -106,6 +106,11 @@ def analyze(
         check_evidence_dir(evidence)
     if annotate:
         check_annotate_path(annotate)
+        if is_stream_url(video):  # fail now, not after the stream was analysed
+            raise ValueError(f"{video}: --annotate needs a video file; a live stream cannot be read twice")
+    inputs = [("VIDEO", video), ("--weights", weights), ("--config", config)]
+    outputs = [("--out", out), ("--evidence", evidence), ("--annotate", annotate)]
+    check_disjoint([(o, p) for o, p in inputs if p is not None], outputs)
     detector = LogoDetector(
         weights or DEFAULT_WEIGHTS, conf=conf, imgsz=imgsz, device=device, trust_weights=trust_weights
     )

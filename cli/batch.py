@@ -461,10 +461,11 @@ class BatchSummary:
 def discover(paths: Sequence[str | Path]) -> list[tuple[str, str]]:
     """Return ``(absolute path, kind)`` of every video and photo under ``paths``, in a stable order.
 
-    Folders are searched recursively for photo (``IMAGE_SUFFIXES``) and video (``VIDEO_SUFFIXES``)
-    files; a file named directly is a photo by its suffix, else a video. Raises ValueError for a
+    Folders are searched as :func:`vision.discovery.walk_files` does (symlinked folders followed,
+    loops cut) for photo (``IMAGE_SUFFIXES``) and video (``VIDEO_SUFFIXES``) files; a file named directly is a photo by its suffix, else a video. Raises ValueError for a
     path that does not exist.
     """
+    from vision.discovery import walk_files
     from vision.images import IMAGE_SUFFIXES
     from vision.sources import is_video_path
 
@@ -473,14 +474,7 @@ def discover(paths: Sequence[str | Path]) -> list[tuple[str, str]]:
     for p in map(Path, paths):
         if not p.exists():
             raise ValueError(f"{p}: not found")
-        if p.is_file():
-            files = [p]
-        else:
-            files = sorted(
-                f
-                for f in p.rglob("*")
-                if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts)
-            )
+        files = [p] if p.is_file() else walk_files(p)
         for f in files:
             suffix = f.suffix.lower()
             if suffix in photo_suffixes:
@@ -799,7 +793,10 @@ def totals(
     from rich.table import Table
 
     from measure import db
+    from measure.store import check_disjoint
 
+    if csv is not None:
+        check_disjoint([("--db", db_path)], [("--csv", csv)])
     group = by.value
     con = db.connect(db_path, read_only=True)
     try:

@@ -46,6 +46,45 @@ def truth_comparison(
     return pd.DataFrame(rows)
 
 
+#: The onboarding tolerances the demo is judged by: relative error on exposure seconds and on mean
+#: screen share, for sponsors with at least :data:`JUDGED_MIN_S` seconds of true exposure.
+EXPOSURE_TOL, SHARE_TOL, JUDGED_MIN_S = 0.10, 0.20, 2.0
+
+
+def comparison_markdown(cmp: pd.DataFrame) -> str:
+    """Return the measured-vs-truth table as Markdown, with a line counting the sponsors within the
+    tolerances; ``demo`` writes it to ``truth_comparison.md`` and README.md quotes it verbatim."""
+
+    def err(v: float) -> str:
+        return "-" if pd.isna(v) else f"{v:+.1%}"
+
+    lines = [
+        "| sponsor | true s | measured s | error | true share | measured share | error |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in cmp.itertuples():
+        lines.append(
+            f"| {r.sponsor} | {r.true_exposure_s:.1f} | {r.exposure_s:.1f} | {err(r.exposure_err)} "
+            f"| {r.true_mean_screen_share:.2%} | {r.mean_screen_share:.2%} | {err(r.share_err)} |"
+        )
+    judged = cmp[cmp["true_exposure_s"] >= JUDGED_MIN_S]
+    on_s = judged["exposure_err"].abs() <= EXPOSURE_TOL
+    on_share = judged["share_err"].abs() <= SHARE_TOL
+
+    def names(mask: pd.Series) -> str:
+        return f"{int(mask.sum())} of {len(judged)}" + (
+            f" ({', '.join(judged['sponsor'][mask])})" if mask.any() else ""
+        )
+
+    lines += [
+        "",
+        f"Of the sponsors with at least {JUDGED_MIN_S:g} s on screen: within {EXPOSURE_TOL:.0%} on exposure "
+        f"seconds {names(on_s)}; within {SHARE_TOL:.0%} on mean screen share {names(on_share)}; "
+        f"within both {names(on_s & on_share)}.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def print_comparison(cmp: pd.DataFrame) -> None:
     """Print the measured-vs-truth table."""
     table = Table(title="Measured against true exposure")
@@ -102,5 +141,6 @@ def demo(
     print_summary(result.sponsors, None)
     cmp = truth_comparison(result.sponsors, truth.exposure_s, truth.mean_screen_share)
     cmp.to_csv(out / "truth_comparison.csv", index=False)
+    (out / "truth_comparison.md").write_text(comparison_markdown(cmp), encoding="utf-8")
     print_comparison(cmp)
     typer.echo(f"report: {analysis_dir / 'report.html'}")

@@ -28,7 +28,7 @@ import pandas as pd
 
 from cli.draw import bgr, draw_polygon, paste_label, sponsor_colors
 from measure.records import polygons
-from measure.store import OutputError, atomic_dir
+from measure.store import OutputError, atomic_dir, check_output_dir, only_files
 
 #: Long side of a thumbnail, pixels.
 THUMB_SIDE_PX = 960
@@ -167,20 +167,33 @@ INDEX_COLUMNS = [
 ]  # fmt: skip
 
 
+def is_evidence_dir(path: Path) -> bool:
+    """True when ``path`` holds an earlier evidence folder and nothing else: an ``index.csv`` with
+    the :data:`INDEX_COLUMNS` header and ``.jpg`` thumbnails."""
+    try:
+        with open(path / "index.csv", encoding="utf-8") as f:
+            header = f.readline().strip().split(",")
+        csvs = [p.name for p in path.iterdir() if p.suffix == ".csv"]
+        return (
+            header[: len(INDEX_COLUMNS)] == INDEX_COLUMNS
+            and csvs == ["index.csv"]
+            and (only_files(path, (".jpg", ".csv")))
+        )
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
 def check_evidence_dir(path: Path) -> None:
-    """Raise ValueError when ``path`` cannot take an evidence directory: an existing file, or a
-    non-empty directory that is not an earlier evidence directory (no ``index.csv``), so
-    ``--evidence .`` can never replace the user's files. Call it before a long analysis."""
-    if path.exists() and not path.is_dir():
-        raise ValueError(f"{path}: exists and is not a directory")
-    if path.is_dir() and any(path.iterdir()) and not (path / "index.csv").is_file():
-        raise ValueError(f"{path}: exists and is not an evidence directory; give a new or empty directory")
+    """Raise :class:`measure.store.OutputError` when ``path`` cannot take an evidence directory: an
+    existing file, or a non-empty directory that is not an earlier evidence directory
+    (:func:`is_evidence_dir`), so ``--evidence .`` can never replace the user's files. Call it
+    before a long analysis."""
+    check_output_dir(path, is_evidence_dir, "evidence folder")
 
 
 def _evidence_dir(path: Path) -> contextlib.AbstractContextManager[Path]:
     """Return :func:`measure.store.atomic_dir` for ``path`` (written whole, replacing an old one)."""
-    check_evidence_dir(path)
-    return atomic_dir(path)
+    return atomic_dir(path, is_evidence_dir, "evidence folder")
 
 
 def _segment_shots(

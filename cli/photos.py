@@ -17,8 +17,10 @@ from measure.photos import PHOTO_COLUMNS, PhotoStats, photo_stats
 from measure.settings import Config
 from measure.store import (
     atomic_dir,
+    check_disjoint,
     check_output_dir,
     records,
+    sha256_file,
     tool_info,
     valid_text,
     write_json,
@@ -59,10 +61,13 @@ def analyse_photo_files(
     batch_size: int = 8,
     inputs: Sequence[str | Path] | None = None,
     on_photo: Callable[[int], None] | None = None,
+    duplicates: Sequence[tuple[Path, Path]] = (),
 ) -> PhotoOutput:
     """Analyse the photo files ``photos`` (in this order) and return the report and tables.
 
     ``inputs`` are the paths the user named (recorded in the report; default ``photos``).
+    ``duplicates`` are ``(copy, first)`` pairs of byte-identical files left out of ``photos``
+    (:func:`collect_photos`); the report lists them under ``source.duplicates``.
     ``on_photo(1)`` is called after each photo (for progress bars). Photos that cannot be read
     are listed in ``failures`` and left out of every statistic.
     """
@@ -102,6 +107,7 @@ def analyse_photo_files(
             "paths": named,
             "photos": len(p),
             "failed": len(fail),
+            "duplicates": [{"photo": display_path(c), "same_as": display_path(f)} for c, f in duplicates],
         },
         "model": detector.info(),
         "settings": photo_settings(cfg, detector, batch_size),
@@ -124,10 +130,14 @@ def _common_path(paths: Sequence[str]) -> str:
         return paths[0]
 
 
-def collect_photos(paths: Sequence[Path]) -> list[Path]:
-    """Return every image file under ``paths`` (recursively, sorted per path, no duplicates).
+def collect_photos(paths: Sequence[Path]) -> tuple[list[Path], list[tuple[Path, Path]]]:
+    """Return ``(photos, duplicates)``: every image file under ``paths`` (recursively, symlinked
+    folders followed, sorted per path), each content once.
 
-    Raises ImageError naming a path that does not exist, and UserError when no image is found.
+    A file whose bytes are identical to an earlier one (a copy in another folder, the same file
+    reached twice) is counted once, as ``batch`` does: it goes to ``duplicates`` as
+    ``(copy, first)``. Raises ImageError naming a path that does not exist, and UserError when no
+    image is found.
     """
     from vision.images import IMAGE_SUFFIXES, iter_images
 
@@ -135,7 +145,21 @@ def collect_photos(paths: Sequence[Path]) -> list[Path]:
     if not found:
         kinds = ", ".join(s.lstrip(".") for s in IMAGE_SUFFIXES)
         raise UserError(f"no images ({kinds}) under {', '.join(map(str, paths))}")
-    return found
+    first: dict[tuple[int, str], Path] = {}
+    unique: list[Path] = []
+    duplicates: list[tuple[Path, Path]] = []
+    for path in found:
+        try:
+            key = (path.stat().st_size, sha256_file(path))
+        except OSError:  # unreadable: analysed, and reported as a failure there
+            unique.append(path)
+            continue
+        if key in first:
+            duplicates.append((path, first[key]))
+        else:
+            first[key] = path
+            unique.append(path)
+    return unique, duplicates
 
 
 def write_photo_tables(out: Path, result: PhotoOutput) -> None:
@@ -196,14 +220,18 @@ def photos(
     cfg = load_config(config)
     if batch < 1:
         raise ValueError(f"--batch must be at least 1, got {batch}")
-    files = collect_photos(paths)
+    files, duplicates = collect_photos(paths)
     check_output_dir(out)  # fail now, not after the archive is analysed
+    inputs = [*(("PATHS", p) for p in paths), ("--weights", weights), ("--config", config)]
+    check_disjoint([(o, p) for o, p in inputs if p is not None], [("--out", out)])
+    if duplicates:
+        warn(f"{len(duplicates)} photos are byte-identical copies of others and are counted once")
     detector = LogoDetector(
         weights or DEFAULT_WEIGHTS, conf=conf, imgsz=imgsz, device=device, trust_weights=trust_weights
     )
     with tqdm(total=len(files), desc="photos", unit="photo", leave=False, dynamic_ncols=True) as bar:
         result = analyse_photo_files(
-            files, detector, cfg, batch_size=batch, inputs=paths, on_photo=bar.update
+            files, detector, cfg, batch_size=batch, inputs=paths, on_photo=bar.update, duplicates=duplicates
         )
     if len(result.stats.photos) == 0:
         first = result.failures["error"].iloc[0]

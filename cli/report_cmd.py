@@ -76,7 +76,9 @@ def compare(
 ) -> None:
     """Per-sponsor KPI deltas (B - A) of two analyses, as a table and an HTML page."""
     from cli.compare import print_comparison, write_compare
+    from measure.store import check_disjoint
 
+    check_disjoint([("DIR_A", dir_a), ("DIR_B", dir_b)], [("--out", out)])
     cmp, path = write_compare(dir_a, dir_b, out)
     print_comparison(cmp)
     typer.echo(f"wrote {path}")

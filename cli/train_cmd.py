@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -34,6 +35,10 @@ def train(
     device: Annotated[str, typer.Option(help="auto, cpu or cuda:N.")] = "auto",
     seed: Annotated[int, typer.Option(help="Seed for synthesis and training.")] = 0,
     workdir: Annotated[Path | None, typer.Option(help="Keep the synthetic dataset and run here.")] = None,
+    keep: Annotated[
+        bool,
+        typer.Option("--keep", help="Keep the work folder (a temporary one without --workdir) and print it."),
+    ] = False,
     init: Annotated[
         Path | None,
         typer.Option(
@@ -57,6 +62,8 @@ def train(
     from vision.train import train as run_training
 
     check_name(name)
+    if keep and workdir is None:  # a temporary folder that stays, named in the last line
+        workdir = Path(tempfile.mkdtemp(prefix=f"sponsorlens-train-{name}-"))
     for bg in backgrounds or []:
         if not bg.exists():
             raise FileNotFoundError(f"{bg}: --backgrounds path not found")
@@ -73,8 +80,11 @@ def train(
         seed=seed,
         batch=batch,
         workdir=workdir,
+        keep=keep,
         init=init,
         labels=labels or [],
         label_repeat=label_repeat,
     )
-    typer.echo(f"wrote {path} and {path.with_suffix('.json')}")
+    typer.echo(
+        f"wrote {path} and {path.with_suffix('.json')}" + (f" (work files in {workdir})" if workdir else "")
+    )

@@ -51,7 +51,7 @@ SPONSOR_COLUMNS: list[str] = [
     "solo_s",  # seconds visible with no other sponsor visible
     "mean_clutter",  # interval-weighted mean number of other sponsors visible
     "media_value",  # quality_s x rate card rate, currency
-    "best_frame",  # decoded frame index of the visible frame with the highest q (-1 if never visible)
+    "best_frame",  # decoded frame index of the frame with a real (not bridged) detection and the highest q (-1 if never visible)
     "best_t",  # its timestamp, seconds (NaN if never visible)
 ]
 
@@ -66,7 +66,7 @@ SEGMENT_COLUMNS: list[str] = [
     "shot",  # shot index (0-based) from timeline.cuts_s
     "mean_screen_share",  # interval-weighted, fraction of frame area
     "mean_clarity",  # interval-weighted, [0, 1]
-    "best_frame",  # decoded frame index of the frame with the highest q in the segment
+    "best_frame",  # decoded frame index of the segment's frame with a real (not bridged) detection and the highest q
     "best_t",  # its timestamp, seconds
     "quality_s",  # sum of q x interval over the segment, seconds
 ]
@@ -327,10 +327,13 @@ def aggregate(
         copy=False,  # wrap the arrays, do not stack them into a second copy
     )
 
-    segments = _segments(names, v_sp, v_fi, v_dt, v_share, v_clarity, v_q, timeline)
+    # best frames are chosen among frames with a real detection: a bridged frame shows no logo box
+    v_best_q = np.where(v_bridged, -1.0, v_q)
+    segments = _segments(names, v_sp, v_fi, v_dt, v_share, v_clarity, v_q, v_best_q, timeline)
     sponsors_df = _sponsor_table(
-        names, v_sp, v_fi, v_dt, v_share, v_clarity, v_q, v_clutter, segments, timeline, settings, rate_card
-    )
+        names, v_sp, v_fi, v_dt, v_share, v_clarity, v_q, v_best_q, v_clutter, segments, timeline, settings,
+        rate_card,
+    )  # fmt: skip
     return Exposure(sponsors=sponsors_df, segments=segments, detections=det, frames=frames_df)
 
 
@@ -383,9 +386,13 @@ def _segments(
     v_share: np.ndarray,
     v_clarity: np.ndarray,
     v_q: np.ndarray,
+    v_best_q: np.ndarray,
     timeline: Timeline,
 ) -> pd.DataFrame:
-    """Split the visible frames (sorted by sponsor, frame) into segments; return the segment table."""
+    """Split the visible frames (sorted by sponsor, frame) into segments; return the segment table.
+
+    ``v_best_q`` is ``q``, or -1 for bridged frames: the best frame maximises it, so it always has a
+    real, qualifying detection (every segment holds one: a bridge lies between two)."""
     shots = timeline.shot_of_frame
     if len(v_sp):
         brk = np.r_[
@@ -401,7 +408,7 @@ def _segments(
     f0, f1 = v_fi[first], v_fi[last]
     start = timeline.times[f0] if n_seg else np.zeros(0)
     end = timeline.times[f1] + timeline.intervals[f1] if n_seg else np.zeros(0)
-    best = np.lexsort([v_fi, -v_q, seg])  # highest q, earliest on ties
+    best = np.lexsort([v_fi, -v_best_q, seg])  # highest q among real detections, earliest on ties
     best = best[_first_of_groups(seg[best], n_seg)]
     return pd.DataFrame(
         {
@@ -430,6 +437,7 @@ def _sponsor_table(
     v_share: np.ndarray,
     v_clarity: np.ndarray,
     v_q: np.ndarray,
+    v_best_q: np.ndarray,
     v_clutter: np.ndarray,
     segments: pd.DataFrame,
     timeline: Timeline,
@@ -450,7 +458,7 @@ def _sponsor_table(
     rates = np.array([rate_card.rate(s) for s in names]) if rate_card is not None else np.zeros(n)
     best_frame = np.full(n, -1, dtype=np.int64)
     best_t = np.full(n, np.nan)
-    order = np.lexsort([v_fi, -v_q, v_sp])  # highest q first, earliest on ties
+    order = np.lexsort([v_fi, -v_best_q, v_sp])  # highest q among real detections, earliest on ties
     first = _first_of_groups(v_sp[order], n)
     seen = first >= 0
     best_frame[seen] = timeline.frames[v_fi[order[first[seen]]]]

@@ -145,8 +145,8 @@ METRICS: dict[str, str] = {
         "for sponsors not listed), in the rate card's currency; 0 without a rate card."
     ),
     "best_frame": (
-        "Decoded frame index of the sponsor's visible frame with the highest q, the earliest on ties; -1 if "
-        "never visible."
+        "Decoded frame index of the sponsor's visible frame with the highest q among frames with a real "
+        "detection (never a bridged frame, which shows no box), the earliest on ties; -1 if never visible."
     ),
     "best_t": "Timestamp in seconds of best_frame; empty (NaN) if never visible.",
     # --- photo archives
@@ -306,7 +306,10 @@ _SPONSOR_ROWS: list[tuple[str, str, str]] = [
     (
         "`best_frame`, `best_t`",
         "frame, seconds",
-        ("the visible frame with the highest *q* (the earliest on ties); −1 and empty when never visible"),
+        (
+            "the visible frame with the highest *q* among frames with a real detection (never a bridged "
+            "frame; the earliest on ties); −1 and empty when never visible"
+        ),
     ),
 ]
 
@@ -373,7 +376,8 @@ Only pixels inside the box are read, so scoring costs a few milliseconds per fra
   - `start_frame`, `end_frame`, `shot`;
   - the interval-weighted `mean_screen_share` and `mean_clarity`;
   - `quality_s`;
-  - `best_frame`/`best_t`, the frame with the highest *q*.
+  - `best_frame`/`best_t`, the frame with the highest *q* among frames with a real detection (a
+    bridged frame shows no logo box, so it is never the best frame).
 
 ### Per sponsor
 

@@ -118,6 +118,22 @@ def test_gap_bridged_inside_a_track_but_not_beyond_max_gap() -> None:
     assert bridged == [10, 11, 12, 13]
 
 
+def test_best_frames_always_show_a_real_detection() -> None:
+    # A is tracked on frames 0 and 2 and bridged over frame 1; B (untracked) is on screen at 0 and 2. The
+    # bridged frame 1 holds frame 0's values with no clutter, so its q is the highest of A's, but it
+    # shows no A box: the best frame of the sponsor and of the segment must be a real one.
+    rows = [det(f, "A", box=(0, 0, 40, 20)) for f in (0, 2)] + [
+        det(f, "B", box=(100, 0, 140, 20), track=-1) for f in (0, 2)
+    ]
+    ex = aggregate(table(rows), timeline(3, 10.0), DEFAULTS)
+    frames = ex.frames[ex.frames["sponsor"] == "A"]
+    assert frames.loc[frames["bridged"], "frame"].tolist() == [1]
+    assert frames.loc[frames["quality"].idxmax(), "frame"] == 1  # the trap is armed
+    real = set(frames.loc[~frames["bridged"], "frame"])
+    assert row(ex.sponsors, "A")["best_frame"] in real
+    assert set(ex.segments.loc[ex.segments["sponsor"] == "A", "best_frame"]) <= real
+
+
 def test_bridging_threshold_is_inclusive_and_configurable() -> None:
     rows = [det(f) for f in [*range(10), *range(16, 20)]]  # uncovered 0.6 s between frames 9 and 16
     assert aggregate(table(rows), timeline(20, 10.0), DEFAULTS).sponsors["exposure_s"][0] == approx(1.4)

@@ -657,7 +657,7 @@ ERROR_CASES = [
     (["analyze", "{clip}", "--out", "{tmp}/o", "--weights", "{tmp}/none.pt"], EXIT_MODEL, "not found"),
     (["analyze", "{clip}", "--out", "{tmp}/o", "--config", "{tmp}/none.toml"], EXIT_CONFIG, "none.toml"),
     (["analyze", "{clip}", "--out", "{tmp}/o", "--config", "{clip}"], EXIT_CONFIG, "must be .toml"),
-    (["analyze", "{clip}", "--out", "{tmp}/o", "--evidence", "{clip}"], EXIT_INPUT, "not a directory"),
+    (["analyze", "{clip}", "--out", "{tmp}/o", "--evidence", "{clip}"], EXIT_OUTPUT, "not a directory"),
     (["photos", "{tmp}/nothing-here", "--out", "{tmp}/o"], EXIT_INPUT, "not found"),
     (["photos", "{clip}", "--out", "{tmp}/o"], EXIT_INPUT, "not an image"),
     (["photos", "{tmp}/bad.jpg", "--out", "{tmp}/o"], EXIT_INPUT, "bad.jpg"),

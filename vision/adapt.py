@@ -9,6 +9,8 @@ the synthesis. The next round starts from the model this round wrote.
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -90,7 +92,7 @@ def adapt(
     logos_dir: str | Path,
     name: str,
     out_dir: str | Path,
-    workdir: str | Path,
+    workdir: str | Path | None = None,
     *,
     rounds: int = 2,
     rule: PseudoRule | None = None,
@@ -101,6 +103,7 @@ def adapt(
     sample_fps: float = 1.0,
     max_frames: int = 300,
     progress: bool = True,
+    keep: bool = False,
     **train_args: Any,
 ) -> Path:
     """Run ``rounds`` of pseudo-labelling and fine-tuning; return the final ``NAME.pt`` in ``out_dir``.
@@ -109,7 +112,8 @@ def adapt(
     extra folders of reviewed real frames added to every round. ``train_args`` go to
     :func:`vision.train.train` (imgsz, epochs, images, device, seed, batch, task). The card of the
     final model records every round's pseudo-label statistics and training seconds under
-    ``"adaptation"``.
+    ``"adaptation"``. Sampled frames, pseudo-labels and runs go to ``workdir``, kept; without one to
+    a temporary folder, removed at the end, on failure too, unless ``keep``.
     """
     from measure.store import check_name
     from vision.modelcard import read_card, write_card
@@ -119,43 +123,47 @@ def adapt(
     if rounds < 1:
         raise ValueError(f"--rounds must be at least 1, got {rounds}")
     rule = rule or PseudoRule()
-    work = Path(workdir)
-    current = Path(weights)
-    history = []
-    for r in range(1, rounds + 1):
-        rdir = work / f"round{r}"
-        stats = pseudo_label_round(
-            sources,
-            current,
-            rdir,
-            rule,
-            low_conf=low_conf,
-            imgsz=infer_imgsz,
-            device=train_args.get("device", "auto"),
-            sample_fps=sample_fps,
-            max_frames=max_frames,
-            trust_weights=trust_weights and r == 1,
-            progress=progress,
-        )
-        if not stats["frames_pseudo_labelled"]:
-            raise ValueError(
-                f"round {r}: no frame had a sure detection (confidence >= {rule.keep_conf}, found in "
-                f">= {rule.min_track} burst frames of a video or at both sizes of a photo); lower "
-                "--conf or start from a better model"
+    work = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix=f"sponsorlens-adapt-{name}-"))
+    try:
+        current = Path(weights)
+        history = []
+        for r in range(1, rounds + 1):
+            rdir = work / f"round{r}"
+            stats = pseudo_label_round(
+                sources,
+                current,
+                rdir,
+                rule,
+                low_conf=low_conf,
+                imgsz=infer_imgsz,
+                device=train_args.get("device", "auto"),
+                sample_fps=sample_fps,
+                max_frames=max_frames,
+                trust_weights=trust_weights and r == 1,
+                progress=progress,
             )
-        final = r == rounds
-        current = train(
-            logos_dir,
-            name,
-            out_dir if final else rdir,
-            backgrounds=[stats["backgrounds_dir"]],
-            init=current,
-            labels=[stats["pseudo_dir"], *labels],
-            workdir=rdir / "train",
-            **train_args,
-        )
-        stats["training_s"] = (read_card(current) or {}).get("training_s", 0.0)
-        history.append(stats)
+            if not stats["frames_pseudo_labelled"]:
+                raise ValueError(
+                    f"round {r}: no frame had a sure detection (confidence >= {rule.keep_conf}, found in "
+                    f">= {rule.min_track} burst frames of a video or at both sizes of a photo); lower "
+                    "--conf or start from a better model"
+                )
+            final = r == rounds
+            current = train(
+                logos_dir,
+                name,
+                out_dir if final else rdir,
+                backgrounds=[stats["backgrounds_dir"]],
+                init=current,
+                labels=[stats["pseudo_dir"], *labels],
+                workdir=rdir / "train",
+                **train_args,
+            )
+            stats["training_s"] = (read_card(current) or {}).get("training_s", 0.0)
+            history.append(stats)
+    finally:
+        if workdir is None and not keep:
+            shutil.rmtree(work, ignore_errors=True)
     card = read_card(current) or {}
     card["adaptation"] = {"rounds": rounds, "start": str(weights), "history": history}
     write_card(current, card)

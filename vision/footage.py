@@ -33,6 +33,7 @@ import cv2
 import numpy as np
 
 from vision.detector import FrameDetections, LogoDetector
+from vision.discovery import walk_files
 
 #: Sampled frames are written at this JPEG quality.
 JPEG_QUALITY = 95
@@ -116,7 +117,7 @@ def sample_footage(
         if p.is_file() and is_video_path(p):
             videos.append(p)
         elif p.is_dir():
-            videos += sorted(f for f in p.rglob("*") if f.is_file() and is_video_path(f))
+            videos += [f for f in walk_files(p) if is_video_path(f)]
             stills += list(iter_images([p]))
         else:
             stills += list(iter_images([p]))  # raises a clear error for anything else

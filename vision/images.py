@@ -28,6 +28,8 @@ import cv2
 import numpy as np
 from PIL import Image, ImageOps
 
+from vision.discovery import walk_files
+
 #: Suffixes (lower case) that :func:`iter_images` treats as images.
 IMAGE_SUFFIXES: tuple[str, ...] = (".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp")
 
@@ -169,8 +171,9 @@ def is_image_path(path: str | os.PathLike[str]) -> bool:
 def iter_images(paths: Sequence[str | os.PathLike[str]]) -> Iterator[Path]:
     """Yield every image file under ``paths``: files given directly and, for folders, every file
     below them (recursively, sorted by path), selected by suffix (:data:`IMAGE_SUFFIXES`, any
-    case). Hidden files and folders (name starting with ``.``) inside folders are skipped; symlinked
-    folders are not followed. Each file is yielded once, in the order of ``paths``.
+    case). Folders are searched as :func:`vision.discovery.walk_files` does: symlinked folders
+    followed (loops cut), hidden files and folders skipped. Each file is yielded once, in the order
+    of ``paths``.
 
     Raises :class:`ImageError` for a path that does not exist or a file given directly whose suffix
     is not an image suffix.
@@ -179,13 +182,7 @@ def iter_images(paths: Sequence[str | os.PathLike[str]]) -> Iterator[Path]:
     for p in paths:
         root = Path(p)
         if root.is_dir():
-            found: list[Path] = []
-            for dirpath, dirnames, filenames in os.walk(root):
-                dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-                found.extend(
-                    Path(dirpath, f) for f in filenames if not f.startswith(".") and is_image_path(f)
-                )
-            candidates = sorted(found)
+            candidates = [f for f in walk_files(root) if is_image_path(f.name)]
         elif root.is_file():
             if not is_image_path(root):
                 raise ImageError(

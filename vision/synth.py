@@ -27,6 +27,7 @@ import yaml
 from vision.artwork import Logo
 from vision.compose import Canvas, Label, LogoBank
 from vision.degrade import DegradeRecipe, degrade
+from vision.discovery import walk_files
 from vision.scenes import KINDS, PALETTES, Ctx, SceneRecipe, draw_scene
 
 __all__ = [
@@ -499,9 +500,7 @@ def expand_backgrounds(paths: Sequence[Path]) -> list[Path]:
     out: list[Path] = []
     for p in paths:
         if p.is_dir():
-            media = sorted(
-                f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES + VIDEO_SUFFIXES
-            )
+            media = [f for f in walk_files(p) if f.suffix.lower() in IMAGE_SUFFIXES + VIDEO_SUFFIXES]
             if not media:
                 raise SynthError(f"{p}: background folder holds no images or videos")
             out += media

@@ -79,6 +79,7 @@ def train(
     init: str | Path | None = None,
     labels: Sequence[str | Path] = (),
     label_repeat: int | None = None,
+    keep: bool = False,
 ) -> Path:
     """Synthesise a dataset from the artwork in ``logos_dir``, train, and write ``NAME.pt`` + card.
 
@@ -88,6 +89,8 @@ def train(
     same sponsors, its backbone and neck when the sponsors differ. ``labels`` are folders of real
     labelled frames (:mod:`vision.labelled`) added to the training split, each frame repeated
     ``label_repeat`` times (default: enough to make about 30% of the training images).
+    The work folder (synthetic dataset, ultralytics' run) is ``workdir``, kept; without one it is a
+    temporary folder, removed at the end, on failure too, unless ``keep``.
     """
     from ultralytics import YOLO
 
@@ -108,94 +111,98 @@ def train(
     real_sets = read_for_training(labels, list(logos)) if labels else []
     previous = _check_init(init, sorted(logos), task) if init else None
     work = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix=f"sponsorlens-train-{name}-"))
-    started = time.time()
-    data = make_dataset(
-        logos,
-        work / "data",
-        n_images=images,
-        imgsz=imgsz,
-        seed=seed,
-        backgrounds=list(backgrounds),
-        task=task,
-    )
-    real = None
-    if real_sets:
-        n_real = sum(len(s) for s in real_sets)
-        repeat = label_repeat if label_repeat is not None else auto_repeat(n_real, data.n_train)
-        real = add_labelled(real_sets, work / "data", list(logos), task, max(1, repeat))
-        real["dirs"] = [str(d) for d in labels]
-    synth_s = time.time() - started
-    forked_children_die_with_parent()  # the data-loader workers end with a killed training
-    model = YOLO(str(init) if init else ARCH[task], task=task)
-    model.add_callback("on_pretrain_routine_start", _use_every_core)
-    model.train(
-        data=str(work / "data" / "data.yaml"),
-        epochs=epochs,
-        imgsz=imgsz,
-        batch=batch,
-        device="cpu" if device == "cpu" else device.replace("cuda:", ""),
-        seed=seed,
-        deterministic=False,
-        pretrained=str(init) if init else False,  # never a download: the yaml, or our own model
-        plots=False,
-        project=str(work),
-        name="run",
-        exist_ok=True,
-        workers=min(8, os.cpu_count() or 1),
-        verbose=False,
-        # short schedules from scratch: a fixed AdamW rate and a short warm-up (ultralytics' default
-        # warm-up of 3 epochs is a quarter of a 12-epoch run)
-        optimizer="AdamW",
-        lr0=0.002,
-        warmup_epochs=min(3.0, max(0.5, epochs * 0.05)),
-        # the synthesiser already randomises geometry and photometry; keep ultralytics' own light
-        fliplr=0.0,
-        mosaic=0.5,
-        close_mosaic=max(1, epochs // 5),
-        patience=max(10, epochs // 3),
-    )
-    train_s = time.time() - started - synth_s
-    best = work / "run" / "weights" / "best.pt"
-    if not best.is_file():
-        best = work / "run" / "weights" / "last.pt"
-    final = out_dir / f"{name}.pt"
-    shutil.copyfile(best, final)
-    trained = YOLO(str(final), task=task)
-    metrics = trained.val(
-        data=str(work / "data" / "data.yaml"),
-        imgsz=imgsz,
-        device=device,
-        plots=False,
-        verbose=False,
-        split="val",
-    )
-    box = metrics.box
-    card = {
-        "name": name,
-        "classes": [trained.names[i] for i in sorted(trained.names)],
-        "task": task,
-        "arch": ARCH[task],
-        "initialised_from": previous,
-        "imgsz": imgsz,
-        "epochs": epochs,
-        "seed": seed,
-        "synthesis": _jsonable(data),
-        "real_labels": real,
-        "validation": {
-            "split": "held-out synthetic scenes (scene types and backgrounds not used in training)",
-            "map50": round(float(box.map50), 4),
-            "map50_95": round(float(box.map), 4),
-            "precision": round(float(box.mp), 4),
-            "recall": round(float(box.mr), 4),
-        },
-        "training_s": round(train_s, 1),
-        "synthesis_s": round(synth_s, 1),
-        "hardware": hardware(device),
-        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "artwork": artwork_manifest(logos),
-    }
-    write_card(final, card)
-    return final
+    try:
+        started = time.time()
+        data = make_dataset(
+            logos,
+            work / "data",
+            n_images=images,
+            imgsz=imgsz,
+            seed=seed,
+            backgrounds=list(backgrounds),
+            task=task,
+        )
+        real = None
+        if real_sets:
+            n_real = sum(len(s) for s in real_sets)
+            repeat = label_repeat if label_repeat is not None else auto_repeat(n_real, data.n_train)
+            real = add_labelled(real_sets, work / "data", list(logos), task, max(1, repeat))
+            real["dirs"] = [str(d) for d in labels]
+        synth_s = time.time() - started
+        forked_children_die_with_parent()  # the data-loader workers end with a killed training
+        model = YOLO(str(init) if init else ARCH[task], task=task)
+        model.add_callback("on_pretrain_routine_start", _use_every_core)
+        model.train(
+            data=str(work / "data" / "data.yaml"),
+            epochs=epochs,
+            imgsz=imgsz,
+            batch=batch,
+            device="cpu" if device == "cpu" else device.replace("cuda:", ""),
+            seed=seed,
+            deterministic=False,
+            pretrained=str(init) if init else False,  # never a download: the yaml, or our own model
+            plots=False,
+            project=str(work),
+            name="run",
+            exist_ok=True,
+            workers=min(8, os.cpu_count() or 1),
+            verbose=False,
+            # short schedules from scratch: a fixed AdamW rate and a short warm-up (ultralytics' default
+            # warm-up of 3 epochs is a quarter of a 12-epoch run)
+            optimizer="AdamW",
+            lr0=0.002,
+            warmup_epochs=min(3.0, max(0.5, epochs * 0.05)),
+            # the synthesiser already randomises geometry and photometry; keep ultralytics' own light
+            fliplr=0.0,
+            mosaic=0.5,
+            close_mosaic=max(1, epochs // 5),
+            patience=max(10, epochs // 3),
+        )
+        train_s = time.time() - started - synth_s
+        best = work / "run" / "weights" / "best.pt"
+        if not best.is_file():
+            best = work / "run" / "weights" / "last.pt"
+        final = out_dir / f"{name}.pt"
+        shutil.copyfile(best, final)
+        trained = YOLO(str(final), task=task)
+        metrics = trained.val(
+            data=str(work / "data" / "data.yaml"),
+            imgsz=imgsz,
+            device=device,
+            plots=False,
+            verbose=False,
+            split="val",
+        )
+        box = metrics.box
+        card = {
+            "name": name,
+            "classes": [trained.names[i] for i in sorted(trained.names)],
+            "task": task,
+            "arch": ARCH[task],
+            "initialised_from": previous,
+            "imgsz": imgsz,
+            "epochs": epochs,
+            "seed": seed,
+            "synthesis": _jsonable(data),
+            "real_labels": real,
+            "validation": {
+                "split": "held-out synthetic scenes (scene types and backgrounds not used in training)",
+                "map50": round(float(box.map50), 4),
+                "map50_95": round(float(box.map), 4),
+                "precision": round(float(box.mp), 4),
+                "recall": round(float(box.mr), 4),
+            },
+            "training_s": round(train_s, 1),
+            "synthesis_s": round(synth_s, 1),
+            "hardware": hardware(device),
+            "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "artwork": artwork_manifest(logos),
+        }
+        write_card(final, card)
+        return final
+    finally:
+        if workdir is None and not keep:  # the synthetic dataset and ultralytics' run folder
+            shutil.rmtree(work, ignore_errors=True)
 
 
 def _use_every_core(trainer: Any) -> None:
