@@ -462,7 +462,8 @@ def discover(paths: Sequence[str | Path]) -> list[tuple[str, str]]:
     """Return ``(absolute path, kind)`` of every video and photo under ``paths``, in a stable order.
 
     Folders are searched as :func:`vision.discovery.walk_files` does (symlinked folders followed,
-    loops cut) for photo (``IMAGE_SUFFIXES``) and video (``VIDEO_SUFFIXES``) files; a file named directly is a photo by its suffix, else a video. Raises ValueError for a
+    loops cut) for photo (``IMAGE_SUFFIXES``) and video (``VIDEO_SUFFIXES``) files; a file named
+    directly is a photo by its suffix, else a video. Raises ValueError for a
     path that does not exist.
     """
     from vision.discovery import walk_files
