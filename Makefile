@@ -28,9 +28,9 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
 
-# Re-resolve every dependency and rewrite requirements.lock; commit it on its own.
+# Rewrite requirements.lock (existing pins kept; UPGRADE=1 re-resolves all); commit it on its own.
 lock:
-	python3 .ci/lock.py
+	python3 .ci/lock.py $(if $(UPGRADE),--upgrade)
 
 clean:
 	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache .ruff_cache

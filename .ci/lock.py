@@ -3,7 +3,9 @@
 Run it on purpose, through ``make lock``, and commit the new lock in a commit of its own. It resolves
 the project's dependencies (``pyproject.toml``, the ``dev`` extra, and the build backend) in a
 throwaway virtual environment with pip's resolver, without installing anything, and writes what pip
-would install there. ``make demo`` and ``make test`` then install exactly that lock with
+would install there. By default every package already in the lock keeps its version (a new
+dependency adds only itself and what it needs); ``--upgrade`` (``make lock UPGRADE=1``) re-resolves
+everything to the newest allowed versions. ``make demo`` and ``make test`` then install exactly that lock with
 ``--require-hashes``, so a fresh machine gets the versions the suite passed with.
 """
 
@@ -23,12 +25,24 @@ LOCK = ROOT / "requirements.lock"
 BUILD = ["setuptools", "wheel"]
 
 
-def resolve(python: Path) -> list[dict]:
-    """Return pip's install report entries for ``.[dev]`` plus :data:`BUILD`, resolved by ``python``."""
+def current_pins() -> list[str]:
+    """Return ``name==version`` of every package in the committed lock (empty without one)."""
+    if not LOCK.is_file():
+        return []
+    lines = [ln.split()[0] for ln in LOCK.read_text().splitlines() if ln and not ln.startswith("#")]
+    return [ln for ln in lines if "==" in ln]
+
+
+def resolve(python: Path, keep: list[str]) -> list[dict]:
+    """Return pip's install report entries for ``.[dev]`` plus :data:`BUILD`, resolved by ``python``
+    with the ``keep`` pins (``name==version``) as constraints."""
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "report.json"
+        constraints = Path(tmp) / "constraints.txt"
+        constraints.write_text("\n".join(keep) + "\n")
         cmd = [str(python), "-m", "pip", "install", "--quiet", "--dry-run", "--ignore-installed"]
-        subprocess.run([*cmd, "--report", str(report), f"{ROOT}[dev]", *BUILD], check=True)
+        cmd += ["-c", str(constraints), "--report", str(report), f"{ROOT}[dev]", *BUILD]
+        subprocess.run(cmd, check=True)
         return json.loads(report.read_text())["install"]
 
 
@@ -47,9 +61,11 @@ def lock_lines(entries: list[dict]) -> list[str]:
 
 
 def main() -> int:
+    upgrade = "--upgrade" in sys.argv[1:]
+    keep = [] if upgrade else current_pins()
     with tempfile.TemporaryDirectory() as tmp:
         venv.create(tmp, with_pip=True)
-        lines = lock_lines(resolve(Path(tmp) / "bin" / "python"))
+        lines = lock_lines(resolve(Path(tmp) / "bin" / "python", keep))
     header = [
         "# The pinned install of SponsorLens's dependencies (with the dev extra) for Linux x86-64,",
         f"# Python {sys.version_info.major}.{sys.version_info.minor}. Written by `make lock`"
