@@ -15,8 +15,18 @@ from cli.app import app
 from cli.errors import user_errors, warn
 
 WEIGHTS_HELP = (
-    "Model weights (.pt with its model card, or an exported model). Default: the shipped demo model."
+    "Model weights (.pt with its model card, or an exported model). Default: the shipped demo model, "
+    "or no model when --sponsors is given."
 )
+SPONSORS_HELP = (
+    "Sponsor catalogue: comma-separated names or a TOML/YAML/JSON file (names, aliases, reads, category). "
+    "Without --weights the text reader alone finds them; with --weights it checks the model's detections."
+)
+READ_FPS_HELP = (
+    "With --weights and --sponsors: also read whole frames this many times per second and add the "
+    "sponsors the model missed. Default: no whole-frame reads."
+)
+CHECK_HELP = "With --weights and --sponsors: read each model track's crops and drop the rejected tracks."
 
 
 def tqdm_progress(desc: str) -> Callable[[int, int], Callable[[int], None]]:
@@ -83,6 +93,9 @@ def analyze(
     evidence: Annotated[
         Path | None, typer.Option(help="Write one thumbnail per exposure segment and index.csv here.")
     ] = None,
+    sponsors: Annotated[str | None, typer.Option(help=SPONSORS_HELP)] = None,
+    read_fps: Annotated[float | None, typer.Option(help=READ_FPS_HELP)] = None,
+    check: Annotated[bool, typer.Option(help=CHECK_HELP)] = True,
 ) -> None:
     """Measure per-sponsor exposure seconds, screen share, clarity and media value in VIDEO."""
     from cli.analysis import analyse_video_file, write_analysis
@@ -91,12 +104,16 @@ def analyze(
     from cli.report_html import require_pdf_engine
     from measure.settings import load_config
     from measure.store import check_disjoint, check_output_dir, valid_text
-    from vision.detector import DEFAULT_WEIGHTS, LogoDetector
+    from vision.detectors import READ_ONLY_FPS, open_detectors
     from vision.sources import is_stream_url, open_video
 
     cfg = load_config(config)
     if sample_fps is not None and sample_fps <= 0:
         raise ValueError(f"--sample-fps must be positive, got {sample_fps}")
+    if read_fps is not None and read_fps <= 0:
+        raise ValueError(f"--read-fps must be positive, got {read_fps}")
+    if sponsors is not None and weights is None and sample_fps is None:
+        sample_fps = READ_ONLY_FPS  # the reader alone: read a frame a second unless told otherwise
     if pdf:
         require_pdf_engine()  # fail before decoding, not after the analysis
     with open_video(video, sample_fps=sample_fps):
@@ -111,16 +128,19 @@ def analyze(
     inputs = [("VIDEO", video), ("--weights", weights), ("--config", config)]
     outputs = [("--out", out), ("--evidence", evidence), ("--annotate", annotate)]
     check_disjoint([(o, p) for o, p in inputs if p is not None], outputs)
-    detector = LogoDetector(
-        weights or DEFAULT_WEIGHTS, conf=conf, imgsz=imgsz, device=device, trust_weights=trust_weights
+    found = open_detectors(
+        weights, sponsors, conf=conf, imgsz=imgsz, device=device, trust_weights=trust_weights
     )
     result = analyse_video_file(
         video,
-        detector,
+        found.detector,
         cfg,
         sample_fps=sample_fps,
         batch_size=batch,
         progress=tqdm_progress(Path(str(video)).name),
+        reader=found.reader,
+        check=check,
+        read_fps=read_fps,
     )
     write_analysis(out, video, result, evidence=evidence, html=html or pdf, pdf=pdf)
     if annotate:
@@ -129,7 +149,7 @@ def analyze(
             result.detections,
             result.segments,
             annotate,
-            sponsors=detector.names,
+            sponsors=result.report["model"]["classes"],
             sample_fps=sample_fps,
         )
     if result.analysis.stopped is not None:
@@ -139,4 +159,10 @@ def analyze(
             "the report covers the video up to there"
         )
     print_summary(result.sponsors, cfg.rate_card.currency if cfg.rate_card else None)
+    checking = (result.report.get("reading") or {}).get("checking")
+    if checking:
+        typer.echo(
+            f"text check: {checking['confirmed']} tracks confirmed, {checking['rejected']} rejected "
+            f"(not counted), {checking['unread']} unread"
+        )
     typer.echo(f"wrote {valid_text(str(out))}/report.json, sponsors.csv, segments.csv, detections.parquet")

@@ -36,8 +36,14 @@ from measure.exposure import SEGMENT_COLUMNS, SPONSOR_COLUMNS
 from measure.records import DETECTION_COLUMNS, QUALITY_COLUMNS
 from measure.store import OutputError
 
-#: Version of the table layout below, stored in ``meta``; a database of another version is refused.
-SCHEMA_VERSION = "1"
+#: Version of the table layout below, stored in ``meta``; a database of another version is refused,
+#: except the earlier versions in :data:`MIGRATIONS`, which are upgraded in place when opened for writing.
+SCHEMA_VERSION = "2"
+#: ``{old version: SQL statements that bring it to the next version}``. Version 2 added the detections'
+#: ``source`` column (``model`` or ``text``); every earlier detection came from the model.
+MIGRATIONS: dict[str, tuple[str, ...]] = {
+    "1": ("ALTER TABLE detections ADD COLUMN source VARCHAR DEFAULT 'model'",),
+}
 #: Part of every run key: bump it when a change to the analysis changes the numbers it stores.
 RESULTS_VERSION = 1
 
@@ -201,6 +207,8 @@ def _check_or_create(con: duckdb.DuckDBPyConnection, path: Path, read_only: bool
     if "meta" in tables:
         row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         version = row[0] if row else None
+        if version in MIGRATIONS and not read_only:
+            version = _migrate(con, version)
         if version != SCHEMA_VERSION:
             raise DatabaseError(
                 f"{path}: batch database schema version {version}, this SponsorLens writes {SCHEMA_VERSION}"
@@ -217,6 +225,23 @@ def _check_or_create(con: duckdb.DuckDBPyConnection, path: Path, read_only: bool
     for name, cols in TABLES.items():
         con.execute(f"CREATE TABLE IF NOT EXISTS {name} (\n  {_columns_sql(cols)}\n)")
     con.execute("COMMIT")
+
+
+def _migrate(con: duckdb.DuckDBPyConnection, version: str) -> str:
+    """Upgrade a database from ``version`` through :data:`MIGRATIONS`, in one transaction; return
+    the version it is at afterwards."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        while version in MIGRATIONS:
+            for statement in MIGRATIONS[version]:
+                con.execute(statement)
+            version = str(int(version) + 1)
+        con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [version])
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return version
 
 
 def register_run(

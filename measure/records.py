@@ -38,7 +38,11 @@ DETECTION_COLUMNS: dict[str, str] = {
     "py3": "float32",
     "track_id": "int64",  # -1 when untracked
     "shot": "int64",  # index of the camera shot (0-based); shots are separated by cuts
+    "source": "object",  # what found it: "model" (the YOLO model) or "text" (the text reader)
 }
+
+#: Values of the ``source`` column.
+SOURCES: tuple[str, ...] = ("model", "text")
 
 BOX_COLUMNS: tuple[str, ...] = ("x1", "y1", "x2", "y2")
 POLY_COLUMNS: tuple[str, ...] = tuple(f"p{axis}{i}" for i in range(4) for axis in "xy")  # px0, py0, ..., py3

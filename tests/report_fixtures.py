@@ -126,6 +126,7 @@ def write_video(
             "x1": xy[:, 0], "y1": xy[:, 1], "x2": xy[:, 2], "y2": xy[:, 3],
             "track_id": [lg.track for lg in on],
             "shot": 0 if cut is None or i < cut else 1,
+            "source": "model",
         }  # fmt: skip
         for k in range(4):
             part[f"px{k}"] = np.where(oriented, polys[:, k, 0], np.nan)

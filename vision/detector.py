@@ -27,7 +27,8 @@ class FrameDetections:
 
     ``xyxy`` is (N, 4) pixels; ``conf`` (N,) in [0, 1]; ``cls`` (N,) class indices into ``names``;
     ``polygon`` is (N, 4, 2) pixels for oriented models, else None; ``track_id`` (N,) is -1 until a
-    tracker fills it.
+    tracker fills it; ``source`` (N,) says what found each detection: ``"model"`` (the YOLO model) or
+    ``"text"`` (the text reader, :mod:`vision.reader`).
     """
 
     frame: int
@@ -38,10 +39,13 @@ class FrameDetections:
     names: Sequence[str]
     polygon: np.ndarray | None = None
     track_id: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    source: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
 
     def __post_init__(self) -> None:
         if len(self.track_id) != len(self.xyxy):
             self.track_id = np.full(len(self.xyxy), -1, dtype=np.int64)
+        if len(self.source) != len(self.xyxy):
+            self.source = np.full(len(self.xyxy), "model", dtype=object)
 
     def __len__(self) -> int:
         return len(self.xyxy)
@@ -57,6 +61,38 @@ class FrameDetections:
             self.names,
             None if self.polygon is None else self.polygon[keep],
             self.track_id[keep],
+            self.source[keep],
+        )
+
+    def renamed(self, names: Sequence[str]) -> FrameDetections:
+        """Return these detections with class indices into ``names``, a list that holds every
+        sponsor of ``self.names`` (for merging detections of the model and the reader)."""
+        index = {n: i for i, n in enumerate(names)}
+        cls = np.asarray([index[s] for s in self.sponsors], dtype=np.int64)
+        return FrameDetections(
+            self.frame, self.t, self.xyxy, self.conf, cls, names, self.polygon, self.track_id, self.source
+        )
+
+    @staticmethod
+    def merge(parts: Sequence[FrameDetections], names: Sequence[str]) -> FrameDetections:
+        """Return the detections of ``parts`` (one frame) in one record with classes into ``names``;
+        boxes without a polygon get their box corners as polygon when any part has polygons."""
+        first = parts[0]
+        parts = [p.renamed(names) for p in parts]
+        if all(p.polygon is None for p in parts):
+            polygon = None
+        else:
+            polygon = np.concatenate([p.corners for p in parts]).reshape(-1, 4, 2)
+        return FrameDetections(
+            first.frame,
+            first.t,
+            np.concatenate([p.xyxy for p in parts]).reshape(-1, 4),
+            np.concatenate([p.conf for p in parts]),
+            np.concatenate([p.cls for p in parts]).astype(np.int64),
+            names,
+            polygon,
+            np.concatenate([p.track_id for p in parts]).astype(np.int64),
+            np.concatenate([p.source for p in parts]).astype(object),
         )
 
     @property
@@ -88,6 +124,7 @@ class FrameDetections:
             "y2": self.xyxy[:, 3],
             "track_id": self.track_id,
             "shot": np.full(n, shot, dtype=np.int64),
+            "source": self.source,
         }
         for i in range(4):
             cols[f"px{i}"] = poly[:, i, 0]

@@ -8,6 +8,7 @@ not with the length of the video.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -16,7 +17,9 @@ import pandas as pd
 
 from measure.quality import frame_quality
 from measure.records import DETECTION_COLUMNS, QUALITY_COLUMNS, Timeline, empty_detections
+from vision.checking import TrackChecker, add_reads, combined_names
 from vision.detector import FrameDetections, LogoDetector
+from vision.reader import TextReader
 from vision.shots import CutDetector
 from vision.sources import SourceInfo, StopInfo, VideoSource
 from vision.tracker import SponsorTracker
@@ -29,12 +32,16 @@ class VideoAnalysis:
     ``detections`` has every column of ``records.DETECTION_COLUMNS`` and ``QUALITY_COLUMNS``
     except ``qualifies``; ``stopped`` is set when decoding ended early because of damage. ``info`` is
     the source as known after the pass (frame count and fps measured where the file did not say).
+    ``checking`` is the text reader's check of the model (:meth:`vision.checking.TrackChecker.summary`),
+    None when the model was not checked; ``reads`` the number of whole-frame reads.
     """
 
     detections: pd.DataFrame
     timeline: Timeline
     info: SourceInfo
     stopped: StopInfo | None
+    checking: dict[str, object] | None = None
+    reads: int = 0
 
 
 #: The detection table's columns as :func:`analyse_video` returns them, and their dtypes.
@@ -96,17 +103,33 @@ class _Columns:
         return pd.DataFrame(data, copy=False)
 
 
+def _restamp(dets: FrameDetections, frame: int, t: float) -> FrameDetections:
+    """Return ``dets`` (a held whole-frame read) as detections of another frame, untracked."""
+    return FrameDetections(
+        frame, t, dets.xyxy, dets.conf, dets.cls, dets.names, dets.polygon, source=dets.source
+    )
+
+
 def analyse_video(
     source: VideoSource,
-    detector: LogoDetector,
+    detector: LogoDetector | TextReader,
     batch_size: int = 8,
     track_memory_s: float = 1.0,
     on_frames: Callable[[int], None] | None = None,
+    reader: TextReader | None = None,
+    check: bool = True,
+    read_fps: float | None = None,
 ) -> VideoAnalysis:
     """Run detection, cut detection, tracking and per-detection quality over ``source``.
 
-    ``on_frames(n)`` is called after each batch with the number of decoded frames it advanced
-    (for progress bars). Returns a :class:`VideoAnalysis`.
+    ``detector`` is the YOLO model, or the text reader alone (reading is then the detector).
+    With a model, ``reader`` adds the text reader: ``check`` reads the crops of the model's tracks
+    and drops the rejected ones (:mod:`vision.checking`), and ``read_fps`` reads whole frames that
+    many times per second (of presentation time) and adds the sponsors the model did not detect. A
+    whole-frame read stands for the time until the next read, like a sampled frame: its detections
+    are held, at their place, on every analysed frame until then, within the same shot, except in
+    frames where the model detects that sponsor itself. ``on_frames(n)`` is called after each batch
+    with the number of decoded frames it advanced (for progress bars). Returns a :class:`VideoAnalysis`.
     """
     info = source.info
     analysed_fps = source.analysed_fps
@@ -117,14 +140,33 @@ def analyse_video(
     frames: list[int] = []
     shot = 0
     last_index = -1
+    if reader is detector:
+        reader = None
+    names = combined_names(detector.names, reader)
+    checker = TrackChecker(reader, set(reader.names)) if reader is not None and check else None
+    period = 1.0 / read_fps if reader is not None and read_fps else None
+    next_read = -math.inf
+    held: FrameDetections | None = None
+    reads = 0
     for batch in source.batches(batch_size):
         dets = detector.predict([f.image for f in batch], [f.index for f in batch], [f.t for f in batch])
         for f, d in zip(batch, dets, strict=True):
             if cuts.update(f.image, f.t):
                 tracker.reset()
                 shot += 1
+                held, next_read = None, -math.inf  # a read never outlives its shot
+            if period is not None and reader is not None and f.t >= next_read:
+                held = reader.detections(f.image, f.index, f.t)
+                reads += 1
+                next_read = (math.floor(f.t / period) + 1) * period
+            if held is not None:
+                d = add_reads(d, _restamp(held, f.index, f.t), names)
+            elif list(d.names) != names:
+                d = d.renamed(names)
             h, w = f.image.shape[:2]
             tracker.update(d, (h, w))
+            if checker is not None:
+                d = checker.check(f.image, d, shot)
             columns.add(d, shot, frame_quality(f.image, d.corners) if len(d) else {})
             times.append(f.t)
             frames.append(f.index)
@@ -140,5 +182,16 @@ def analyse_video(
         height=info.height,
         cuts_s=tuple(cuts.cuts_s),
     )
+    table = columns.frame()
+    if checker is not None and checker.rejected():
+        keep = checker.keep(table["shot"].to_numpy(), table["sponsor"].tolist(), table["track_id"].to_numpy())
+        table = table[keep].reset_index(drop=True)
     # source.info now holds what the complete pass measured (frame count, fps of files without one)
-    return VideoAnalysis(columns.frame(), timeline, source.info, source.stopped)
+    return VideoAnalysis(
+        table,
+        timeline,
+        source.info,
+        source.stopped,
+        checking=checker.summary() if checker is not None else None,
+        reads=reads,
+    )

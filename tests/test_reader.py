@@ -1,0 +1,229 @@
+"""The text reader through the real path: RapidOCR's bundled ONNX models on rendered real-font boards,
+the real decode, tracker and pipeline, and the real CLI."""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from text_boards import board_box, board_frame, write_board_video
+from typer.testing import CliRunner
+
+from cli.main import app
+from measure.catalogue import parse_catalogue
+from vision import reader as reader_module
+from vision.checking import TrackChecker, add_reads
+from vision.detector import FrameDetections
+from vision.pipeline import analyse_video
+from vision.reader import ReaderError, TextReader, crop_polygon
+from vision.sources import open_video
+
+runner = CliRunner()
+CATALOGUE = "Santander,Cantabria Labs,Apexa,Emirates"
+
+
+@pytest.fixture(scope="module")
+def reader() -> TextReader:
+    return TextReader(parse_catalogue(CATALOGUE), device="cpu")
+
+
+@pytest.fixture(scope="module")
+def board_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_board_video(tmp_path_factory.mktemp("boards") / "boards.mp4")
+
+
+def _inside(poly: np.ndarray, box: np.ndarray) -> bool:
+    cx, cy = poly[:, 0].mean(), poly[:, 1].mean()
+    return bool(box[0] <= cx <= box[2] and box[1] <= cy <= box[3])
+
+
+def test_reader_finds_real_font_wordmarks_and_artwork_with_networking_disabled(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def no_network(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the text reader tried to use the network")
+
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    fresh = TextReader(parse_catalogue(CATALOGUE), device="cpu")  # models opened with the network off
+    dets = fresh.detections(board_frame(), frame=7, t=0.7)
+    assert sorted(dets.sponsors) == ["Apexa", "Cantabria Labs", "Santander"]  # not Emirates, not HELLO
+    assert set(dets.source) == {"text"} and dets.frame == 7
+    assert dets.polygon is not None and dets.polygon.shape == (3, 4, 2)
+    art = {"Apexa": "artwork:Apexa", "Santander": "SANTANDER", "Cantabria Labs": "Cantabria Labs"}
+    for sponsor, poly in zip(dets.sponsors, dets.polygon, strict=True):
+        assert _inside(poly, board_box(art[sponsor]))
+    assert (dets.conf > 0.9).all()
+
+
+def test_missing_bundled_models_fail_clearly_and_never_download(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(reader_module.MODEL_FILES, "rec", "no_such_model.onnx")
+    with pytest.raises(ReaderError, match="never downloads"):
+        TextReader(parse_catalogue(CATALOGUE), device="cpu")
+
+
+def test_catalogue_of_icon_marks_only_is_refused() -> None:
+    cat = parse_catalogue("Audi")
+    icons = cat.model_copy(
+        update={"sponsors": tuple(e.model_copy(update={"reads": False}) for e in cat.sponsors)}
+    )
+    with pytest.raises(ValueError, match="no sponsor that reads"):
+        TextReader(icons, device="cpu")
+
+
+def test_recognise_reads_rectified_crops(reader: TextReader) -> None:
+    frame = board_frame()
+    box = board_box("SANTANDER")
+    corners = np.array([[box[0], box[1]], [box[2], box[1]], [box[2], box[3]], [box[0], box[3]]])
+    crop = crop_polygon(frame, corners)
+    assert crop.shape[0] == 48 and crop.shape[1] > 150
+    (text, score), (empty, zero) = reader.recognise([crop, np.zeros((0, 0, 3), np.uint8)])
+    assert text.upper() == "SANTANDER" and score > 0.9
+    assert (empty, zero) == ("", 0.0)
+
+
+def _model_dets(
+    frame: int, names: list[str], boxes: dict[str, np.ndarray], track: bool = True
+) -> FrameDetections:
+    """Fake YOLO output (a test double of the model only): ``{sponsor: xyxy}`` boxes."""
+    sponsors = list(boxes)
+    return FrameDetections(
+        frame,
+        frame / 10,
+        np.stack([boxes[s] for s in sponsors]),
+        np.full(len(sponsors), 0.9),
+        np.asarray([names.index(s) for s in sponsors]),
+        names,
+        track_id=np.arange(1, len(sponsors) + 1) if track else np.full(len(sponsors), -1),
+    )
+
+
+def test_model_detection_on_a_board_of_other_words_is_rejected(reader: TextReader) -> None:
+    names = ["Santander", "Apexa"]
+    frame = board_frame()
+    checker = TrackChecker(reader, set(names))
+    boxes = {"Santander": board_box("SANTANDER"), "Apexa": board_box("HELLO WORLD")}
+    for i in range(3):
+        checker.check(frame, _model_dets(i, names, boxes), shot=0)
+    summary = checker.summary()
+    assert (
+        summary["confirmed"] == 1
+        and summary["rejected"] == 1
+        and summary["rejected_by_sponsor"] == {"Apexa": 1}
+    )
+    assert summary["crops_read"] == 3  # Santander once (then confirmed); Apexa at its 1st and 2nd detection
+    keep = checker.keep(np.zeros(2), ["Santander", "Apexa"], np.array([1, 2]))
+    assert keep.tolist() == [True, False]
+    # an untracked detection is judged on its own crop at once
+    single = checker.check(frame, _model_dets(9, names, boxes, track=False), shot=0)
+    assert single.sponsors == ["Santander"]
+
+
+class _BoxModel:
+    """Test double of the YOLO model: the same boxes on every frame (following the 2 px/frame pan)."""
+
+    names = ["Santander", "Apexa"]
+    conf, imgsz, device = 0.25, 640, "cpu"
+
+    def __init__(self, boxes: dict[str, str]) -> None:
+        self.boxes = boxes
+
+    def predict(
+        self, images: list, frames: list, times: list, imgsz: int | None = None
+    ) -> list[FrameDetections]:
+        out = []
+        for f in frames:
+            found = {s: board_box(text, shift=2 * f) for s, text in self.boxes.items()}
+            dets = (
+                _model_dets(f, self.names, found, track=False)
+                if found
+                else FrameDetections(f, 0.0, np.zeros((0, 4)), np.zeros(0), np.zeros(0, np.int64), self.names)
+            )
+            dets.t = times[frames.index(f)]
+            out.append(dets)
+        return out
+
+
+def test_pipeline_drops_rejected_tracks_through_real_decode(reader: TextReader, board_video: Path) -> None:
+    model = _BoxModel({"Santander": "SANTANDER", "Apexa": "HELLO WORLD"})
+    with open_video(board_video) as source:
+        result = analyse_video(source, model, reader=reader, check=True)
+    dets = result.detections
+    assert set(dets["sponsor"]) == {"Santander"}
+    assert (dets["source"] == "model").all() and (dets["track_id"] >= 0).all()
+    assert result.checking is not None
+    assert result.checking["rejected_by_sponsor"] == {"Apexa": 1}
+    assert result.checking["confirmed"] >= 1
+    assert result.checking["crops_read"] <= 2 * 4 + 2  # bounded reads per track, not one per frame
+
+
+def test_whole_frame_reads_add_missed_sponsors_held_until_the_next_read(
+    reader: TextReader, board_video: Path
+) -> None:
+    model = _BoxModel({"Santander": "SANTANDER"})  # the model misses Cantabria Labs (not its class)
+    with open_video(board_video) as source:
+        result = analyse_video(source, model, reader=reader, check=False, read_fps=1.0)
+    dets = result.detections
+    assert result.reads == 3  # 3 s of video read once a second
+    by = dets.groupby("sponsor")
+    assert set(by.groups) == {"Santander", "Cantabria Labs", "Apexa"}
+    assert set(dets.loc[dets["sponsor"] == "Santander", "source"]) == {"model"}  # the model's own wins
+    text = dets[dets["sponsor"] == "Cantabria Labs"]
+    assert (text["source"] == "text").all()
+    assert text["frame"].nunique() == 30  # held on every analysed frame, not only the 3 read ones
+
+
+def test_add_reads_keeps_the_model_and_adds_only_missed_sponsors() -> None:
+    names = ["A", "B", "C"]
+    box = np.array([[0, 0, 10, 10.0]])
+    model = FrameDetections(0, 0.0, box, np.array([0.9]), np.array([0]), ["A"])
+    boxes = np.concatenate([box, box + 20])
+    corners = np.stack([boxes[:, [0, 1]], boxes[:, [2, 1]], boxes[:, [2, 3]], boxes[:, [0, 3]]], axis=1)
+    text = FrameDetections(
+        0,
+        0.0,
+        boxes,
+        np.array([0.8, 0.7]),
+        np.array([0, 1]),
+        ["A", "B"],
+        polygon=corners,
+        source=np.array(["text", "text"], dtype=object),
+    )
+    merged = add_reads(model, text, names)
+    assert merged.sponsors == ["A", "B"] and list(merged.source) == ["model", "text"]
+    assert list(merged.names) == names and merged.polygon is not None
+    np.testing.assert_allclose(merged.polygon, corners)  # the model's box becomes its corners
+
+
+def test_analyze_by_name_with_no_weights_through_the_cli(tmp_path: Path, board_video: Path) -> None:
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["analyze", str(board_video), "--out", str(out), "--sponsors", CATALOGUE])
+    assert res.exit_code == 0, res.output
+    report = json.loads((out / "report.json").read_text())
+    assert report["model"]["task"] == "text" and report["model"]["weights"].startswith("rapidocr:")
+    assert report["settings"]["sample_fps"] == 1.0  # the reader's default rate
+    assert report["reading"]["mode"] == "reader" and report["source"]["analysed_frames"] == 3
+    sponsors = pd.read_csv(out / "sponsors.csv").set_index("sponsor")
+    assert list(sponsors.index) == ["Santander", "Cantabria Labs", "Apexa", "Emirates"]
+    for name in ("Santander", "Cantabria Labs", "Apexa"):
+        assert sponsors.loc[name, "exposure_s"] == pytest.approx(3.0, abs=0.15)
+        assert 0.002 < sponsors.loc[name, "mean_screen_share"] < 0.03
+    assert sponsors.loc["Emirates", "exposure_s"] == 0
+    dets = pd.read_parquet(out / "detections.parquet")
+    assert set(dets["source"]) == {"text"}
+    assert (out / "frames" / "best_Santander.jpg").is_file()
+
+
+def test_analyze_rejects_a_bad_catalogue_with_the_config_exit_code(tmp_path: Path, board_video: Path) -> None:
+    bad = tmp_path / "cat.toml"
+    bad.write_text('[sponsors."Emirates"]\nreads = "yes"\n')
+    res = runner.invoke(
+        app, ["analyze", str(board_video), "--out", str(tmp_path / "o"), "--sponsors", str(bad)]
+    )
+    assert res.exit_code == 5
+    assert "sponsors.Emirates.reads" in res.output
+    assert not (tmp_path / "o").exists()

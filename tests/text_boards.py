@@ -1,0 +1,104 @@
+"""Broadcast-like frames with real-font text boards and the demo artwork, for the text reader's tests.
+
+Text is drawn with DejaVu Sans Bold, the TrueType font matplotlib ships (a dependency), so nothing
+is downloaded and every machine renders the same letters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import cv2
+import matplotlib
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from weights import WEIGHTS_DIR
+
+FONT = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans-Bold.ttf"
+ARTWORK = WEIGHTS_DIR / "demo_artwork"
+
+#: Board = (text or "artwork:NAME", x, y, width, height) in pixels of a 1280x720 frame.
+Board = tuple[str, int, int, int, int]
+
+#: A frame's boards: two real wordmarks, a demo sponsor's artwork, and a board of other words.
+BOARDS: tuple[Board, ...] = (
+    ("SANTANDER", 60, 420, 360, 70),
+    ("Cantabria Labs", 460, 420, 380, 70),
+    ("artwork:Apexa", 880, 420, 330, 70),
+    ("HELLO WORLD", 300, 560, 420, 80),
+)
+
+
+def board_image(
+    text: str, width: int, height: int, colour: tuple[int, int, int] = (30, 30, 160)
+) -> np.ndarray:
+    """Return a BGR board ``width`` x ``height`` pixels: white ``text`` centred on ``colour``, or a
+    demo sponsor's artwork on white for ``artwork:NAME``."""
+    if text.startswith("artwork:"):
+        art = cv2.imread(str(ARTWORK / f"{text.split(':', 1)[1]}.png"), cv2.IMREAD_UNCHANGED)
+        board = np.full((height, width, 3), 255, np.uint8)
+        scale = min((width - 12) / art.shape[1], (height - 12) / art.shape[0])
+        art = cv2.resize(
+            art, (int(art.shape[1] * scale), int(art.shape[0] * scale)), interpolation=cv2.INTER_AREA
+        )
+        y, x = (height - art.shape[0]) // 2, (width - art.shape[1]) // 2
+        rgb, alpha = art[..., :3].astype(float), (art[..., 3:4] / 255.0 if art.shape[2] == 4 else 1.0)
+        region = board[y : y + art.shape[0], x : x + art.shape[1]].astype(float)
+        board[y : y + art.shape[0], x : x + art.shape[1]] = (rgb * alpha + region * (1 - alpha)).astype(
+            np.uint8
+        )
+        return board
+    img = Image.new("RGB", (width, height), colour[::-1])
+    draw = ImageDraw.Draw(img)
+    size = int(height * 0.6)
+    font = ImageFont.truetype(str(FONT), size)
+    while draw.textlength(text, font=font) > width * 0.9 and size > 8:
+        size -= 2
+        font = ImageFont.truetype(str(FONT), size)
+    left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
+    draw.text(
+        ((width - (right - left)) / 2 - left, (height - (bottom - top)) / 2 - top),
+        text,
+        font=font,
+        fill="white",
+    )
+    return cv2.cvtColor(np.asarray(img), cv2.COLOR_RGB2BGR)
+
+
+def board_frame(
+    boards: Sequence[Board] = BOARDS, size: tuple[int, int] = (1280, 720), shift: int = 0
+) -> np.ndarray:
+    """Return a BGR frame of ``size`` (w, h): a green pitch with the ``boards``, moved ``shift`` px right."""
+    w, h = size
+    frame = np.zeros((h, w, 3), np.uint8)
+    frame[:] = (40, 120, 40)
+    frame[: h // 2] = (90, 90, 90)  # stands
+    for text, x, y, bw, bh in boards:
+        x += shift
+        board = board_image(text, bw, bh)
+        x0, x1 = max(0, x), min(w, x + bw)
+        if x1 > x0:
+            frame[y : y + bh, x0:x1] = board[:, x0 - x : x1 - x]
+    return frame
+
+
+def board_box(name: str, boards: Sequence[Board] = BOARDS, shift: int = 0) -> np.ndarray:
+    """Return the xyxy box (pixels) of the board whose text is ``name``."""
+    for text, x, y, bw, bh in boards:
+        if text == name:
+            return np.array([x + shift, y, x + shift + bw, y + bh], dtype=np.float64)
+    raise KeyError(name)
+
+
+def write_board_video(
+    path: Path, seconds: float = 3.0, fps: float = 10.0, boards: Sequence[Board] = BOARDS
+) -> Path:
+    """Write an mp4 of the board frame panning slowly right (2 px a frame); return ``path``."""
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (1280, 720))
+    assert writer.isOpened()
+    for i in range(round(seconds * fps)):
+        writer.write(board_frame(boards, shift=2 * i))
+    writer.release()
+    return path

@@ -1,0 +1,211 @@
+"""The text reader checks the model: every model detection of a sponsor that reads is read on its crop.
+
+A track of the model (one sponsor, one shot, one ByteTrack id) gets a verdict from the reads of its
+crops (recognition only, no text detection, so a read costs a few milliseconds):
+
+- ``confirmed``: at least one crop reads as the track's sponsor (its name or an alias);
+- ``rejected``: no crop reads as the sponsor and at least one reads as *another* word or another
+  sponsor with a recognition score of at least :data:`REJECT_SCORE`: the model boxed something
+  legible that is not its sponsor;
+- ``unread``: neither (blurred, tiny or icon-like crops). Unread tracks count, as they did before.
+
+Rejected tracks do not count toward any number. A detection the tracker did not claim is its own
+track. A track is read at its 1st, 2nd, 4th, 8th ... detection, at most :data:`MAX_READS` times, and
+no more once confirmed, so checking costs a bounded number of reads per track however long it lasts.
+Sponsors whose catalogue entry says ``reads = false`` (icon-only marks) are never read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from vision.detector import FrameDetections
+from vision.reader import TextReader, crop_polygon
+
+#: Verdicts of a track, in report order.
+VERDICTS: tuple[str, ...] = ("confirmed", "rejected", "unread")
+#: Reads at most this many crops of one track.
+MAX_READS = 4
+#: A crop read as another word rejects only with at least this recognition score, [0, 1].
+REJECT_SCORE = 0.8
+
+TrackKey = tuple[int, str, int]
+"""(shot, sponsor, track id) of a tracked detection."""
+
+
+@dataclass
+class _Track:
+    seen: int = 0
+    reads: int = 0
+    matched: bool = False
+    other: bool = False
+
+    @property
+    def verdict(self) -> str:
+        if self.matched:
+            return "confirmed"
+        return "rejected" if self.other else "unread"
+
+
+def read_verdict(reader: TextReader, sponsor: str, text: str, score: float) -> tuple[bool, bool]:
+    """Return ``(matched, other)`` for one crop of ``sponsor`` read as ``text`` with ``score``:
+    whether it names the sponsor, and whether it confidently names something else."""
+    hits = reader.matcher.match_all(text, at_edge=True)
+    if any(h.sponsor == sponsor for h in hits):
+        return True, False
+    if score < REJECT_SCORE:
+        return False, False
+    return False, bool(hits) or reader.matcher.is_other_word(text)
+
+
+@dataclass
+class TrackChecker:
+    """Reads model detections' crops and keeps one verdict per track (see the module doc).
+
+    ``readable`` are the sponsors that may read as text; detections of other sponsors are not read.
+    """
+
+    reader: TextReader
+    readable: set[str]
+    tracks: dict[TrackKey, _Track] = field(default_factory=dict)
+    single: dict[str, int] = field(default_factory=lambda: dict.fromkeys(VERDICTS, 0))
+    crops_read: int = 0
+
+    def check(self, image: np.ndarray, dets: FrameDetections, shot: int) -> FrameDetections:
+        """Read the crops of ``dets`` (one frame, tracked) that need a read; return ``dets`` without
+        untracked detections whose own crop was rejected. Tracked rejections are applied at the end
+        (:meth:`keep`), when every read of the track is in."""
+        todo: list[int] = []
+        keys: list[TrackKey | None] = []
+        sponsors = dets.sponsors
+        for i in range(len(dets)):
+            if dets.source[i] != "model" or sponsors[i] not in self.readable:
+                keys.append(None)
+                continue
+            tid = int(dets.track_id[i])
+            if tid < 0:
+                keys.append(None)
+                todo.append(i)
+                continue
+            key = (shot, sponsors[i], tid)
+            keys.append(key)
+            track = self.tracks.setdefault(key, _Track())
+            track.seen += 1
+            due = track.seen & (track.seen - 1) == 0  # 1st, 2nd, 4th, 8th ... detection
+            if due and not track.matched and track.reads < MAX_READS:
+                todo.append(i)
+        if not todo:
+            return dets
+        crops = [crop_polygon(image, dets.corners[i]) for i in todo]
+        reads = self.reader.recognise(crops)
+        self.crops_read += len(crops)
+        keep = np.ones(len(dets), dtype=bool)
+        for i, (text, score) in zip(todo, reads, strict=True):
+            matched, other = read_verdict(self.reader, sponsors[i], text, score)
+            key = keys[i]
+            if key is None:
+                verdict = "confirmed" if matched else "rejected" if other else "unread"
+                self.single[verdict] += 1
+                keep[i] = verdict != "rejected"
+                continue
+            track = self.tracks[key]
+            track.reads += 1
+            track.matched |= matched
+            track.other |= other
+        return dets if keep.all() else dets.subset(keep)
+
+    def rejected(self) -> set[TrackKey]:
+        """Return the keys of the rejected tracks."""
+        return {k for k, t in self.tracks.items() if t.verdict == "rejected"}
+
+    def keep(self, shots: np.ndarray, sponsors: Sequence[str], track_ids: np.ndarray) -> np.ndarray:
+        """Return a boolean mask over detection rows (their shot, sponsor, track id): False for rows
+        of rejected tracks."""
+        bad = self.rejected()
+        if not bad:
+            return np.ones(len(track_ids), dtype=bool)
+        return np.fromiter(
+            ((int(s), str(p), int(t)) not in bad for s, p, t in zip(shots, sponsors, track_ids, strict=True)),
+            dtype=bool,
+            count=len(track_ids),
+        )
+
+    def summary(self) -> dict[str, object]:
+        """Return the ``checking`` block of a report: tracks per verdict (untracked detections count
+        as one-detection tracks), crops read, and rejected tracks per sponsor."""
+        counts = dict(self.single)
+        per_sponsor: dict[str, int] = {}
+        for (_, sponsor, _), t in self.tracks.items():
+            counts[t.verdict] += 1
+            if t.verdict == "rejected":
+                per_sponsor[sponsor] = per_sponsor.get(sponsor, 0) + 1
+        return {
+            "tracks": sum(counts.values()),
+            **counts,
+            "crops_read": self.crops_read,
+            "rejected_by_sponsor": dict(sorted(per_sponsor.items())),
+        }
+
+
+def add_reads(model: FrameDetections, text: FrameDetections, names: Sequence[str]) -> FrameDetections:
+    """Return the model's detections of a frame plus the text reads of sponsors the model did not
+    detect in it (classes into ``names``): the merge of a whole-frame read with the model."""
+    found = set(model.sponsors)
+    extra = text.subset(np.asarray([s not in found for s in text.sponsors], dtype=bool))
+    if len(extra) == 0:
+        return model.renamed(names) if list(model.names) != list(names) else model
+    return FrameDetections.merge([model, extra], names)
+
+
+def combined_names(model_names: Sequence[str], reader: TextReader | None) -> list[str]:
+    """Return the model's classes followed by the reader's sponsors the model does not know."""
+    names = list(model_names)
+    if reader is not None:
+        names += [n for n in reader.names if n not in set(model_names)]
+    return names
+
+
+class CheckedDetector:
+    """The model, checked by the text reader and completed by whole-image reads, for still images
+    (photos, benchmark frames): the same ``predict()`` as :class:`vision.detector.LogoDetector`.
+
+    Every detection is its own track here. ``check`` reads the model's detections of readable
+    sponsors and drops the rejected ones; ``read`` reads each whole image and adds the sponsors the
+    model did not find (``source`` ``"text"``). ``checking`` counts detections per verdict.
+    """
+
+    def __init__(self, model: Any, reader: TextReader, check: bool = True, read: bool = True) -> None:
+        self.model = model
+        self.reader = reader
+        self.check = check
+        self.read = read
+        self.names = combined_names(model.names, reader)
+        self.checker = TrackChecker(reader, set(reader.names))
+        self.conf, self.imgsz, self.device = model.conf, model.imgsz, model.device
+
+    def info(self) -> dict[str, Any]:
+        """Return the model's report block, with ``classes`` the combined names and ``reader`` the
+        reader's block."""
+        return {**self.model.info(), "classes": self.names, "reader": self.reader.info()}
+
+    def predict(
+        self,
+        images: Sequence[np.ndarray],
+        frames: Sequence[int],
+        times: Sequence[float],
+        imgsz: int | None = None,
+    ) -> list[FrameDetections]:
+        """Detect, check and read a batch of BGR images; return one :class:`FrameDetections` each."""
+        found = self.model.predict(images, frames, times, imgsz=imgsz)
+        out = []
+        for image, dets in zip(images, found, strict=True):
+            if self.check:
+                dets = self.checker.check(image, dets, shot=0)
+            if self.read:
+                dets = add_reads(dets, self.reader.detections(image, dets.frame, dets.t), self.names)
+            out.append(dets.renamed(self.names))
+        return out

@@ -1,0 +1,100 @@
+"""What finds sponsors in a run: the YOLO model, the text reader, or both, from the command's options.
+
+- weights only (or neither): the model (the shipped demo model by default);
+- ``--sponsors`` and no weights: the text reader alone is the detector;
+- weights and ``--sponsors``: the model, checked and completed by the reader. The model's class
+  names join the catalogue, ``reads`` guessed from the artwork on its card (:func:`guess_reads`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from measure.catalogue import Catalogue, parse_catalogue
+from vision.detector import DEFAULT_WEIGHTS, LogoDetector
+from vision.reader import TextReader
+
+#: Frames per second read when the reader alone is the detector and ``--sample-fps`` is not given:
+#: reading costs about 1.5 s of one 2-core CPU per 720p frame, so 1 fps reads a match in about
+#: 1.5x its length, and each read stands for 1 s (the resolution of the exposure clock).
+READ_ONLY_FPS = 1.0
+
+
+@dataclass
+class Detectors:
+    """The detector a run calls (``detector``: a model or the reader) and the reader beside a model
+    (``reader``: None without a catalogue, or when the reader is the detector)."""
+
+    detector: LogoDetector | TextReader
+    reader: TextReader | None
+    catalogue: Catalogue | None
+
+    @property
+    def reader_only(self) -> bool:
+        """True when the text reader alone is the detector."""
+        return isinstance(self.detector, TextReader)
+
+
+def _repo_path(path: str) -> Path:
+    p = Path(path)
+    if p.is_absolute():
+        return p
+    return Path(__file__).resolve().parent.parent / p
+
+
+def guess_reads(reader: TextReader, artwork: Mapping[str, Sequence[str]]) -> dict[str, bool]:
+    """Return ``{sponsor: reads}``: True when the reader finds the sponsor's name in any of its
+    artwork files (paths relative to the repository or absolute), False when it reads none of them.
+    Sponsors whose artwork cannot be opened are left out (unknown)."""
+    import cv2
+
+    out: dict[str, bool] = {}
+    for sponsor, files in artwork.items():
+        images = [cv2.imread(str(_repo_path(f)), cv2.IMREAD_COLOR) for f in files]
+        images = [im for im in images if im is not None]
+        if not images:
+            continue
+        out[sponsor] = False
+        for im in images:
+            pad = max(8, im.shape[0] // 4)
+            board = cv2.copyMakeBorder(im, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
+            texts = [line.text for line in reader.read_lines(board)]
+            if any(m.sponsor == sponsor for t in texts for m in reader.matcher.match_all(t)):
+                out[sponsor] = True
+                break
+    return out
+
+
+def open_detectors(
+    weights: Path | None,
+    sponsors: str | Path | None,
+    conf: float = 0.25,
+    imgsz: int = 640,
+    device: str = "auto",
+    trust_weights: bool = False,
+    threads: int | None = None,
+) -> Detectors:
+    """Open the model and/or the text reader as the options ask (see the module doc)."""
+    catalogue = parse_catalogue(sponsors) if sponsors is not None else None
+    if catalogue is not None and weights is None:
+        reader = TextReader(catalogue, device=device, threads=threads)
+        return Detectors(reader, None, catalogue)
+    model = LogoDetector(
+        weights or DEFAULT_WEIGHTS,
+        conf=conf,
+        imgsz=imgsz,
+        device=device,
+        trust_weights=trust_weights,
+        threads=threads,
+    )
+    if catalogue is None:
+        return Detectors(model, None, None)
+    # the model's classes join the catalogue; their artwork says whether their mark reads
+    card: dict[str, Any] = model.card or {}
+    artwork = {c: card.get("artwork", {}).get(c, []) for c in model.names}
+    reader = TextReader(catalogue.with_classes(model.names), device=device, threads=threads)
+    catalogue = catalogue.with_classes(model.names, reads=guess_reads(reader, artwork))
+    return Detectors(model, reader.with_catalogue(catalogue), catalogue)
