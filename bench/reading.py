@@ -77,8 +77,8 @@ def run_config(
     row: dict[str, Any] = {
         "config": config,
         "sponsors": len(rep["onboarded"]),
-        "all": rep["presence"].as_dict(),
-        "model_sponsors": presence_scores(full_truth, predicted, sponsors=subset).as_dict(),
+        "all": rep["presence"],
+        "model_sponsors": presence_scores(full_truth, predicted, sponsors=subset),
         "false_claims_per_frame": rep["false_claims_per_frame"],
         "cpu_s_per_frame": cpu / max(1, rep["frames"]),
         "frames": rep["frames"],

@@ -27,6 +27,26 @@ READ_FPS_HELP = (
     "sponsors the model missed. Default: no whole-frame reads."
 )
 CHECK_HELP = "With --weights and --sponsors: read each model track's crops and drop the rejected tracks."
+READ_PHOTOS_HELP = (
+    "With --weights and --sponsors: also read whole photos and add the sponsors the model missed."
+)
+
+
+def check_reading_options(
+    sample_fps: float | None, read_fps: float | None, sponsors: str | None, weights: Path | None
+) -> float | None:
+    """Validate ``--sample-fps`` and ``--read-fps``; return the sampling rate to use: the reader's
+    default rate (:data:`vision.detectors.READ_ONLY_FPS`) when it alone is the detector and no rate
+    was given, else ``sample_fps``."""
+    from vision.detectors import READ_ONLY_FPS
+
+    if sample_fps is not None and sample_fps <= 0:
+        raise ValueError(f"--sample-fps must be positive, got {sample_fps}")
+    if read_fps is not None and read_fps <= 0:
+        raise ValueError(f"--read-fps must be positive, got {read_fps}")
+    if sponsors is not None and weights is None and sample_fps is None:
+        return READ_ONLY_FPS
+    return sample_fps
 
 
 def tqdm_progress(desc: str) -> Callable[[int, int], Callable[[int], None]]:
@@ -38,6 +58,10 @@ def tqdm_progress(desc: str) -> Callable[[int, int], Callable[[int], None]]:
         return bar.update
 
     return start
+
+
+#: The terminal summary lists sponsors with no exposure only when there are at most this many sponsors.
+SUMMARY_ROWS = 20
 
 
 def print_summary(sponsors: pd.DataFrame, currency: str | None) -> None:
@@ -54,7 +78,12 @@ def print_summary(sponsors: pd.DataFrame, currency: str | None) -> None:
         ("media_value", currency or "value"),
     ]:
         table.add_column(label, justify="left" if col == "sponsor" else "right")
-    for row in sponsors.sort_values("exposure_s", ascending=False).itertuples():
+    rows = sponsors.sort_values("exposure_s", ascending=False)
+    unseen = rows[rows["exposure_s"] <= 0]
+    if len(rows) > SUMMARY_ROWS and len(unseen):  # a long catalogue: list the sponsors seen
+        rows = rows[rows["exposure_s"] > 0]
+        table.caption = f"{len(unseen)} more sponsors with no exposure (all are in sponsors.csv)"
+    for row in rows.itertuples():
         table.add_row(
             str(row.sponsor),
             f"{row.exposure_s:.1f}",
@@ -104,16 +133,11 @@ def analyze(
     from cli.report_html import require_pdf_engine
     from measure.settings import load_config
     from measure.store import check_disjoint, check_output_dir, valid_text
-    from vision.detectors import READ_ONLY_FPS, open_detectors
+    from vision.detectors import open_detectors
     from vision.sources import is_stream_url, open_video
 
     cfg = load_config(config)
-    if sample_fps is not None and sample_fps <= 0:
-        raise ValueError(f"--sample-fps must be positive, got {sample_fps}")
-    if read_fps is not None and read_fps <= 0:
-        raise ValueError(f"--read-fps must be positive, got {read_fps}")
-    if sponsors is not None and weights is None and sample_fps is None:
-        sample_fps = READ_ONLY_FPS  # the reader alone: read a frame a second unless told otherwise
+    sample_fps = check_reading_options(sample_fps, read_fps, sponsors, weights)
     if pdf:
         require_pdf_engine()  # fail before decoding, not after the analysis
     with open_video(video, sample_fps=sample_fps):

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import pandas as pd
 import typer
 
+from cli.analyze import CHECK_HELP, READ_FPS_HELP, READ_PHOTOS_HELP, SPONSORS_HELP, check_reading_options
 from cli.app import app
 from cli.errors import EXIT_INTERNAL, EXIT_PARTIAL_BATCH, UserError, user_errors, warn
 from measure.store import sha256_file
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
     import duckdb
 
     from measure.settings import Config
-    from vision.detector import LogoDetector
+    from vision.detectors import Detectors
 
 ENGINES = ("local", "ray")
 
@@ -69,7 +70,7 @@ class WorkerError(UserError):
 class WorkerSpec:
     """Everything a worker needs to build its detector and analyse sources (picklable)."""
 
-    weights: str
+    weights: str | None  # None with ``sponsors``: the text reader alone
     conf: float
     imgsz: int
     device: str
@@ -79,6 +80,19 @@ class WorkerSpec:
     batch: int = 8
     track_memory_s: float = 1.0
     threads: int | None = None  # CPU threads of torch and OpenCV; None: torch on every core
+    sponsors: str | None = None  # the sponsor catalogue (names or a file), as --sponsors
+    check: bool = True  # the reader checks the model's tracks (with weights and sponsors)
+    read_fps: float | None = None  # whole video-frame reads per second beside a model
+    read_photos: bool = True  # whole-photo reads beside a model
+
+    def open(self) -> Detectors:
+        """Open the model and/or text reader this spec names."""
+        from vision.detectors import open_detectors
+
+        weights = Path(self.weights) if self.weights is not None else None
+        return open_detectors(
+            weights, self.sponsors, self.conf, self.imgsz, self.device, self.trust_weights, self.threads
+        )
 
 
 @dataclass(frozen=True)
@@ -162,20 +176,13 @@ def taken_at(path: str, kind: str) -> tuple[dt.datetime, str]:
 class Worker:
     """Holds one detector and turns :class:`Job` s into :class:`JobResult` s (never raises)."""
 
-    def __init__(self, spec: WorkerSpec, detector: LogoDetector | None = None) -> None:
+    def __init__(self, spec: WorkerSpec, found: Detectors | None = None) -> None:
         from measure.settings import Config
-        from vision.detector import LogoDetector
 
         self.spec = spec
         self.cfg = Config.model_validate(spec.config)
-        self.detector = detector or LogoDetector(
-            spec.weights,
-            conf=spec.conf,
-            imgsz=spec.imgsz,
-            device=spec.device,
-            trust_weights=spec.trust_weights,
-            threads=spec.threads,
-        )
+        self.found = found or spec.open()
+        self.still = self.found.for_stills(check=spec.check, read=spec.read_photos)
         if spec.threads:  # several workers share the cores; after ultralytics' import, which sets 1
             import cv2
 
@@ -198,11 +205,14 @@ class Worker:
         s = self.spec
         out = analyse_video_file(
             job.path,
-            self.detector,
+            self.found.detector,
             self.cfg,
             sample_fps=s.sample_fps,
             batch_size=s.batch,
             track_memory_s=s.track_memory_s,
+            reader=self.found.reader,
+            check=s.check,
+            read_fps=s.read_fps,
         )
         src = out.report["source"]
         stopped = out.analysis.stopped
@@ -223,7 +233,7 @@ class Worker:
     def _photo(self, job: Job, base: dict[str, Any]) -> JobResult:
         from cli.photos import analyse_photo_files
 
-        out = analyse_photo_files([job.path], self.detector, self.cfg, batch_size=1)
+        out = analyse_photo_files([job.path], self.still, self.cfg, batch_size=1)
         if len(out.failures):
             raise ValueError(out.failures["error"].iloc[0])
         photo = out.stats.photos.iloc[0]
@@ -488,27 +498,23 @@ def discover(paths: Sequence[str | Path]) -> list[tuple[str, str]]:
     return list(found.items())
 
 
-def model_fingerprint(detector: LogoDetector) -> dict[str, Any]:
-    """Return what identifies the model in the run key: weights sha256 (a hash of every file for a
-    folder), task and classes."""
-    from vision.modelcard import sha256_path
-
-    digest = detector.sha256 or sha256_path(detector.weights)
-    return {"sha256": digest, "task": detector.task, "classes": list(detector.names)}
-
-
-def result_settings(cfg: Config, spec: WorkerSpec, detector: LogoDetector) -> dict[str, Any]:
+def result_settings(cfg: Config, spec: WorkerSpec, found: Detectors) -> dict[str, Any]:
     """Return the settings that change the numbers (part of the run key): thresholds, rate card,
-    sponsors, conf, iou, imgsz, sample_fps and track memory. The device and batch size are not."""
+    sponsors, conf, iou, imgsz, sample_fps, track memory and how the text reader takes part. The
+    device and batch size are not."""
     from cli.analysis import settings_block
 
+    reading = {}
+    if found.reader is not None:
+        reading = {"check": spec.check, "read_fps": spec.read_fps, "read_photos": spec.read_photos}
     return settings_block(
         cfg,
         sample_fps=spec.sample_fps,
         conf=spec.conf,
-        iou=detector.iou,
+        iou=getattr(found.detector, "iou", None),
         imgsz=spec.imgsz,
         track_memory_s=spec.track_memory_s,
+        **reading,
     )
 
 
@@ -532,7 +538,6 @@ def run_batch(
     """
     from measure import db
     from measure.settings import Config
-    from vision.detector import LogoDetector
 
     if engine not in ENGINES:
         raise ValueError(f"--engine must be local or ray, got {engine!r}")
@@ -544,18 +549,17 @@ def run_batch(
     files = discover(paths)
     if not files:
         raise ValueError(f"no videos or photos under {', '.join(map(str, paths))}")
-    detector = LogoDetector(
-        spec.weights, conf=spec.conf, imgsz=spec.imgsz, device=spec.device, trust_weights=spec.trust_weights
-    )
-    cfg.check_sponsors(detector.names)
-    model = model_fingerprint(detector)
-    settings = result_settings(cfg, spec, detector)
+    found = spec.open()
+    model = found.fingerprint()
+    cfg.check_sponsors(model["classes"])
+    settings = result_settings(cfg, spec, found)
     key = db.run_key(model, settings)
 
     con = db.connect(db_path)
     summary = BatchSummary(run_key=key)
     try:
-        db.register_run(con, key, {**detector.info(), **model}, settings)
+        info = found.for_stills(spec.check, spec.read_photos).info()
+        db.register_run(con, key, {**info, **model}, settings)
         finished = db.finished_sources(con, key)
         known = _known_contents(con, key)
         seen: dict[str, str] = {}
@@ -606,7 +610,7 @@ def run_batch(
         if engine == "ray":
             results = run_ray(jobs(), spec, workers, address)
         elif workers == 0:
-            results = run_inline(jobs(), Worker(spec, detector))
+            results = run_inline(jobs(), Worker(spec, found))
         else:
             n = workers or default_local_workers()
             threads = spec.threads or max(1, (os.cpu_count() or 1) // n)
@@ -698,6 +702,10 @@ def batch(
     trust_weights: Annotated[bool, typer.Option(help="Load weights even if their checksum fails.")] = False,
     retry_failed: Annotated[bool, typer.Option(help="Analyse again the sources that failed before.")] = False,
     quiet: Annotated[bool, typer.Option(help="No line per source, only the summary.")] = False,
+    sponsors: Annotated[str | None, typer.Option(help=SPONSORS_HELP)] = None,
+    read_fps: Annotated[float | None, typer.Option(help=READ_FPS_HELP)] = None,
+    check: Annotated[bool, typer.Option(help=CHECK_HELP)] = True,
+    read_photos: Annotated[bool, typer.Option(help=READ_PHOTOS_HELP)] = True,
 ) -> None:
     """Analyse videos and photos into a DuckDB database; resumable, each source stored once.
 
@@ -709,12 +717,12 @@ def batch(
     from vision.detector import DEFAULT_WEIGHTS
 
     cfg = load_config(config)
-    if sample_fps is not None and sample_fps <= 0:
-        raise ValueError(f"--sample-fps must be positive, got {sample_fps}")
+    sample_fps = check_reading_options(sample_fps, read_fps, sponsors, weights)
     if batch_size < 1:
         raise ValueError(f"--batch must be at least 1, got {batch_size}")
+    reader_only = sponsors is not None and weights is None
     spec = WorkerSpec(
-        str(weights or DEFAULT_WEIGHTS),
+        None if reader_only else str(weights or DEFAULT_WEIGHTS),
         conf,
         imgsz,
         device,
@@ -722,6 +730,10 @@ def batch(
         cfg.model_dump(mode="json"),
         sample_fps,
         batch_size,
+        sponsors=sponsors,
+        check=check,
+        read_fps=read_fps,
+        read_photos=read_photos,
     )
     bars: list[Any] = []
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import pandas as pd
 import typer
 
+from cli.analyze import CHECK_HELP, READ_PHOTOS_HELP, SPONSORS_HELP, WEIGHTS_HELP
 from cli.app import app
 from cli.errors import UserError, user_errors, warn
 from measure.photos import PHOTO_COLUMNS, PhotoStats, photo_stats
@@ -29,8 +30,6 @@ from measure.store import (
 
 if TYPE_CHECKING:
     from vision.detector import LogoDetector
-
-WEIGHTS_HELP = "Model weights (.pt with its model card, or an exported model). Default: the demo model."
 
 
 @dataclass
@@ -117,8 +116,24 @@ def analyse_photo_files(
         "segments": [],
         "photos": summary,
         "failures": records(fail),
+        "reading": photo_reading(detector),
     }
     return PhotoOutput(report, stats, fail)
+
+
+def photo_reading(detector: Any) -> dict[str, Any] | None:
+    """Return the ``reading`` block of a photo report: ``mode`` (``reader`` when the text reader was
+    the detector, ``model+reader`` beside a model), the check of the model's detections (every
+    detection is its own track) and whether whole photos were read; None without a reader."""
+    from vision.checking import CheckedDetector
+    from vision.reader import TextReader
+
+    if isinstance(detector, TextReader):
+        return {"mode": "reader", "checking": None, "whole_photo_reads": True}
+    if isinstance(detector, CheckedDetector):
+        checking = detector.checker.summary() if detector.check else None
+        return {"mode": "model+reader", "checking": checking, "whole_photo_reads": detector.read}
+    return None
 
 
 def _common_path(paths: Sequence[str]) -> str:
@@ -207,6 +222,9 @@ def photos(
     config: Annotated[Path | None, typer.Option(help="TOML/YAML/JSON config: thresholds, rate card.")] = None,
     batch: Annotated[int, typer.Option(help="Photos per inference batch (held in memory together).")] = 8,
     trust_weights: Annotated[bool, typer.Option(help="Load weights even if their checksum fails.")] = False,
+    sponsors: Annotated[str | None, typer.Option(help=SPONSORS_HELP)] = None,
+    check: Annotated[bool, typer.Option(help=CHECK_HELP)] = True,
+    read: Annotated[bool, typer.Option(help=READ_PHOTOS_HELP)] = True,
 ) -> None:
     """Count the photos each sponsor appears in, with screen share, clarity and solo photos.
 
@@ -215,7 +233,7 @@ def photos(
     from tqdm import tqdm
 
     from measure.settings import load_config
-    from vision.detector import DEFAULT_WEIGHTS, LogoDetector
+    from vision.detectors import open_detectors
 
     cfg = load_config(config)
     if batch < 1:
@@ -226,9 +244,10 @@ def photos(
     check_disjoint([(o, p) for o, p in inputs if p is not None], [("--out", out)])
     if duplicates:
         warn(f"{len(duplicates)} photos are byte-identical copies of others and are counted once")
-    detector = LogoDetector(
-        weights or DEFAULT_WEIGHTS, conf=conf, imgsz=imgsz, device=device, trust_weights=trust_weights
+    found = open_detectors(
+        weights, sponsors, conf=conf, imgsz=imgsz, device=device, trust_weights=trust_weights
     )
+    detector = found.for_stills(check=check, read=read)
     with tqdm(total=len(files), desc="photos", unit="photo", leave=False, dynamic_ncols=True) as bar:
         result = analyse_photo_files(
             files, detector, cfg, batch_size=batch, inputs=paths, on_photo=bar.update, duplicates=duplicates

@@ -209,6 +209,11 @@ def _check_or_create(con: duckdb.DuckDBPyConnection, path: Path, read_only: bool
         version = row[0] if row else None
         if version in MIGRATIONS and not read_only:
             version = _migrate(con, version)
+        elif version in MIGRATIONS:
+            raise DatabaseError(
+                f"{path}: batch database schema version {version}, written by an earlier SponsorLens; "
+                "run `sponsorlens batch` on it once to upgrade it in place"
+            )
         if version != SCHEMA_VERSION:
             raise DatabaseError(
                 f"{path}: batch database schema version {version}, this SponsorLens writes {SCHEMA_VERSION}"

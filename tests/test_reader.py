@@ -126,11 +126,11 @@ def test_model_detection_on_a_board_of_other_words_is_rejected(reader: TextReade
 class _BoxModel:
     """Test double of the YOLO model: the same boxes on every frame (following the 2 px/frame pan)."""
 
-    names = ["Santander", "Apexa"]
     conf, imgsz, device = 0.25, 640, "cpu"
 
     def __init__(self, boxes: dict[str, str]) -> None:
         self.boxes = boxes
+        self.names = ["Santander", "Apexa"]
 
     def predict(
         self, images: list, frames: list, times: list, imgsz: int | None = None
@@ -227,3 +227,73 @@ def test_analyze_rejects_a_bad_catalogue_with_the_config_exit_code(tmp_path: Pat
     assert res.exit_code == 5
     assert "sponsors.Emirates.reads" in res.output
     assert not (tmp_path / "o").exists()
+
+
+def test_photos_by_name_with_no_weights_through_the_cli(tmp_path: Path) -> None:
+    import cv2
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    cv2.imwrite(str(folder / "boards.jpg"), board_frame())
+    cv2.imwrite(str(folder / "empty.jpg"), board_frame(boards=[]))
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["photos", str(folder), "--out", str(out), "--sponsors", CATALOGUE])
+    assert res.exit_code == 0, res.output
+    report = json.loads((out / "report.json").read_text())
+    assert report["reading"]["mode"] == "reader" and report["model"]["task"] == "text"
+    sponsors = pd.read_csv(out / "sponsors.csv").set_index("sponsor")
+    for name in ("Santander", "Cantabria Labs", "Apexa"):
+        assert sponsors.loc[name, "photos_with_sponsor"] == 1
+    assert sponsors.loc["Emirates", "photos_with_sponsor"] == 0
+
+
+def test_batch_by_name_with_no_weights_stores_text_detections(tmp_path: Path, board_video: Path) -> None:
+    import cv2
+    import duckdb
+
+    media = tmp_path / "media"
+    media.mkdir()
+    (media / "match.mp4").write_bytes(board_video.read_bytes())
+    cv2.imwrite(str(media / "photo.jpg"), board_frame())
+    db_path = tmp_path / "season.duckdb"
+    res = runner.invoke(
+        app, ["batch", str(media), "--db", str(db_path), "--workers", "0", "--sponsors", CATALOGUE]
+    )
+    assert res.exit_code == 0, res.output
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        kinds = dict(con.execute("SELECT kind, count(*) FROM sources GROUP BY kind").fetchall())
+        assert kinds == {"video": 1, "photo": 1}
+        found = con.execute("SELECT DISTINCT sponsor, source FROM detections ORDER BY sponsor").fetchall()
+        assert found == [("Apexa", "text"), ("Cantabria Labs", "text"), ("Santander", "text")]
+        seconds = con.execute(
+            "SELECT e.exposure_s FROM sponsor_exposure e JOIN sources s USING (source_id) "
+            "WHERE s.kind = 'video' AND e.sponsor = 'Santander'"
+        ).fetchone()
+        assert seconds is not None and seconds[0] == pytest.approx(3.0, abs=0.15)
+    finally:
+        con.close()
+
+
+def test_a_schema_1_batch_database_is_migrated_not_refused(tmp_path: Path) -> None:
+    import duckdb
+
+    from measure import db
+
+    path = tmp_path / "old.duckdb"
+    db.connect(path).close()
+    con = duckdb.connect(str(path))  # make it what an earlier SponsorLens wrote
+    con.execute("ALTER TABLE detections DROP COLUMN source")
+    con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    con.execute("INSERT INTO detections (source_id, frame, sponsor) VALUES ('old', 3, 'Apexa')")
+    con.close()
+    with pytest.raises(db.DatabaseError, match="schema version 1"):
+        db.connect(path, read_only=True).close()  # reading alone never rewrites a file
+    con = db.connect(path)
+    try:
+        assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("2",)
+        assert con.execute("SELECT frame, sponsor, source FROM detections").fetchall() == [
+            (3, "Apexa", "model")
+        ]
+    finally:
+        con.close()

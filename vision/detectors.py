@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from measure.catalogue import Catalogue, parse_catalogue
+from vision.checking import CheckedDetector, combined_names
 from vision.detector import DEFAULT_WEIGHTS, LogoDetector
 from vision.reader import TextReader
 
@@ -36,6 +37,31 @@ class Detectors:
     def reader_only(self) -> bool:
         """True when the text reader alone is the detector."""
         return isinstance(self.detector, TextReader)
+
+    def for_stills(
+        self, check: bool = True, read: bool = True
+    ) -> LogoDetector | TextReader | CheckedDetector:
+        """Return the detector for still images (photos): the model checked (``check``) and completed
+        by whole-image reads (``read``) when a reader is beside it, else the single detector."""
+        if self.reader is None or not (check or read):
+            return self.detector
+        return CheckedDetector(self.detector, self.reader, check=check, read=read)
+
+    def fingerprint(self) -> dict[str, Any]:
+        """Return what identifies the detectors in a batch run key: the weights' sha256 (of both
+        ONNX models for the reader), task and classes, plus the reader and the catalogue's texts
+        beside a model."""
+        from vision.modelcard import sha256_path
+
+        d = self.detector
+        digest = getattr(d, "sha256", None) or sha256_path(d.weights)
+        out: dict[str, Any] = {"sha256": digest, "task": d.task, "classes": list(d.names)}
+        if self.reader is not None:
+            out["reader"] = self.reader.sha256
+            out["classes"] = combined_names(d.names, self.reader)
+        if self.catalogue is not None:
+            out["catalogue"] = {n: list(t) for n, t in self.catalogue.texts().items()}
+        return out
 
 
 def _repo_path(path: str) -> Path:

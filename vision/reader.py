@@ -18,6 +18,7 @@ Two verbs:
 from __future__ import annotations
 
 import copy
+import hashlib
 import importlib.util
 import os
 from collections.abc import Sequence
@@ -117,6 +118,13 @@ class TextReader:
             raise ValueError("the sponsor catalogue has no sponsor that reads (every one has reads = false)")
         self.matcher = SponsorMatcher(catalogue.texts())
         self.paths = model_paths()
+        from measure.store import sha256_file
+
+        #: sha256 of the two model files' sha256s: what identifies the reader in a run key
+        self.sha256 = hashlib.sha256(
+            "".join(sha256_file(p) for p in self.paths.values()).encode()
+        ).hexdigest()
+        self.weights = self.paths["rec"]
         self.threads = threads or os.cpu_count() or 1
         self.cuda = _providers(device)
         self.device = "cuda:0" if self.cuda else "cpu"
@@ -158,11 +166,9 @@ class TextReader:
 
     def info(self) -> dict[str, Any]:
         """Return the model block of a report for the reader: its ONNX files, classes and device."""
-        from measure.store import sha256_file
-
         return {
             "weights": "rapidocr:" + "+".join(p.name for p in self.paths.values()),
-            "sha256": sha256_file(self.paths["rec"]),
+            "sha256": self.sha256,
             "task": self.task,
             "classes": self.names,
             "imgsz": self.det_side,
