@@ -147,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         if config not in CONFIGS:
             ap.error(f"unknown configuration {config!r}; choose from {', '.join(CONFIGS)}")
         rows.append(run_config(config, model, reader, labels, args.split, args.read_fps, not args.no_clip))
-        print(f"{config}: done", file=sys.stderr)
+        print(f"{config}: {json.dumps(rows[-1], default=str)}", file=sys.stderr, flush=True)
     print(
         f"split {args.split}, model {args.weights.name} at {args.imgsz} px, reader {reader.info()['weights']}"
     )

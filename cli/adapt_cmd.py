@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -12,6 +13,14 @@ from cli.app import app
 from cli.errors import user_errors
 from cli.footage_options import MaxFrames, MinTrack, SampleFps
 from measure.store import check_name
+
+
+class Teacher(StrEnum):
+    """Where ``adapt``'s pseudo-labels come from (see :mod:`vision.adapt`)."""
+
+    auto = "auto"
+    text = "text"
+    model = "model"
 
 
 @app.command()
@@ -50,15 +59,38 @@ def adapt(
         typer.Option("--keep", help="Keep the work folder (a temporary one without --workdir) and print it."),
     ] = False,
     trust_weights: Annotated[bool, typer.Option(help="Load weights whose card does not verify.")] = False,
+    sponsors: Annotated[
+        str | None,
+        typer.Option(help="Sponsor catalogue for the text teacher: a comma list of names or a file."),
+    ] = None,
+    teacher: Annotated[
+        Teacher,
+        typer.Option(
+            case_sensitive=False,
+            help="Pseudo-labels from the text reader (text), the model's sure detections (model), or "
+            "text when a sponsor's artwork reads, else model (auto).",
+        ),
+    ] = Teacher.auto,
 ) -> None:
-    """Pseudo-label the footage with the model's sure detections and fine-tune on them, ROUNDS times."""
+    """Pseudo-label the footage (with the text reader or the model's sure detections) and fine-tune on
+    it, ROUNDS times."""
     from vision.adapt import adapt as run_adapt
+    from vision.detector import LogoDetector
     from vision.footage import pseudo_rule
+    from vision.teacher import check_teacher, plan_teacher
 
     check_name(name)
+    check_teacher(teacher.value)
+    rule = pseudo_rule(conf, low_conf, min_track)
+    names = (
+        []
+        if teacher == Teacher.model
+        else LogoDetector(weights, device="cpu", trust_weights=trust_weights).names
+    )
+    plan = plan_teacher(teacher.value, names, logos, sponsors, device)
+    typer.echo(f"teacher: {plan.teacher} ({plan.why})")
     if keep and workdir is None:  # a temporary folder that stays, named in the last line
         workdir = Path(tempfile.mkdtemp(prefix=f"sponsorlens-adapt-{name}-"))
-    rule = pseudo_rule(conf, low_conf, min_track)
     path = run_adapt(
         sources,
         weights,
@@ -81,6 +113,10 @@ def adapt(
         batch=batch,
         device=device,
         seed=seed,
+        teacher=plan.teacher,
+        sponsors=sponsors,
+        reader=plan.reader,
+        layouts=plan.layouts,
     )
     typer.echo(
         f"wrote {path} and {path.with_suffix('.json')}" + (f" (work files in {workdir})" if workdir else "")

@@ -14,8 +14,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from cli.analyze import READ_FPS_HELP
 from cli.app import app
 from cli.errors import user_errors
+from weights import WEIGHTS_DIR
+
+#: The demo sponsors as a catalogue: the text reader checks the demo model with it by default.
+DEMO_CATALOGUE = WEIGHTS_DIR / "demo_catalogue.toml"
 
 
 def truth_comparison(
@@ -119,6 +124,14 @@ def demo(
     imgsz: Annotated[int, typer.Option(help="Inference size, pixels (the clip is 1280 wide).")] = 1280,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda:N.")] = "auto",
     seed: Annotated[int, typer.Option(help="Seed of the rendered clip.")] = 7,
+    sponsors: Annotated[
+        str | None,
+        typer.Option(
+            help="Sponsor catalogue the text reader checks the model with. Default: the demo catalogue "
+            "(weights/demo_catalogue.toml); 'none' for the model alone."
+        ),
+    ] = None,
+    read_fps: Annotated[float | None, typer.Option(help=READ_FPS_HELP)] = None,
 ) -> None:
     """Render a 720p broadcast-like clip of the demo sponsors, analyse it and compare with the truth."""
     from cli.analysis import analyse_video_file, write_analysis
@@ -126,15 +139,23 @@ def demo(
     from measure.settings import Config
     from vision.artwork import load_logos
     from vision.clip import render_clip
-    from vision.detector import DEFAULT_WEIGHTS, WEIGHTS_DIR, LogoDetector
+    from vision.detector import DEFAULT_WEIGHTS
+    from vision.detectors import open_detectors
 
     clip_dir = out / "clip"
     video = clip_dir / "demo_clip.mp4"
     typer.echo(f"rendering a {seconds:g} s 1280x720 clip of the demo sponsors to {video} ...")
     truth = render_clip(load_logos(WEIGHTS_DIR / "demo_artwork"), video, seconds=seconds, seed=seed)
-    detector = LogoDetector(weights or DEFAULT_WEIGHTS, imgsz=imgsz, device=device)
+    catalogue = None if (sponsors or "").lower() == "none" else sponsors or str(DEMO_CATALOGUE)
+    found = open_detectors(weights or DEFAULT_WEIGHTS, catalogue, imgsz=imgsz, device=device)
     result = analyse_video_file(
-        video, detector, Config(), sample_fps=sample_fps, progress=tqdm_progress("analysing")
+        video,
+        found.detector,
+        Config(),
+        sample_fps=sample_fps,
+        progress=tqdm_progress("analysing"),
+        reader=found.reader,
+        read_fps=read_fps,
     )
     analysis_dir = out / "analysis"
     write_analysis(analysis_dir, video, result, html=True)

@@ -77,6 +77,10 @@ METRICS: dict[str, str] = {
         "and D half the frame diagonal (1 at the centre, 0 at a corner); per sponsor and frame, that of its "
         "largest qualifying detection."
     ),
+    "source": (
+        "What found the detection: 'model' (the YOLO model) or 'text' (the text reader, which reads a line "
+        "of text naming a catalogue sponsor; its box is the text line's rotated box)."
+    ),
     "qualifies": (
         f"A detection counts toward exposure when clarity >= min_clarity (default {_D.min_clarity:g}) and "
         f"short_side_px >= min_side_px (default {_D.min_side_px:g} px)."
@@ -389,6 +393,25 @@ Where all weights are 0 (a single still frame), means are plain means.
 Means, maxima and `best_*` are 0 (or −1, empty) for a sponsor that is never visible. Sponsors
 passed with `sponsors = [...]` in the config always get a row. Other sponsors' detections are left
 out of every number, clutter and share of voice included.
+
+### Detections found by reading
+
+Detections come from the YOLO model or from the text reader (column `source`: `model` or `text`).
+Every number above is computed the same way for both.
+
+- A **text detection** is one line of text that names a catalogue sponsor (its name or an alias).
+  Its box is that line's rotated box, so its screen share is the text's, not the whole logo's.
+  Its `conf` is the recognition score × the match score.
+- **Checking** (a model with a catalogue). Each model track of a sponsor that reads is read on its
+  own crops: at its 1st, 2nd, 4th, 8th … detection, at most 4 times, and no more once confirmed.
+  A track is `confirmed` when a crop reads as its sponsor. It is `rejected` when no crop does and
+  one reads, with recognition score ≥ 0.8, as another word or another sponsor. Otherwise it is
+  `unread`. Rejected tracks count toward no number; unread ones count as before. An untracked
+  detection is its own track.
+- **Whole-frame reads** (`--read-fps R` beside a model) add the sponsors the model did not detect.
+  A read **stands for** 1 / R seconds, like a sampled frame: its detections are repeated on every
+  analysed frame until the next read, never past a cut, and skipped on the frames where the model
+  detects that sponsor itself.
 
 ### Photo archives
 

@@ -85,6 +85,10 @@ def test_analyze_cli_gives_the_demo_numbers(demo_run: Path, tmp_path: Path) -> N
         IMGSZ,
         "--device",
         "cpu",
+        "--weights",
+        str(DEMO),
+        "--sponsors",
+        str(REPO / "weights" / "demo_catalogue.toml"),  # what demo checks the model with by default
     ]
     res = runner.invoke(app, args)
     assert res.exit_code == 0, res.output

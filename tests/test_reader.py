@@ -128,16 +128,17 @@ class _BoxModel:
 
     conf, imgsz, device = 0.25, 640, "cpu"
 
-    def __init__(self, boxes: dict[str, str]) -> None:
+    def __init__(self, boxes: dict[str, str], every: int = 1) -> None:
         self.boxes = boxes
         self.names = ["Santander", "Apexa"]
+        self.every = every  # detect on every n-th frame only
 
     def predict(
         self, images: list, frames: list, times: list, imgsz: int | None = None
     ) -> list[FrameDetections]:
         out = []
         for f in frames:
-            found = {s: board_box(text, shift=2 * f) for s, text in self.boxes.items()}
+            found = {s: board_box(text, shift=2 * f) for s, text in self.boxes.items()} if f % self.every == 0 else {}
             dets = (
                 _model_dets(f, self.names, found, track=False)
                 if found
@@ -297,3 +298,19 @@ def test_a_schema_1_batch_database_is_migrated_not_refused(tmp_path: Path) -> No
         ]
     finally:
         con.close()
+
+
+def test_reads_beside_an_axis_aligned_model_track_across_frames_with_and_without_reads(
+    reader: TextReader, board_video: Path
+) -> None:
+    # frames where the model finds every read sponsor (plain boxes alone) alternate with frames where
+    # reads add rotated text boxes: the tracker must get one box format throughout (a mix crashed it)
+    two = reader.with_catalogue(parse_catalogue("Santander,Apexa"))
+    model = _BoxModel({"Santander": "SANTANDER", "Apexa": "artwork:Apexa"}, every=2)
+    with open_video(board_video) as source:
+        result = analyse_video(source, model, reader=two, check=False, read_fps=1.0)
+    dets = result.detections
+    assert set(dets["sponsor"]) == {"Santander", "Apexa"}
+    assert dets.groupby("sponsor")["frame"].nunique().to_dict() == {"Santander": 30, "Apexa": 30}
+    assert set(dets.loc[dets["frame"] % 2 == 0, "source"]) == {"model"}
+    assert set(dets.loc[dets["frame"] % 2 == 1, "source"]) == {"text"}

@@ -163,6 +163,8 @@ def analyse_video(
                 d = add_reads(d, _restamp(held, f.index, f.t), names)
             elif list(d.names) != names:
                 d = d.renamed(names)
+            if reader is not None and d.polygon is None:
+                d.polygon = d.corners  # one box format for every frame: the tracker keeps its kind of box
             h, w = f.image.shape[:2]
             tracker.update(d, (h, w))
             if checker is not None:

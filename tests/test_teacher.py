@@ -1,0 +1,150 @@
+"""The text teacher of ``adapt``: the real RapidOCR reader on real-font boards and the demo artwork,
+artwork layouts, widened text boxes as pseudo-labels, a pseudo-labelling round and the CLI option."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from conftest import make_yaml_model
+from text_boards import ARTWORK, BOARDS, board_box, board_frame, write_board_video
+from typer.testing import CliRunner
+
+from cli.main import app
+from measure.catalogue import parse_catalogue
+from vision.adapt import _uncovered, pseudo_label_round
+from vision.detector import FrameDetections
+from vision.footage import FootageFrame, PseudoRule, box_iou
+from vision.labelled import read_labelled
+from vision.reader import TextReader
+from vision.teacher import TextLayout, check_teacher, text_layout, text_pseudo_labels, widen
+
+runner = CliRunner()
+NAMES = ["Apexa", "Santander"]
+APEXA = ARTWORK / "Apexa.png"
+
+
+@pytest.fixture(scope="module")
+def reader() -> TextReader:
+    return TextReader(parse_catalogue("Apexa,Santander,Cantabria Labs"), device="cpu")
+
+
+@pytest.fixture(scope="module")
+def layouts(reader: TextReader) -> dict[str, TextLayout]:
+    layout = text_layout(reader, "Apexa", [APEXA])
+    assert layout is not None
+    return {"Apexa": layout}
+
+
+def _artwork_area(shift: int = 0) -> np.ndarray:
+    """The xyxy pixels the Apexa artwork covers on its board (as tests/text_boards.board_image puts
+    it: scaled to fit 12 px inside the board, centred on white)."""
+    x, y, bw, bh = next(b[1:] for b in BOARDS if b[0] == "artwork:Apexa")
+    art_h, art_w = cv2.imread(str(APEXA), cv2.IMREAD_UNCHANGED).shape[:2]
+    scale = min((bw - 12) / art_w, (bh - 12) / art_h)
+    w, h = int(art_w * scale), int(art_h * scale)
+    x0, y0 = x + shift + (bw - w) // 2, y + (bh - h) // 2
+    return np.array([x0, y0, x0 + w, y0 + h], np.float64)
+
+
+def _inside(box: tuple[float, ...] | np.ndarray, outer: np.ndarray, tol: float = 2.0) -> bool:
+    return bool(
+        box[0] >= outer[0] - tol
+        and box[1] >= outer[1] - tol
+        and box[2] <= outer[2] + tol
+        and box[3] <= outer[3] + tol
+    )
+
+
+def test_apexa_artwork_has_its_name_on_the_right(layouts: dict[str, TextLayout], reader: TextReader) -> None:
+    lay = layouts["Apexa"]
+    assert lay.x1 > 0.25 and lay.x2 > 0.9  # the red peak on the left, APEXA on the right
+    assert 0 <= lay.y1 < lay.y2 <= 1 and lay.x2 <= 1
+    assert lay.text.upper() == "APEXA"
+    assert text_layout(reader, "Santander", [APEXA]) is None  # Apexa's artwork does not name Santander
+    assert text_layout(reader, "Apexa", [APEXA.with_suffix(".missing.png")]) is None
+
+
+def test_widen_puts_the_text_where_the_artwork_has_it() -> None:
+    layout = TextLayout(0.25, 0.1, 0.75, 0.6)
+    # text 100 x 50 px: logo 200 x 100 px, the text a quarter in from the left, a tenth down
+    assert widen((100.0, 20.0, 200.0, 70.0), layout) == (50.0, 10.0, 250.0, 110.0)
+    assert widen(np.array([100, 20, 200, 70]), None) == (100.0, 20.0, 200.0, 70.0)
+    assert widen((0.0, 0.0, 30.0, 10.0), TextLayout(0.0, 0.0, 1.0, 1.0)) == (0.0, 0.0, 30.0, 10.0)
+
+
+def test_text_pseudo_labels_box_the_whole_logo(reader: TextReader, layouts: dict[str, TextLayout]) -> None:
+    labels = text_pseudo_labels(reader, board_frame(), NAMES, layouts)
+    assert sorted(c for c, _ in labels) == [0, 1]  # Cantabria Labs is no class; HELLO WORLD names none
+    by_cls = {c: np.array(b) for c, b in labels}
+    apexa = by_cls[0]
+    assert box_iou(apexa, _artwork_area()[None])[0] >= 0.6  # the whole artwork, red peak included
+    assert apexa[0] < _artwork_area()[0] + 0.15 * (_artwork_area()[2] - _artwork_area()[0])
+    assert _inside(apexa, board_box("artwork:Apexa"))
+    assert _inside(by_cls[1], board_box("SANTANDER"))  # no artwork layout: the text box itself
+    for c, box in labels:
+        for other in ("HELLO WORLD", "Cantabria Labs"):
+            assert box_iou(np.array(box), board_box(other)[None])[0] == 0.0, (c, other)
+    # a stricter confidence than any read keeps nothing
+    assert text_pseudo_labels(reader, board_frame(), NAMES, layouts, min_conf=1.01) == []
+
+
+def test_model_detections_the_text_labels_do_not_cover_are_hidden() -> None:
+    xyxy = np.array([[10.0, 10, 110, 40], [10, 10, 110, 40], [300, 300, 340, 320]])
+    dets = FrameDetections(0, 0.0, xyxy, np.array([0.9, 0.9, 0.2]), np.array([0, 1, 0]), NAMES)
+    frame = FootageFrame("f", Path("f.jpg"), "src", 0.0, True, dets, np.array([3, 3, 1]))
+    # the label of class 0 covers the first detection (IoU 0.5); the second is another class
+    assert _uncovered(frame, [(0, (10.0, 10.0, 60.0, 40.0))]).tolist() == [1, 2]
+    assert _uncovered(frame, []).tolist() == [0, 1, 2]
+
+
+def test_text_round_writes_the_reads_as_labels(
+    reader: TextReader, layouts: dict[str, TextLayout], tmp_path: Path
+) -> None:
+    video = write_board_video(tmp_path / "boards.mp4", seconds=1.5)
+    model = make_yaml_model(tmp_path / "untrained.pt", NAMES)  # finds nothing: every label is read
+    out = tmp_path / "round"
+    stats = pseudo_label_round(
+        [video], model, out, PseudoRule(), imgsz=160, device="cpu", progress=False,
+        teacher="text", reader=reader, layouts=layouts,
+    )  # fmt: skip
+    assert stats["teacher"] == "text"
+    assert json.loads((out / "pseudo_stats.json").read_text())["teacher"] == "text"
+    assert stats["frames_sampled"] == 2 and stats["frames_pseudo_labelled"] == 2  # bursts at 0 s and 1 s
+    assert stats["pseudo_labels"] == {"Apexa": 2, "Santander": 2}
+    frames = read_labelled(out / "pseudo")
+    assert [f.image.stem for f in frames] == ["boards_000001", "boards_000011"]
+    for f in frames:
+        shift = 2 * int(f.image.stem.rsplit("_", 1)[1])  # the video pans 2 px a frame
+        got = {b.sponsor: np.concatenate([b.points.min(0), b.points.max(0)]) * [1280, 720, 1280, 720]
+               for b in f.boxes}  # fmt: skip
+        assert sorted(got) == NAMES
+        assert box_iou(got["Apexa"], _artwork_area(shift)[None])[0] >= 0.6
+        assert _inside(got["Santander"], board_box("SANTANDER", shift=shift))
+    # the label files hold exactly the teacher's labels of the sampled frame
+    first = frames[0]
+    image = cv2.imread(str(out / "frames" / f"{first.image.stem}.jpg"))
+    expected = sorted((NAMES[c], b) for c, b in text_pseudo_labels(reader, image, NAMES, layouts))
+    written = sorted(
+        (b.sponsor, tuple(np.concatenate([b.points.min(0), b.points.max(0)]) * [1280, 720, 1280, 720]))
+        for b in first.boxes
+    )
+    assert [s for s, _ in written] == [s for s, _ in expected]
+    for (_, w), (_, e) in zip(written, expected, strict=True):
+        assert np.allclose(w, e, atol=0.05)
+    assert len(list((out / "backgrounds").glob("*.jpg"))) == 2
+
+
+def test_teacher_option_is_checked(tmp_path: Path) -> None:
+    args = ["adapt", str(tmp_path), "--weights", str(tmp_path / "w.pt"), "--logos", str(tmp_path)]
+    res = runner.invoke(app, [*args, "--name", "x", "--out", str(tmp_path), "--teacher", "bogus"])
+    assert res.exit_code == 2
+    assert "--teacher" in res.output and "bogus" in res.output
+    assert not list(tmp_path.iterdir())  # nothing was written: no training started
+    with pytest.raises(ValueError, match="--teacher must be one of auto, text, model"):
+        check_teacher("bogus")
+    with pytest.raises(ValueError, match="--teacher"):
+        pseudo_label_round([tmp_path], tmp_path / "w.pt", tmp_path / "o", PseudoRule(), teacher="bogus")
