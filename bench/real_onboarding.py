@@ -10,7 +10,9 @@ Runs the workflow an analyst would follow with the Bundesliga development footag
 3. ``adapt``: ``sponsorlens adapt`` (self-training) on those frames, starting from step 2;
 4. ``labels``: the latest earlier step's model in ``OUT`` (3, else 2, else 1) fine-tuned with real
    backgrounds and at most 20 hand-labelled adapt frames added (the stand-in for frames a person
-   corrected after ``sponsorlens review``).
+   corrected after ``sponsorlens review``);
+5. ``text``: ``sponsorlens adapt --teacher text`` on those frames: the pretrained text reader's
+   reads are the pseudo-labels, starting from ``--init`` (else step 2's model).
 
     python bench/real_onboarding.py --out runs/dfl [--device cuda:0] [--imgsz 640] [--images 3000]
         [--epochs 40] [--steps synthetic,backgrounds,adapt,labels] [--init weights/demo.pt]
@@ -43,7 +45,7 @@ from real_eval import DEFAULT_LABELS, DEFAULT_REAL_DIR, VIEW_SIZE, evaluate_clip
 
 from measure.real_labels import LabelledFrame, RealLabels, load_real_labels  # noqa: E402
 
-STEPS = ("synthetic", "backgrounds", "adapt", "labels")
+STEPS = ("synthetic", "backgrounds", "adapt", "labels", "text")
 #: Most hand-labelled frames the ``labels`` step may use (issue 4's budget).
 MAX_HAND_LABELLED = 20
 ART_SPEC = REPO / "tests" / "data" / "real_artwork.json"
@@ -211,6 +213,11 @@ def main(argv: list[str] | None = None) -> int:
             adapt([footage], out / "dfl_backgrounds.pt", art, path.stem, out, out / "work_adapt",
                   rounds=args.adapt_rounds, infer_imgsz=args.eval_imgsz, epochs=args.adapt_epochs,
                   rule=PseudoRule(keep_conf=args.adapt_conf), low_conf=min(0.1, args.adapt_conf / 2), **common)  # fmt: skip
+        elif step == "text":
+            start = args.init or out / "dfl_backgrounds.pt"
+            adapt([footage], start, art, path.stem, out, out / "work_text", teacher="text",
+                  rounds=args.adapt_rounds, infer_imgsz=args.eval_imgsz, epochs=args.adapt_epochs,
+                  low_conf=0.1, **common)  # fmt: skip
         else:
             earlier = [out / f"dfl_{s}.pt" for s in reversed(STEPS[: STEPS.index(step)])]
             recipes[step]["init"] = next((m for m in earlier if m.is_file()), args.init)

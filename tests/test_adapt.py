@@ -228,7 +228,7 @@ def test_adapt_pseudo_labels_footage_and_fine_tunes(demo_clip: Path, tmp_path: P
         "adapt", str(demo_clip), "--weights", str(DEMO), "--logos", str(REPO / "weights" / "demo_artwork"),
         "--name", "adapted", "--out", str(tmp_path), "--rounds", "1", "--sample-fps", "2",
         "--conf", "0.4", "--imgsz", "64", "--epochs", "1", "--images", "8", "--batch", "4",
-        "--device", "cpu", "--workdir", str(work),
+        "--device", "cpu", "--teacher", "model", "--workdir", str(work),
     ]  # fmt: skip
     res = runner.invoke(app, args)
     assert res.exit_code == 0, res.output

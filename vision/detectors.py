@@ -73,24 +73,16 @@ def _repo_path(path: str) -> Path:
 
 def guess_reads(reader: TextReader, artwork: Mapping[str, Sequence[str]]) -> dict[str, bool]:
     """Return ``{sponsor: reads}``: True when the reader finds the sponsor's name in any of its
-    artwork files (paths relative to the repository or absolute), False when it reads none of them.
-    Sponsors whose artwork cannot be opened are left out (unknown)."""
-    import cv2
+    artwork files (paths relative to the repository or absolute; read as
+    :func:`vision.teacher.text_layout` reads them), False when it reads none of them. Sponsors with
+    no artwork file on disk are left out (unknown)."""
+    from vision.teacher import text_layout
 
     out: dict[str, bool] = {}
     for sponsor, files in artwork.items():
-        images = [cv2.imread(str(_repo_path(f)), cv2.IMREAD_COLOR) for f in files]
-        images = [im for im in images if im is not None]
-        if not images:
-            continue
-        out[sponsor] = False
-        for im in images:
-            pad = max(8, im.shape[0] // 4)
-            board = cv2.copyMakeBorder(im, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
-            texts = [line.text for line in reader.read_lines(board)]
-            if any(m.sponsor == sponsor for t in texts for m in reader.matcher.match_all(t)):
-                out[sponsor] = True
-                break
+        paths = [p for p in (_repo_path(f) for f in files) if p.is_file()]
+        if paths:
+            out[sponsor] = text_layout(reader, sponsor, paths) is not None
     return out
 
 
