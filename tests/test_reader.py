@@ -138,7 +138,11 @@ class _BoxModel:
     ) -> list[FrameDetections]:
         out = []
         for f in frames:
-            found = {s: board_box(text, shift=2 * f) for s, text in self.boxes.items()} if f % self.every == 0 else {}
+            found = (
+                {s: board_box(text, shift=2 * f) for s, text in self.boxes.items()}
+                if f % self.every == 0
+                else {}
+            )
             dets = (
                 _model_dets(f, self.names, found, track=False)
                 if found
@@ -314,3 +318,60 @@ def test_reads_beside_an_axis_aligned_model_track_across_frames_with_and_without
     assert dets.groupby("sponsor")["frame"].nunique().to_dict() == {"Santander": 30, "Apexa": 30}
     assert set(dets.loc[dets["frame"] % 2 == 0, "source"]) == {"model"}
     assert set(dets.loc[dets["frame"] % 2 == 1, "source"]) == {"text"}
+
+
+#: Demo artwork boards the shipped demo model finds, and a board of other words it mistakes for Apexa.
+DEMO_BOARDS = (
+    ("artwork:Apexa", 60, 420, 330, 70),
+    ("artwork:Helix", 460, 420, 330, 70),
+    ("artwork:Corvo", 880, 420, 330, 70),
+    ("HELLO WORLD", 300, 560, 420, 80),
+)
+DEMO_CATALOGUE = str(Path(__file__).resolve().parent.parent / "weights" / "demo_catalogue.toml")
+
+
+def test_the_real_demo_model_checked_by_the_reader_on_photos(tmp_path: Path) -> None:
+    import cv2
+
+    from vision.detector import DEFAULT_WEIGHTS
+
+    photo = tmp_path / "boards.jpg"
+    cv2.imwrite(str(photo), board_frame(DEMO_BOARDS), [cv2.IMWRITE_JPEG_QUALITY, 95])
+    common = ["photos", str(photo), "--weights", str(DEFAULT_WEIGHTS), "--imgsz", "1280", "--device", "cpu"]
+    res = runner.invoke(app, [*common, "--out", str(tmp_path / "raw")])
+    assert res.exit_code == 0, res.output
+    raw = pd.read_parquet(tmp_path / "raw" / "detections.parquet")
+    # the model alone: its three boards, plus Apexa on the board of other words (a false detection)
+    assert {"Apexa", "Helix", "Corvo"} <= set(raw["sponsor"])
+    on_hello = raw[(raw["sponsor"] == "Apexa") & (raw["y1"] > 540)]
+    assert len(on_hello) >= 1, raw[["sponsor", "conf", "x1", "y1"]]
+    res = runner.invoke(app, [*common, "--out", str(tmp_path / "checked"), "--sponsors", DEMO_CATALOGUE])
+    assert res.exit_code == 0, res.output
+    checked = pd.read_parquet(tmp_path / "checked" / "detections.parquet")
+    report = json.loads((tmp_path / "checked" / "report.json").read_text())
+    assert report["reading"]["mode"] == "model+reader" and report["reading"]["checking"]["rejected"] >= 1
+    assert checked[
+        (checked["sponsor"] == "Apexa") & (checked["y1"] > 540)
+    ].empty  # rejected: reads HELLO WORLD
+    assert {"Apexa", "Helix", "Corvo"} <= set(checked.loc[checked["source"] == "model", "sponsor"])
+    assert len(checked[checked["source"] == "model"]) < len(raw)
+
+
+def test_analyze_with_the_real_model_and_a_catalogue_drops_the_rejected_track(tmp_path: Path) -> None:
+    from vision.detector import DEFAULT_WEIGHTS
+
+    video = write_board_video(tmp_path / "demo_boards.mp4", seconds=2.0, boards=DEMO_BOARDS)
+    out = tmp_path / "out"
+    args = ["analyze", str(video), "--out", str(out), "--weights", str(DEFAULT_WEIGHTS), "--imgsz", "1280"]
+    res = runner.invoke(app, [*args, "--sample-fps", "5", "--device", "cpu", "--sponsors", DEMO_CATALOGUE])
+    assert res.exit_code == 0, res.output
+    assert "rejected (not counted)" in res.output
+    report = json.loads((out / "report.json").read_text())
+    checking = report["reading"]["checking"]
+    assert checking["rejected"] >= 1 and checking["confirmed"] >= 2
+    assert report["settings"]["check"] is True and report["model"]["reader"]["task"] == "text"
+    dets = pd.read_parquet(out / "detections.parquet")
+    assert dets[(dets["sponsor"] == "Apexa") & (dets["y1"] > 540)].empty
+    sponsors = pd.read_csv(out / "sponsors.csv").set_index("sponsor")
+    assert sponsors.loc["Apexa", "exposure_s"] == pytest.approx(2.0, abs=0.25)  # its own board, all along
+    assert sponsors.loc["Helix", "exposure_s"] > 1.5

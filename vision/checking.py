@@ -6,7 +6,8 @@ crops (recognition only, no text detection, so a read costs a few milliseconds):
 - ``confirmed``: at least one crop reads as the track's sponsor (its name or an alias);
 - ``rejected``: no crop reads as the sponsor and at least one reads as *another* word or another
   sponsor with a recognition score of at least :data:`REJECT_SCORE`: the model boxed something
-  legible that is not its sponsor;
+  legible that is not its sponsor (a read holding a part of the sponsor's own name, at least 60 %
+  of it, is not another word);
 - ``unread``: neither (blurred, tiny or icon-like crops). Unread tracks count, as they did before.
 
 Rejected tracks do not count toward any number. A detection the tracker did not claim is its own
@@ -17,14 +18,17 @@ Sponsors whose catalogue entry says ``reads = false`` (icon-only marks) are neve
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from typing import Any
 
 import numpy as np
 
 from vision.detector import FrameDetections
 from vision.reader import TextReader, crop_polygon
+from vision.text_match import confusable_key
 
 #: Verdicts of a track, in report order.
 VERDICTS: tuple[str, ...] = ("confirmed", "rejected", "unread")
@@ -53,13 +57,32 @@ class _Track:
 
 def read_verdict(reader: TextReader, sponsor: str, text: str, score: float) -> tuple[bool, bool]:
     """Return ``(matched, other)`` for one crop of ``sponsor`` read as ``text`` with ``score``:
-    whether it names the sponsor, and whether it confidently names something else."""
+    whether it names the sponsor, and whether it confidently names something else.
+
+    A crop is already placed on the sponsor's logo, so it names the sponsor when the matcher finds it
+    there, or when one of the sponsor's texts (at least 2 characters) appears anywhere in the read
+    after the OCR confusions are folded: an icon beside the wordmark often reads as a stray letter
+    ("AAPEXA" for the Apexa mark), which a whole frame's matcher rightly refuses for a short name.
+    """
     hits = reader.matcher.match_all(text, at_edge=True)
     if any(h.sponsor == sponsor for h in hits):
         return True, False
-    if score < REJECT_SCORE:
-        return False, False
+    read = confusable_key(text)
+    entry = reader.catalogue.get(sponsor)
+    keys = [confusable_key(t) for t in (sponsor, *(entry.texts() if entry is not None else ()))]
+    if any(len(k) >= 2 and k in read for k in keys):
+        return True, False
+    if score < REJECT_SCORE or any(_partly(k, read) for k in keys):
+        return False, False  # a part of the sponsor's own name ("APEX" of Apexa) is no other word
     return False, bool(hits) or reader.matcher.is_other_word(text)
+
+
+def _partly(name: str, read: str) -> bool:
+    """Whether ``read`` holds a run of at least max(3, 60 %) of ``name``'s characters."""
+    if not name or not read:
+        return False
+    m = SequenceMatcher(None, name, read, autojunk=False).find_longest_match(0, len(name), 0, len(read))
+    return m.size >= max(3, math.ceil(0.6 * len(name)))
 
 
 @dataclass
