@@ -420,7 +420,22 @@ def _model_items(a: Analysis) -> list[tuple[str, str]]:
     classes = m.pop("classes", None)
     if classes is not None:
         items.append(("Classes", f"{len(classes)}: " + ", ".join(map(str, classes))))
+    reader = m.pop("reader", None)
+    if reader:
+        items.append(("Text reader", f"{reader.get('weights', '')} ({str(reader.get('sha256', ''))[:12]})"))
     items += [(k.replace("_", " ").capitalize(), _plain(v)) for k, v in m.items()]
+    reading = a.report.get("reading") or {}
+    checking = reading.get("checking")
+    if checking:
+        items.append(
+            (
+                "Text check",
+                f"{checking['confirmed']} tracks confirmed, {checking['rejected']} rejected (not counted), "
+                f"{checking['unread']} unread",
+            )
+        )
+    if reading.get("mode") == "model+reader" and reading.get("frame_reads"):
+        items.append(("Whole-frame reads", str(reading["frame_reads"])))
     tool = a.report.get("tool") or {}
     if tool:
         items.append(("Tool", f"{tool.get('name', 'sponsorlens')} {tool.get('version', '')}".strip()))

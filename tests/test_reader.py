@@ -375,3 +375,24 @@ def test_analyze_with_the_real_model_and_a_catalogue_drops_the_rejected_track(tm
     sponsors = pd.read_csv(out / "sponsors.csv").set_index("sponsor")
     assert sponsors.loc["Apexa", "exposure_s"] == pytest.approx(2.0, abs=0.25)  # its own board, all along
     assert sponsors.loc["Helix", "exposure_s"] > 1.5
+
+
+def test_html_report_names_the_reader_and_its_check(tmp_path: Path) -> None:
+    from cli.report_html import Analysis, _model_items
+
+    report = {
+        "model": {
+            "weights": "m.pt",
+            "classes": ["A"],
+            "reader": {"weights": "rapidocr:x", "sha256": "ab" * 32},
+        },
+        "reading": {
+            "mode": "model+reader",
+            "checking": {"confirmed": 3, "rejected": 2, "unread": 1},
+            "frame_reads": 4,
+        },
+    }
+    items = dict(_model_items(Analysis(tmp_path, report, pd.DataFrame(), pd.DataFrame(), pd.DataFrame())))
+    assert items["Text reader"] == "rapidocr:x (abababababab)"
+    assert items["Text check"] == "3 tracks confirmed, 2 rejected (not counted), 1 unread"
+    assert items["Whole-frame reads"] == "4"
