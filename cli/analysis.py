@@ -85,6 +85,7 @@ def analyse_video_file(
             reader=reader,
             check=check,
             read_fps=read_fps,
+            settings=cfg.measure,
         )
     dets = analysis.detections
     wanted = cfg.sponsors or model["classes"]

@@ -396,3 +396,13 @@ def test_html_report_names_the_reader_and_its_check(tmp_path: Path) -> None:
     assert items["Text reader"] == "rapidocr:x (abababababab)"
     assert items["Text check"] == "3 tracks confirmed, 2 rejected (not counted), 1 unread"
     assert items["Whole-frame reads"] == "4"
+
+
+def test_detections_that_cannot_count_are_not_read(reader: TextReader) -> None:
+    names = ["Santander", "Apexa"]
+    checker = TrackChecker(reader, set(names))
+    boxes = {"Santander": board_box("SANTANDER"), "Apexa": board_box("HELLO WORLD")}
+    keep = checker.check_mask(
+        board_frame(), _model_dets(0, names, boxes), shot=0, worth=np.array([False, False])
+    )
+    assert keep.tolist() == [True, True] and checker.crops_read == 0 and checker.tracks == {}

@@ -13,7 +13,9 @@ crops (recognition only, no text detection, so a read costs a few milliseconds):
 Rejected tracks do not count toward any number. A detection the tracker did not claim is its own
 track. A track is read at its 1st, 2nd, 4th, 8th ... detection, at most :data:`MAX_READS` times, and
 no more once confirmed, so checking costs a bounded number of reads per track however long it lasts.
-Sponsors whose catalogue entry says ``reads = false`` (icon-only marks) are never read.
+Sponsors whose catalogue entry says ``reads = false`` (icon-only marks) are never read. In a video,
+only detections that qualify (clarity and size thresholds) are read: the others count toward no
+number, whatever their verdict.
 """
 
 from __future__ import annotations
@@ -100,13 +102,27 @@ class TrackChecker:
 
     def check(self, image: np.ndarray, dets: FrameDetections, shot: int) -> FrameDetections:
         """Read the crops of ``dets`` (one frame, tracked) that need a read; return ``dets`` without
-        untracked detections whose own crop was rejected. Tracked rejections are applied at the end
-        (:meth:`keep`), when every read of the track is in."""
+        the untracked detections whose own crop was rejected (see :meth:`check_mask`)."""
+        keep = self.check_mask(image, dets, shot)
+        return dets if keep.all() else dets.subset(keep)
+
+    def check_mask(
+        self, image: np.ndarray, dets: FrameDetections, shot: int, worth: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Read the crops of ``dets`` (one frame, tracked) that need a read; return a boolean mask,
+        False for untracked detections whose own crop was rejected. Tracked rejections are applied at
+        the end (:meth:`keep`), when every read of the track is in. ``worth`` (optional mask) limits
+        reading to the detections that can count (those that qualify): the others are neither read
+        nor counted as a track's detection."""
         todo: list[int] = []
         keys: list[TrackKey | None] = []
         sponsors = dets.sponsors
         for i in range(len(dets)):
-            if dets.source[i] != "model" or sponsors[i] not in self.readable:
+            if (
+                dets.source[i] != "model"
+                or sponsors[i] not in self.readable
+                or (worth is not None and not worth[i])
+            ):
                 keys.append(None)
                 continue
             tid = int(dets.track_id[i])
@@ -121,12 +137,12 @@ class TrackChecker:
             due = track.seen & (track.seen - 1) == 0  # 1st, 2nd, 4th, 8th ... detection
             if due and not track.matched and track.reads < MAX_READS:
                 todo.append(i)
+        keep = np.ones(len(dets), dtype=bool)
         if not todo:
-            return dets
+            return keep
         crops = [crop_polygon(image, dets.corners[i]) for i in todo]
         reads = self.reader.recognise(crops)
         self.crops_read += len(crops)
-        keep = np.ones(len(dets), dtype=bool)
         for i, (text, score) in zip(todo, reads, strict=True):
             matched, other = read_verdict(self.reader, sponsors[i], text, score)
             key = keys[i]
@@ -139,7 +155,7 @@ class TrackChecker:
             track.reads += 1
             track.matched |= matched
             track.other |= other
-        return dets if keep.all() else dets.subset(keep)
+        return keep
 
     def rejected(self) -> set[TrackKey]:
         """Return the keys of the rejected tracks."""

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from measure.quality import frame_quality
+from measure.quality import frame_quality, qualifies
 from measure.records import DETECTION_COLUMNS, QUALITY_COLUMNS, Timeline, empty_detections
+from measure.settings import MeasureSettings
 from vision.checking import TrackChecker, add_reads, combined_names
 from vision.detector import FrameDetections, LogoDetector
 from vision.reader import TextReader
@@ -119,6 +120,7 @@ def analyse_video(
     reader: TextReader | None = None,
     check: bool = True,
     read_fps: float | None = None,
+    settings: MeasureSettings | None = None,
 ) -> VideoAnalysis:
     """Run detection, cut detection, tracking and per-detection quality over ``source``.
 
@@ -128,7 +130,8 @@ def analyse_video(
     many times per second (of presentation time) and adds the sponsors the model did not detect. A
     whole-frame read stands for the time until the next read, like a sampled frame: its detections
     are held, at their place, on every analysed frame until then, within the same shot, except in
-    frames where the model detects that sponsor itself. ``on_frames(n)`` is called after each batch
+    frames where the model detects that sponsor itself. Only detections that qualify under
+    ``settings`` (default thresholds without) are read: the others count toward no number. ``on_frames(n)`` is called after each batch
     with the number of decoded frames it advanced (for progress bars). Returns a :class:`VideoAnalysis`.
     """
     info = source.info
@@ -144,6 +147,7 @@ def analyse_video(
         reader = None
     names = combined_names(detector.names, reader)
     checker = TrackChecker(reader, set(reader.names)) if reader is not None and check else None
+    settings = settings or MeasureSettings()
     period = 1.0 / read_fps if reader is not None and read_fps else None
     next_read = -math.inf
     held: FrameDetections | None = None
@@ -167,9 +171,13 @@ def analyse_video(
                 d.polygon = d.corners  # one box format for every frame: the tracker keeps its kind of box
             h, w = f.image.shape[:2]
             tracker.update(d, (h, w))
-            if checker is not None:
-                d = checker.check(f.image, d, shot)
-            columns.add(d, shot, frame_quality(f.image, d.corners) if len(d) else {})
+            quality = frame_quality(f.image, d.corners) if len(d) else {}
+            if checker is not None and len(d):
+                worth = qualifies(quality["clarity"], quality["short_side_px"], settings)
+                keep = checker.check_mask(f.image, d, shot, worth)
+                if not keep.all():
+                    d, quality = d.subset(keep), {k: v[keep] for k, v in quality.items()}
+            columns.add(d, shot, quality)
             times.append(f.t)
             frames.append(f.index)
         if on_frames is not None:
