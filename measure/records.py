@@ -41,9 +41,6 @@ DETECTION_COLUMNS: dict[str, str] = {
     "source": "object",  # what found it: "model" (the YOLO model) or "text" (the text reader)
 }
 
-#: Values of the ``source`` column.
-SOURCES: tuple[str, ...] = ("model", "text")
-
 BOX_COLUMNS: tuple[str, ...] = ("x1", "y1", "x2", "y2")
 POLY_COLUMNS: tuple[str, ...] = tuple(f"p{axis}{i}" for i in range(4) for axis in "xy")  # px0, py0, ..., py3
 

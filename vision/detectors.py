@@ -33,11 +33,6 @@ class Detectors:
     reader: TextReader | None
     catalogue: Catalogue | None
 
-    @property
-    def reader_only(self) -> bool:
-        """True when the text reader alone is the detector."""
-        return isinstance(self.detector, TextReader)
-
     def for_stills(
         self, check: bool = True, read: bool = True
     ) -> LogoDetector | TextReader | CheckedDetector:
