@@ -406,3 +406,21 @@ def test_detections_that_cannot_count_are_not_read(reader: TextReader) -> None:
         board_frame(), _model_dets(0, names, boxes), shot=0, worth=np.array([False, False])
     )
     assert keep.tolist() == [True, True] and checker.crops_read == 0 and checker.tracks == {}
+
+
+def test_reader_only_analysis_renders_the_report_and_annotated_video(
+    tmp_path: Path, board_video: Path
+) -> None:
+    import cv2
+
+    out, video = tmp_path / "out", tmp_path / "annotated.mp4"
+    args = ["analyze", str(board_video), "--out", str(out), "--sponsors", CATALOGUE, "--html"]
+    res = runner.invoke(app, [*args, "--annotate", str(video), "--evidence", str(tmp_path / "evidence")])
+    assert res.exit_code == 0, res.output
+    html = (out / "report.html").read_text()
+    assert "Santander" in html and "rapidocr" in html
+    cap = cv2.VideoCapture(str(video))
+    frames = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+    cap.release()
+    assert frames == 30  # every frame of the source, with the read boxes drawn
+    assert len(list((tmp_path / "evidence").glob("*.jpg"))) >= 3  # a thumbnail per exposure segment
