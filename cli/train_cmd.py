@@ -57,11 +57,20 @@ def train(
         int | None,
         typer.Option(help="Times each --labels frame is repeated [default: about 30% of training images]."),
     ] = None,
+    sponsors: Annotated[
+        str | None,
+        typer.Option(
+            help="Sponsor catalogue (comma-separated names or a TOML/YAML/JSON file): onboard exactly these "
+            "sponsors, named as the catalogue names them, from their artwork in LOGOS_DIR."
+        ),
+    ] = None,
 ) -> None:
     """Synthesise training scenes from sponsor artwork and train a YOLO logo detector."""
+    from measure.catalogue import parse_catalogue
     from vision.train import train as run_training
 
     check_name(name)
+    names = parse_catalogue(sponsors).names if sponsors is not None else None
     if keep and workdir is None:  # a temporary folder that stays, named in the last line
         workdir = Path(tempfile.mkdtemp(prefix=f"sponsorlens-train-{name}-"))
     for bg in backgrounds or []:
@@ -84,6 +93,7 @@ def train(
         init=init,
         labels=labels or [],
         label_repeat=label_repeat,
+        sponsors=names,
     )
     typer.echo(
         f"wrote {path} and {path.with_suffix('.json')}" + (f" (work files in {workdir})" if workdir else "")

@@ -167,3 +167,22 @@ def test_the_library_refuses_names_that_leave_the_output_folder(tmp_path: Path) 
         with pytest.raises(ValueError, match="letters, digits"):
             adapt([tmp_path], REPO / "weights" / "demo.pt", logos, name, out, tmp_path / "work")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["logos"]  # nothing written anywhere
+
+
+def test_train_onboards_exactly_the_catalogue_sponsors(tmp_path: Path) -> None:
+    logos = tmp_path / "logos"
+    logos.mkdir()
+    for sponsor in ("apexa", "Glint", "Helix"):  # file names need not match the catalogue's case
+        shutil.copy(
+            REPO / "weights" / "demo_artwork" / f"{sponsor.capitalize()}.png", logos / f"{sponsor}.png"
+        )
+    common = ["train", str(logos), "--out", str(tmp_path / "w"), "--device", "cpu"]
+    res = runner.invoke(app, [*common, "--name", "bad", "--sponsors", "Apexa,Emirates"])
+    assert res.exit_code == 3 and "no artwork for Emirates" in res.output  # refused before any training
+    assert not (tmp_path / "w" / "bad.pt").exists()
+    tiny = ["--epochs", "1", "--imgsz", "64", "--images", "8", "--batch", "4"]
+    res = runner.invoke(app, [*common, *tiny, "--name", "two", "--sponsors", "Apexa,Helix"])
+    assert res.exit_code == 0, res.output
+    card = json.loads((tmp_path / "w" / "two.json").read_text())
+    assert card["classes"] == ["Apexa", "Helix"]  # Glint left out; named as the catalogue spells them
+    assert set(card["artwork"]) == {"Apexa", "Helix"}

@@ -238,3 +238,21 @@ def _crop_to_alpha(rgba: np.ndarray) -> np.ndarray | None:
     ys = np.flatnonzero(mask.any(axis=1))
     xs = np.flatnonzero(mask.any(axis=0))
     return np.ascontiguousarray(rgba[ys[0] : ys[-1] + 1, xs[0] : xs[-1] + 1])
+
+
+def select_logos(logos: dict[str, list[Logo]], names: list[str], where: str | Path) -> dict[str, list[Logo]]:
+    """Return the artwork of exactly the sponsors ``names`` (a catalogue's), keyed and named as
+    ``names`` spells them: an artwork's sponsor matches a name case-insensitively. Raises
+    :class:`ArtworkError` naming the sponsors that have no artwork in ``where`` (the logos folder)."""
+    by_fold = {s.casefold(): s for s in logos}
+    missing = [n for n in names if n.casefold() not in by_fold]
+    if missing:
+        raise ArtworkError(
+            f"{where}: no artwork for {', '.join(missing)} (found: {', '.join(logos)}); "
+            "add SPONSOR.png|jpg|svg or a SPONSOR/ folder for each"
+        )
+    bad = [n for n in names if not valid_sponsor_name(n)]
+    if bad:
+        raise ArtworkError(f"sponsor names {', '.join(map(repr, bad))} are not valid class names")
+    out = {n: [Logo(n, lg.path, lg.rgba) for lg in logos[by_fold[n.casefold()]]] for n in names}
+    return dict(sorted(out.items()))

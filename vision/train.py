@@ -80,8 +80,12 @@ def train(
     labels: Sequence[str | Path] = (),
     label_repeat: int | None = None,
     keep: bool = False,
+    sponsors: Sequence[str] | None = None,
 ) -> Path:
     """Synthesise a dataset from the artwork in ``logos_dir``, train, and write ``NAME.pt`` + card.
+
+    ``sponsors`` (a catalogue's names) onboards exactly those sponsors, named as given, from their
+    artwork in ``logos_dir`` (matched case-insensitively); other artwork there is left out.
 
     Returns the path of the written ``.pt``. ``images`` is the number of synthetic images
     (training and validation together), ``imgsz`` the training size in pixels. ``init`` starts
@@ -95,7 +99,7 @@ def train(
     from ultralytics import YOLO
 
     from measure.store import check_name
-    from vision.artwork import load_logos
+    from vision.artwork import load_logos, select_logos
     from vision.detector import select_device
     from vision.labelled import add_labelled, auto_repeat, read_for_training
     from vision.processes import forked_children_die_with_parent
@@ -105,6 +109,8 @@ def train(
     if task not in ARCH:
         raise ValueError(f"--task must be detect or obb, got {task!r}")
     logos = load_logos(logos_dir)
+    if sponsors is not None:
+        logos = select_logos(logos, list(sponsors), logos_dir)
     device = select_device(device)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
