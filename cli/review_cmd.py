@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -12,6 +12,32 @@ from cli.app import app
 from cli.errors import user_errors
 from cli.footage_options import MaxFrames, MinTrack, SampleFps
 from vision.detector import DEFAULT_WEIGHTS
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from vision.detector import FrameDetections
+    from vision.reader import TextReader
+
+
+def read_detections(
+    reader: TextReader, image: np.ndarray, dets: FrameDetections
+) -> list[tuple[str, str] | None]:
+    """Read each detection's crop; return ``(text read, verdict)`` per detection (``confirmed``,
+    ``rejected`` or ``unread``, as :func:`vision.checking.read_verdict` judges), None for a sponsor
+    whose mark does not read."""
+    from vision.checking import read_verdict
+    from vision.reader import crop_polygon
+
+    out: list[tuple[str, str] | None] = []
+    for sponsor, corners in zip(dets.sponsors, dets.corners, strict=True):
+        if sponsor not in reader.names:
+            out.append(None)
+            continue
+        ((text, score),) = reader.recognise([crop_polygon(image, corners)])
+        matched, other = read_verdict(reader, sponsor, text, score)
+        out.append((text, "confirmed" if matched else "rejected" if other else "unread"))
+    return out
 
 
 @app.command()
@@ -31,6 +57,13 @@ def review(
     imgsz: Annotated[int, typer.Option(help="Inference size, pixels (long side).")] = 640,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda:N.")] = "auto",
     trust_weights: Annotated[bool, typer.Option(help="Load weights whose card does not verify.")] = False,
+    sponsors: Annotated[
+        str | None,
+        typer.Option(
+            help="Sponsor catalogue (names or a TOML/YAML/JSON file): the text reader reads each detection; "
+            "the sheet shows what it read, and detections it rejects are left out of the label files."
+        ),
+    ] = None,
 ) -> None:
     """Write OUT/review.html and OUT/{classes.txt,images,labels} for the uncertain detections.
 
@@ -51,24 +84,37 @@ def review(
     sure = sure_mask(sampled, rule)
     order = review_order(sampled, sure, frames, conf)
     chosen, masks = [sampled[i] for i in order], [sure[i] for i in order]
+    reader = None
+    if sponsors is not None:
+        from measure.catalogue import parse_catalogue
+        from vision.detectors import reader_beside
+
+        reader = reader_beside(det, parse_catalogue(sponsors), device=device)
     items = []
     listing = []
+    notes: list[list[str]] = []
     for f, is_sure in zip(chosen, masks, strict=True):
+        image = cv2.imread(str(f.path))
+        verdicts = read_detections(reader, image, f.dets) if reader is not None else [None] * len(f.dets)
         boxes = [(int(c), tuple(map(float, xyxy))) for c, xyxy in zip(f.dets.cls, f.dets.xyxy, strict=True)]
-        items.append((f.stem, cv2.imread(str(f.path)), boxes))
+        items.append(
+            (f.stem, image, [b for b, v in zip(boxes, verdicts, strict=True) if not v or v[1] != "rejected"])
+        )
+        notes.append([f"reads {v[0]!r}: {v[1]}" if v else "" for v in verdicts])
         for i, (c, xyxy) in enumerate(boxes):
-            listing.append(
-                {
-                    "frame": f.stem,
-                    "n": i + 1,
-                    "sponsor": det.names[c],
-                    "conf": round(float(f.dets.conf[i]), 4),
-                    "xyxy": [round(v, 1) for v in xyxy],
-                    "sure": bool(is_sure[i]),
-                }
-            )
+            row = {
+                "frame": f.stem,
+                "n": i + 1,
+                "sponsor": det.names[c],
+                "conf": round(float(f.dets.conf[i]), 4),
+                "xyxy": [round(v, 1) for v in xyxy],
+                "sure": bool(is_sure[i]),
+            }
+            if verdicts[i]:
+                row["read"], row["verdict"] = verdicts[i]
+            listing.append(row)
     write_labelled(out, det.names, items)
-    sheet = write_sheet(out / "review.html", chosen, masks, det.names, conf)
+    sheet = write_sheet(out / "review.html", chosen, masks, det.names, conf, notes if reader else None)
     (out / "review.json").write_text(json.dumps(listing, indent=2))
     typer.echo(
         f"{len(sampled)} frames sampled; {len(chosen)} with uncertain detections written to {out}/ "

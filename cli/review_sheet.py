@@ -64,11 +64,13 @@ def write_sheet(
     sure: Sequence[np.ndarray],
     names: Sequence[str],
     keep_conf: float,
+    notes: Sequence[Sequence[str]] | None = None,
 ) -> Path:
     """Write the contact sheet of ``frames`` (with their ``sure`` masks) to ``path``; return it.
 
     Each frame shows a thumbnail with every detection numbered (solid outline: sure, dashed:
-    uncertain) and a zoomed crop of each detection with its sponsor and confidence.
+    uncertain) and a zoomed crop of each detection with its sponsor and confidence, followed by
+    ``notes[frame][detection]`` when given (what the text reader read there).
     """
     colors = sponsor_colors(names)
     parts = [
@@ -80,7 +82,7 @@ def write_sheet(
         "wrong lines, fix boxes, add missed logos (any YOLO labelling tool opens the folder), then "
         "run <code>sponsorlens train ... --labels THIS_FOLDER</code>.</p>",
     ]
-    for f, s in zip(frames, sure, strict=True):
+    for k, (f, s) in enumerate(zip(frames, sure, strict=True)):
         image = cv2.imread(str(f.path))
         if image is None:
             raise OSError(f"{f.path}: sampled frame is missing")
@@ -91,9 +93,10 @@ def write_sheet(
         for i in np.argsort(f.dets.conf):
             sponsor = html.escape(f.dets.names[int(f.dets.cls[i])])
             cls = "crop sure" if s[i] else "crop"
+            note = f"<br>{html.escape(notes[k][i])}" if notes is not None and notes[k][i] else ""
             parts.append(
                 f"<div class='{cls}'><img alt='{sponsor}' src='{_data_uri(_crop(image, f.dets.xyxy[i]))}'>"
-                f"#{i + 1} {sponsor} {f.dets.conf[i]:.2f}</div>"
+                f"#{i + 1} {sponsor} {f.dets.conf[i]:.2f}{note}</div>"
             )
         parts.append("</div></div>")
     parts.append("</body></html>")

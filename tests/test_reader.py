@@ -424,3 +424,35 @@ def test_reader_only_analysis_renders_the_report_and_annotated_video(
     cap.release()
     assert frames == 30  # every frame of the source, with the read boxes drawn
     assert len(list((tmp_path / "evidence").glob("*.jpg"))) >= 3  # a thumbnail per exposure segment
+
+
+def test_review_with_a_catalogue_shows_the_reads_and_drops_rejected_labels(tmp_path: Path) -> None:
+    import cv2
+
+    from vision.detector import DEFAULT_WEIGHTS
+    from vision.labelled import read_labelled
+
+    photo = tmp_path / "in" / "boards.jpg"
+    photo.parent.mkdir()
+    cv2.imwrite(str(photo), board_frame(DEMO_BOARDS), [cv2.IMWRITE_JPEG_QUALITY, 95])
+    out = tmp_path / "review"
+    args = [
+        "review",
+        str(photo.parent),
+        "--out",
+        str(out),
+        "--weights",
+        str(DEFAULT_WEIGHTS),
+        "--imgsz",
+        "1280",
+    ]
+    res = runner.invoke(app, [*args, "--device", "cpu", "--sponsors", DEMO_CATALOGUE])
+    assert res.exit_code == 0, res.output
+    listing = json.loads((out / "review.json").read_text())
+    wrong = [d for d in listing if d["sponsor"] == "Apexa" and d["xyxy"][1] > 540]
+    assert wrong and all(d["verdict"] == "rejected" for d in wrong)
+    assert any("HELLO" in d["read"].upper() for d in wrong)
+    assert any(d["verdict"] == "confirmed" for d in listing)
+    (frame,) = read_labelled(out)
+    assert len(frame.boxes) == len(listing) - sum(d["verdict"] == "rejected" for d in listing)
+    assert "rejected" in (out / "review.html").read_text()

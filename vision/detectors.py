@@ -105,9 +105,17 @@ def open_detectors(
     )
     if catalogue is None:
         return Detectors(model, None, None)
-    # the model's classes join the catalogue; their artwork says whether their mark reads
+    reader = reader_beside(model, catalogue, device=device, threads=threads)
+    return Detectors(model, reader, reader.catalogue)
+
+
+def reader_beside(
+    model: LogoDetector, catalogue: Catalogue, device: str = "auto", threads: int | None = None
+) -> TextReader:
+    """Return the text reader that works beside ``model``: the catalogue joined by the model's class
+    names, ``reads`` of the classes it does not describe guessed from the artwork on the model's card
+    (:func:`guess_reads`)."""
     card: dict[str, Any] = model.card or {}
     artwork = {c: card.get("artwork", {}).get(c, []) for c in model.names}
     reader = TextReader(catalogue.with_classes(model.names), device=device, threads=threads)
-    catalogue = catalogue.with_classes(model.names, reads=guess_reads(reader, artwork))
-    return Detectors(model, reader.with_catalogue(catalogue), catalogue)
+    return reader.with_catalogue(catalogue.with_classes(model.names, reads=guess_reads(reader, artwork)))
