@@ -19,8 +19,8 @@ from vision.detector import DEFAULT_WEIGHTS, LogoDetector
 from vision.reader import TextReader
 
 #: Frames per second read when the reader alone is the detector and ``--sample-fps`` is not given:
-#: reading costs about 1.5 s of one 2-core CPU per 720p frame, so 1 fps reads a match in about
-#: 1.5x its length, and each read stands for 1 s (the resolution of the exposure clock).
+#: a 720p frame takes about 1-2 s to read on a 2-core CPU, so 1 fps reads a match in about its own
+#: length (``bench/reading_speed.py``: 0.95x real time), and each read stands for 1 s of the clock.
 READ_ONLY_FPS = 1.0
 
 
