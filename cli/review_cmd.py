@@ -26,7 +26,7 @@ def read_detections(
     """Read each detection's crop; return ``(text read, verdict)`` per detection (``confirmed``,
     ``rejected`` or ``unread``, as :func:`vision.checking.read_verdict` judges), None for a sponsor
     whose mark does not read."""
-    from vision.checking import read_verdict
+    from vision.checking import read_verdict, verdict
     from vision.reader import crop_polygon
 
     out: list[tuple[str, str] | None] = []
@@ -35,8 +35,7 @@ def read_detections(
             out.append(None)
             continue
         ((text, score),) = reader.recognise([crop_polygon(image, corners)])
-        matched, other = read_verdict(reader, sponsor, text, score)
-        out.append((text, "confirmed" if matched else "rejected" if other else "unread"))
+        out.append((text, verdict(*read_verdict(reader, sponsor, text, score))))
     return out
 
 

@@ -198,6 +198,15 @@ class Catalogue(BaseModel):
                 return entry
         return None
 
+    def named(self, text: str) -> SponsorEntry | None:
+        """Return the entry that ``text`` names: by its name or an alias, compared trimmed,
+        inner spaces collapsed and case-insensitively; None when no entry does."""
+        folded = _fold(text)
+        for entry in self.sponsors:
+            if any(_fold(t) == folded for t in entry.texts()):
+                return entry
+        return None
+
     def readable(self) -> list[str]:
         """Return the names of the sponsors whose mark may read as text (``reads`` is not False)."""
         return [e.name for e in self.sponsors if e.reads is not False]

@@ -482,3 +482,14 @@ def test_with_classes_trims_new_names() -> None:
     merged = parse_catalogue("Audi").with_classes(["  Nike  "], {"  Nike  ": True})
     assert merged.names == ["Audi", "Nike"]
     assert merged.get("Nike").reads is True  # type: ignore[union-attr]
+
+
+def test_named_finds_an_entry_by_name_or_alias() -> None:
+    cat = parse_catalogue("Santander").with_classes(["Audi"])
+    emirates = Catalogue(
+        sponsors=(*cat.sponsors, SponsorEntry(name="Emirates", aliases=("Fly  Better",))),
+    )
+    assert emirates.named("fly better").name == "Emirates"
+    assert emirates.named(" SANTANDER ").name == "Santander"
+    assert emirates.named("Audi").name == "Audi"
+    assert emirates.named("Unibet") is None

@@ -52,9 +52,15 @@ class _Track:
 
     @property
     def verdict(self) -> str:
-        if self.matched:
-            return "confirmed"
-        return "rejected" if self.other else "unread"
+        return verdict(self.matched, self.other)
+
+
+def verdict(matched: bool, other: bool) -> str:
+    """Return the verdict of a track (or of one detection) from its reads: ``confirmed`` when one
+    names the sponsor, else ``rejected`` when one names something else, else ``unread``."""
+    if matched:
+        return "confirmed"
+    return "rejected" if other else "unread"
 
 
 def read_verdict(reader: TextReader, sponsor: str, text: str, score: float) -> tuple[bool, bool]:
@@ -70,7 +76,7 @@ def read_verdict(reader: TextReader, sponsor: str, text: str, score: float) -> t
     if any(h.sponsor == sponsor for h in hits):
         return True, False
     read = confusable_key(text)
-    entry = reader.catalogue.get(sponsor)
+    entry = reader.catalogue.named(sponsor)
     keys = [confusable_key(t) for t in (sponsor, *(entry.texts() if entry is not None else ()))]
     if any(len(k) >= 2 and k in read for k in keys):
         return True, False
@@ -147,9 +153,9 @@ class TrackChecker:
             matched, other = read_verdict(self.reader, sponsors[i], text, score)
             key = keys[i]
             if key is None:
-                verdict = "confirmed" if matched else "rejected" if other else "unread"
-                self.single[verdict] += 1
-                keep[i] = verdict != "rejected"
+                judged = verdict(matched, other)
+                self.single[judged] += 1
+                keep[i] = judged != "rejected"
                 continue
             track = self.tracks[key]
             track.reads += 1
@@ -246,5 +252,5 @@ class CheckedDetector:
                 dets = self.checker.check(image, dets, shot=0)
             if self.read:
                 dets = add_reads(dets, self.reader.detections(image, dets.frame, dets.t), self.names)
-            out.append(dets.renamed(self.names))
+            out.append(dets if list(dets.names) == self.names else dets.renamed(self.names))
         return out

@@ -17,6 +17,7 @@ from measure.catalogue import Catalogue, parse_catalogue
 from vision.checking import CheckedDetector, combined_names
 from vision.detector import DEFAULT_WEIGHTS, LogoDetector
 from vision.reader import TextReader
+from weights import WEIGHTS_DIR
 
 #: Frames per second read when the reader alone is the detector and ``--sample-fps`` is not given:
 #: a 720p frame takes about 1-2 s to read on a 2-core CPU, so 1 fps reads a match in about its own
@@ -59,13 +60,6 @@ class Detectors:
         return out
 
 
-def _repo_path(path: str) -> Path:
-    p = Path(path)
-    if p.is_absolute():
-        return p
-    return Path(__file__).resolve().parent.parent / p
-
-
 def guess_reads(reader: TextReader, artwork: Mapping[str, Sequence[str]]) -> dict[str, bool]:
     """Return ``{sponsor: reads}``: True when the reader finds the sponsor's name in any of its
     artwork files (paths relative to the repository or absolute; read as
@@ -75,7 +69,8 @@ def guess_reads(reader: TextReader, artwork: Mapping[str, Sequence[str]]) -> dic
 
     out: dict[str, bool] = {}
     for sponsor, files in artwork.items():
-        paths = [p for p in (_repo_path(f) for f in files) if p.is_file()]
+        # card paths are relative to the folder holding weights/ (absolute ones stay as they are)
+        paths = [p for p in (WEIGHTS_DIR.parent / f for f in files) if p.is_file()]
         if paths:
             out[sponsor] = text_layout(reader, sponsor, paths) is not None
     return out

@@ -284,10 +284,8 @@ def crop_polygon(image: np.ndarray, polygon: np.ndarray, height: int = 48, pad: 
         p = np.roll(p, -1, axis=0)
         w, h = h, w
     m = h * pad
-    out_h = height
     out_w = max(2, round(height * (w + 2 * m) / (h + 2 * m)))
-    src = p
-    scale = out_h / (h + 2 * m)
+    scale = height / (h + 2 * m)
     dst = np.float32(
         [
             [m * scale, m * scale],
@@ -296,7 +294,7 @@ def crop_polygon(image: np.ndarray, polygon: np.ndarray, height: int = 48, pad: 
             [m * scale, (h + m) * scale],
         ]
     )
-    warp = cv2.getPerspectiveTransform(src, dst)
+    warp = cv2.getPerspectiveTransform(p, dst)
     return cv2.warpPerspective(
-        image, warp, (out_w, out_h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+        image, warp, (out_w, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
     )

@@ -68,16 +68,10 @@ class TextLabel:
     widened: bool
 
 
-def _fold(text: str) -> str:
-    return " ".join(text.split()).casefold()
-
-
 def _entry_name(catalogue: Catalogue, name: str) -> str:
     """Return the name of the catalogue entry named by ``name`` (its name or an alias), else ``name``."""
-    for entry in catalogue.sponsors:
-        if any(_fold(t) == _fold(name) for t in entry.texts()):
-            return entry.name
-    return name
+    entry = catalogue.named(name)
+    return entry.name if entry is not None else name
 
 
 def class_index(catalogue: Catalogue, names: Sequence[str]) -> dict[str, int]:
@@ -153,10 +147,10 @@ def text_layout(reader: TextReader, sponsor: str, artwork_files: Sequence[str | 
 def text_layouts(reader: TextReader, artwork: Mapping[str, Sequence[str | Path]]) -> dict[str, TextLayout]:
     """Return ``{sponsor: layout}`` (:func:`text_layout`) for the sponsors of ``artwork``
     (``{sponsor: files}``) the reader can name and whose artwork reads; the others are left out."""
-    readable = {_fold(n) for e in reader.catalogue.sponsors if e.reads is not False for n in e.texts()}
     out: dict[str, TextLayout] = {}
     for sponsor, files in artwork.items():
-        if _fold(sponsor) not in readable:
+        entry = reader.catalogue.named(sponsor)
+        if entry is None or entry.reads is False:
             continue
         layout = text_layout(reader, sponsor, files)
         if layout is not None:
