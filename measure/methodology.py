@@ -407,7 +407,11 @@ Every number above is computed the same way for both.
   A track is `confirmed` when a crop reads as its sponsor. It is `rejected` when no crop does and
   one reads, with recognition score ≥ 0.8, as another word or another sponsor. Otherwise it is
   `unread`. Rejected tracks count toward no number; unread ones count as before. An untracked
-  detection is its own track.
+  detection is its own track. A new track (or untracked detection) whose box overlaps, by an IoU of
+  at least 0.3, the last box of a confirmed track of the same sponsor seen in the same shot within
+  the last 10 analysed frames continues that logo: it is confirmed without a read (trackers split
+  one logo into several ids when a player passes in front of it). The report counts these as
+  `confirmed_by_place`.
 - **Whole-frame reads** (`--read-fps R` beside a model) add the sponsors the model did not detect.
   A read **stands for** 1 / R seconds, like a sampled frame: its detections are repeated on every
   analysed frame until the next read, never past a cut, and skipped on the frames where the model

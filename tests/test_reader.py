@@ -123,6 +123,23 @@ def test_model_detection_on_a_board_of_other_words_is_rejected(reader: TextReade
     assert single.sponsors == ["Santander"]
 
 
+def test_a_track_split_where_a_confirmed_track_was_is_confirmed_without_a_read(reader: TextReader) -> None:
+    names = ["Santander", "Apexa"]
+    frame = board_frame()
+    checker = TrackChecker(reader, set(names))
+    boxes = {"Santander": board_box("SANTANDER"), "Apexa": board_box("HELLO WORLD")}
+    checker.check(frame, _model_dets(0, names, boxes), shot=0)
+    assert checker.crops_read == 2
+    split = _model_dets(1, names, boxes)
+    split.track_id = np.array([7, 8])  # the tracker lost both and gave them new ids
+    checker.check(frame, split, shot=0)
+    # Santander continues its confirmed place: no read; Apexa (not confirmed) is read again
+    assert checker.crops_read == 3 and checker.summary()["confirmed_by_place"] == 1
+    assert checker.tracks[(0, "Santander", 7)].verdict == "confirmed"
+    checker.check(frame, _model_dets(2, names, {"Santander": boxes["Santander"]}), shot=1)
+    assert checker.crops_read == 4  # a new shot starts with no confirmed places
+
+
 class _BoxModel:
     """Test double of the YOLO model: the same boxes on every frame (following the 2 px/frame pan)."""
 

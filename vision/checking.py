@@ -13,6 +13,11 @@ crops (recognition only, no text detection, so a read costs a few milliseconds):
 Rejected tracks do not count toward any number. A detection the tracker did not claim is its own
 track. A track is read at its 1st, 2nd, 4th, 8th ... detection, at most :data:`MAX_READS` times, and
 no more once confirmed, so checking costs a bounded number of reads per track however long it lasts.
+A track (or untracked detection) that starts where a confirmed track of the same sponsor was seen in
+the same shot, within :data:`PLACE_FRAMES` checked frames and overlapping its last box by an IoU of at
+least :data:`PLACE_IOU`, continues that track's logo and is confirmed without a read: trackers split
+one logo into several ids when it is occluded or fades, and reading every fragment again would
+double the cost of checking for nothing.
 Sponsors whose catalogue entry says ``reads = false`` (icon-only marks) are never read. In a video,
 only detections that qualify (clarity and size thresholds) are read: the others count toward no
 number, whatever their verdict.
@@ -29,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from vision.detector import FrameDetections
+from vision.footage import box_iou
 from vision.reader import TextReader, crop_polygon
 from vision.text_match import confusable_key
 
@@ -38,6 +44,10 @@ VERDICTS: tuple[str, ...] = ("confirmed", "rejected", "unread")
 MAX_READS = 4
 #: A crop read as another word rejects only with at least this recognition score, [0, 1].
 REJECT_SCORE = 0.8
+#: A new track inherits a confirmed track's verdict when its box overlaps the confirmed box by this IoU.
+PLACE_IOU = 0.3
+#: ... and the confirmed track was seen at most this many checked frames before.
+PLACE_FRAMES = 10
 
 TrackKey = tuple[int, str, int]
 """(shot, sponsor, track id) of a tracked detection."""
@@ -105,6 +115,10 @@ class TrackChecker:
     tracks: dict[TrackKey, _Track] = field(default_factory=dict)
     single: dict[str, int] = field(default_factory=lambda: dict.fromkeys(VERDICTS, 0))
     crops_read: int = 0
+    #: (shot, sponsor) -> {track id: (last box xyxy pixels, checked frame number)} of confirmed tracks
+    places: dict[tuple[int, str], dict[int, tuple[np.ndarray, int]]] = field(default_factory=dict)
+    checked_frames: int = 0
+    inherited: int = 0
 
     def check(self, image: np.ndarray, dets: FrameDetections, shot: int) -> FrameDetections:
         """Read the crops of ``dets`` (one frame, tracked) that need a read; return ``dets`` without
@@ -120,6 +134,7 @@ class TrackChecker:
         the end (:meth:`keep`), when every read of the track is in. ``worth`` (optional mask) limits
         reading to the detections that can count (those that qualify): the others are neither read
         nor counted as a track's detection."""
+        self.checked_frames += 1
         todo: list[int] = []
         keys: list[TrackKey | None] = []
         sponsors = dets.sponsors
@@ -134,17 +149,27 @@ class TrackChecker:
             tid = int(dets.track_id[i])
             if tid < 0:
                 keys.append(None)
-                todo.append(i)
+                if self._at_confirmed_place(shot, sponsors[i], dets.xyxy[i]):
+                    self.single["confirmed"] += 1
+                    self.inherited += 1
+                else:
+                    todo.append(i)
                 continue
             key = (shot, sponsors[i], tid)
             keys.append(key)
-            track = self.tracks.setdefault(key, _Track())
+            track = self.tracks.get(key)
+            if track is None:
+                track = self.tracks[key] = _Track()
+                if self._at_confirmed_place(shot, sponsors[i], dets.xyxy[i]):
+                    track.matched = True
+                    self.inherited += 1
             track.seen += 1
             due = track.seen & (track.seen - 1) == 0  # 1st, 2nd, 4th, 8th ... detection
             if due and not track.matched and track.reads < MAX_READS:
                 todo.append(i)
         keep = np.ones(len(dets), dtype=bool)
         if not todo:
+            self._remember(dets, keys)
             return keep
         crops = [crop_polygon(image, dets.corners[i]) for i in todo]
         reads = self.reader.recognise(crops)
@@ -161,7 +186,25 @@ class TrackChecker:
             track.reads += 1
             track.matched |= matched
             track.other |= other
+        self._remember(dets, keys)
         return keep
+
+    def _at_confirmed_place(self, shot: int, sponsor: str, box: np.ndarray) -> bool:
+        """Whether ``box`` (xyxy pixels) overlaps, by IoU >= :data:`PLACE_IOU`, the last box of a
+        confirmed track of ``sponsor`` seen in ``shot`` within :data:`PLACE_FRAMES` checked frames."""
+        recent = [
+            last
+            for last, when in self.places.get((shot, sponsor), {}).values()
+            if self.checked_frames - when <= PLACE_FRAMES
+        ]
+        return bool(recent) and float(box_iou(box, np.stack(recent)).max()) >= PLACE_IOU
+
+    def _remember(self, dets: FrameDetections, keys: Sequence[TrackKey | None]) -> None:
+        """Record the boxes of this frame's confirmed tracks as their last seen place."""
+        for i, key in enumerate(keys):
+            if key is not None and self.tracks[key].matched:
+                shot, sponsor, tid = key
+                self.places.setdefault((shot, sponsor), {})[tid] = (dets.xyxy[i], self.checked_frames)
 
     def rejected(self) -> set[TrackKey]:
         """Return the keys of the rejected tracks."""
@@ -192,6 +235,7 @@ class TrackChecker:
             "tracks": sum(counts.values()),
             **counts,
             "crops_read": self.crops_read,
+            "confirmed_by_place": self.inherited,
             "rejected_by_sponsor": dict(sorted(per_sponsor.items())),
         }
 

@@ -48,6 +48,11 @@ DET_SIDE = 1088
 BOX_THRESH = 0.3
 #: Text lines read with a recognition score below this are ignored, [0, 1].
 MIN_TEXT_SCORE = 0.6
+#: Recognition pads each 48 px tall line to at least this width, pixels. RapidOCR's default, 320,
+#: makes a short word cost as much as a long line; 96 reads short words and logo crops about twice as
+#: fast, with the same results on the benchmark's adapt split (reader F1 0.700 -> 0.698: one pair;
+#: the checked model's verdicts within 2 of 83 tracks).
+REC_MIN_WIDTH = 96
 #: Pixels of the frame edge within which a line counts as cut by the edge (prefix/suffix matches).
 EDGE_PX = 4.0
 
@@ -152,6 +157,7 @@ class TextReader:
             "Det.limit_side_len": det_side,
             "Det.box_thresh": BOX_THRESH,
             "Rec.model_path": str(self.paths["rec"]),
+            "Rec.rec_img_shape": [3, 48, REC_MIN_WIDTH],
             **{f"EngineConfig.onnxruntime.{k}": v for k, v in ort.items()},
         }
         try:
