@@ -13,6 +13,7 @@ from rich.table import Table
 
 from cli.app import app
 from cli.errors import user_errors, warn
+from measure.errors import InputError
 
 WEIGHTS_HELP = (
     "Model weights (.pt with its model card, or an exported model). Default: the shipped demo model, "
@@ -41,9 +42,9 @@ def check_reading_options(
     from vision.detectors import READ_ONLY_FPS
 
     if sample_fps is not None and sample_fps <= 0:
-        raise ValueError(f"--sample-fps must be positive, got {sample_fps}")
+        raise InputError(f"--sample-fps must be positive, got {sample_fps}")
     if read_fps is not None and read_fps <= 0:
-        raise ValueError(f"--read-fps must be positive, got {read_fps}")
+        raise InputError(f"--read-fps must be positive, got {read_fps}")
     if sponsors is not None and weights is None and sample_fps is None:
         return READ_ONLY_FPS
     return sample_fps
@@ -131,8 +132,9 @@ def analyze(
     from cli.annotate import annotate_video, check_annotate_path
     from cli.evidence import check_evidence_dir
     from cli.report_html import require_pdf_engine
+    from measure.paths import valid_text
     from measure.settings import load_config
-    from measure.store import check_disjoint, check_output_dir, valid_text
+    from measure.store import check_disjoint, check_output_dir
     from vision.detectors import open_detectors
     from vision.sources import is_stream_url, open_video
 
@@ -148,7 +150,7 @@ def analyze(
     if annotate:
         check_annotate_path(annotate)
         if is_stream_url(video):  # fail now, not after the stream was analysed
-            raise ValueError(f"{video}: --annotate needs a video file; a live stream cannot be read twice")
+            raise InputError(f"{video}: --annotate needs a video file; a live stream cannot be read twice")
     inputs = [("VIDEO", video), ("--weights", weights), ("--config", config)]
     outputs = [("--out", out), ("--evidence", evidence), ("--annotate", annotate)]
     check_disjoint([(o, p) for o, p in inputs if p is not None], outputs)

@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 
 from cli.draw import bgr, draw_polygon, paste_label, sponsor_colors
+from measure.errors import InputError, OutputError
 from measure.records import polygons
-from measure.store import OutputError
 from vision.sources import SampleRule
 
 VIDEO_OUT_SUFFIXES = (".mp4", ".m4v", ".mov")
@@ -176,9 +176,9 @@ class _Overlay:
 def check_annotate_path(out: Path) -> None:
     """Raise ValueError when ``out`` cannot name the annotated video (call before a long analysis)."""
     if out.suffix.lower() not in VIDEO_OUT_SUFFIXES:
-        raise ValueError(f"{out}: annotated video must end in one of {', '.join(VIDEO_OUT_SUFFIXES)}")
+        raise InputError(f"{out}: annotated video must end in one of {', '.join(VIDEO_OUT_SUFFIXES)}")
     if out.is_dir():
-        raise ValueError(f"{out}: is a directory; give a file name ending in .mp4")
+        raise InputError(f"{out}: is a directory; give a file name ending in .mp4")
 
 
 def annotate_video(
@@ -204,7 +204,7 @@ def annotate_video(
     from vision.sources import is_stream_url, open_video
 
     if is_stream_url(video):
-        raise ValueError(f"{video}: --annotate needs a video file; a live stream cannot be read twice")
+        raise InputError(f"{video}: --annotate needs a video file; a live stream cannot be read twice")
     out = Path(out_mp4)
     check_annotate_path(out)
     names = list(sponsors or []) + [

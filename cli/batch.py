@@ -27,6 +27,7 @@ import typer
 from cli.analyze import CHECK_HELP, READ_FPS_HELP, READ_PHOTOS_HELP, SPONSORS_HELP, check_reading_options
 from cli.app import app
 from cli.errors import EXIT_INTERNAL, EXIT_PARTIAL_BATCH, UserError, user_errors, warn
+from measure.errors import InputError, exit_code, first_line
 from measure.store import sha256_file
 
 if TYPE_CHECKING:
@@ -130,19 +131,17 @@ class JobResult:
 
 def db_text(text: str) -> str:
     """Return ``text`` as valid UTF-8 for the database: undecodable file-name bytes become ``\\xNN``."""
-    from vision.photo_analysis import display_path
+    from measure.paths import display_path
 
     return display_path(text)
 
 
 def one_line(exc: BaseException) -> str:
-    """Return a one-line description of an exception (its message, or its type for a bug)."""
-    from cli.errors import _classify
-
-    text = (str(exc).strip().splitlines() or [""])[0]
-    if _classify(exc) is None:
-        return f"internal error: {type(exc).__name__}: {text}"
-    return text or type(exc).__name__
+    """Return a one-line description of an exception: its first line, prefixed with ``internal
+    error`` and its type for a bug (not a :class:`measure.errors.SponsorLensError`)."""
+    if exit_code(exc) is None:
+        return f"internal error: {type(exc).__name__}: {first_line(exc)}"
+    return first_line(exc)
 
 
 def taken_at(path: str, kind: str) -> tuple[dt.datetime, str]:
@@ -235,7 +234,7 @@ class Worker:
 
         out = analyse_photo_files([job.path], self.still, self.cfg, batch_size=1)
         if len(out.failures):
-            raise ValueError(out.failures["error"].iloc[0])
+            raise InputError(out.failures["error"].iloc[0])
         photo = out.stats.photos.iloc[0]
         source = {**base, "width": int(photo["width"]), "height": int(photo["height"]), "photos": 1}
         best = out.stats.sponsors["best_photo"].map(lambda p: db_text(p) if isinstance(p, str) else None)
@@ -374,7 +373,7 @@ def run_ray(
         import ray
         from ray.exceptions import RayActorError
     except ImportError:
-        raise ValueError("--engine ray needs Ray: pip install 'sponsorlens[ray]'") from None
+        raise InputError("--engine ray needs Ray: pip install 'sponsorlens[ray]'") from None
 
     started = False
     reaper = None
@@ -396,7 +395,7 @@ def run_ray(
         except (ConnectionError, RuntimeError, ValueError) as e:
             if reaper:
                 reaper.kill()
-            raise ValueError(f"cannot start or reach Ray ({address or 'local'}): {one_line(e)}") from None
+            raise InputError(f"cannot start or reach Ray ({address or 'local'}): {one_line(e)}") from None
         started = True
     n, per = ray_plan(ray.cluster_resources(), workers)
     actor_cls = ray.remote(_RayWorker)
@@ -476,19 +475,15 @@ def discover(paths: Sequence[str | Path]) -> list[tuple[str, str]]:
     directly is a photo by its suffix, else a video. Raises ValueError for a
     path that does not exist.
     """
-    from vision.discovery import walk_files
-    from vision.images import IMAGE_SUFFIXES
-    from vision.sources import is_video_path
+    from vision.discovery import is_image_path, is_video_path, walk_files
 
-    photo_suffixes = {s.lower() for s in IMAGE_SUFFIXES}
     found: dict[str, str] = {}
     for p in map(Path, paths):
         if not p.exists():
-            raise ValueError(f"{p}: not found")
+            raise InputError(f"{p}: not found")
         files = [p] if p.is_file() else walk_files(p)
         for f in files:
-            suffix = f.suffix.lower()
-            if suffix in photo_suffixes:
+            if is_image_path(f):
                 kind = "photo"
             elif is_video_path(f) or f == p:
                 kind = "video"
@@ -540,15 +535,15 @@ def run_batch(
     from measure.settings import Config
 
     if engine not in ENGINES:
-        raise ValueError(f"--engine must be local or ray, got {engine!r}")
+        raise InputError(f"--engine must be local or ray, got {engine!r}")
     if workers is not None and workers < 0:
-        raise ValueError(f"--workers must be 0 or more, got {workers}")
+        raise InputError(f"--workers must be 0 or more, got {workers}")
     if engine == "ray" and workers == 0:
-        raise ValueError("--workers 0 (analyse in this process) is for --engine local only")
+        raise InputError("--workers 0 (analyse in this process) is for --engine local only")
     cfg = Config.model_validate(spec.config)
     files = discover(paths)
     if not files:
-        raise ValueError(f"no videos or photos under {', '.join(map(str, paths))}")
+        raise InputError(f"no videos or photos under {', '.join(map(str, paths))}")
     found = spec.open()
     model = found.fingerprint()
     cfg.check_sponsors(model["classes"])
@@ -719,7 +714,7 @@ def batch(
     cfg = load_config(config)
     sample_fps = check_reading_options(sample_fps, read_fps, sponsors, weights)
     if batch_size < 1:
-        raise ValueError(f"--batch must be at least 1, got {batch_size}")
+        raise InputError(f"--batch must be at least 1, got {batch_size}")
     reader_only = sponsors is not None and weights is None
     spec = WorkerSpec(
         None if reader_only else str(weights or DEFAULT_WEIGHTS),
@@ -828,7 +823,7 @@ def totals(
     finally:
         con.close()
     if csv is not None:
-        from measure.store import OutputError
+        from measure.errors import OutputError
 
         try:
             table.to_csv(csv, index=False)

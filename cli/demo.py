@@ -58,7 +58,7 @@ EXPOSURE_TOL, SHARE_TOL, JUDGED_MIN_S = 0.10, 0.20, 2.0
 
 def comparison_markdown(cmp: pd.DataFrame) -> str:
     """Return the measured-vs-truth table as Markdown, with a line counting the sponsors within the
-    tolerances; ``demo`` writes it to ``truth_comparison.md`` and README.md quotes it verbatim."""
+    tolerances; ``demo`` writes it to ``truth_comparison.md`` and docs/benchmarks.md quotes it verbatim."""
 
     def err(v: float) -> str:
         return "-" if pd.isna(v) else f"{v:+.1%}"

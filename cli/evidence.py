@@ -27,8 +27,9 @@ import numpy as np
 import pandas as pd
 
 from cli.draw import bgr, draw_polygon, paste_label, sponsor_colors
+from measure.errors import InputError, OutputError
 from measure.records import polygons
-from measure.store import OutputError, atomic_dir, check_output_dir, only_files
+from measure.store import atomic_dir, check_output_dir, only_files
 
 #: Long side of a thumbnail, pixels.
 THUMB_SIDE_PX = 960
@@ -251,7 +252,7 @@ def write_thumbnails(
 
     if is_stream_url(video):
         if evidence_dir is not None:
-            raise ValueError(f"{video}: --evidence needs a video file; a live stream cannot be read twice")
+            raise InputError(f"{video}: --evidence needs a video file; a live stream cannot be read twice")
         return {}
     names = list(classes or []) + [str(s) for s in sponsors_df.get("sponsor", pd.Series(dtype=object))]
     colors = sponsor_colors(names)

@@ -14,6 +14,8 @@ import typer
 from cli.analyze import CHECK_HELP, READ_PHOTOS_HELP, SPONSORS_HELP, WEIGHTS_HELP
 from cli.app import app
 from cli.errors import UserError, user_errors, warn
+from measure.errors import InputError
+from measure.paths import valid_text
 from measure.photos import PHOTO_COLUMNS, PhotoStats, photo_stats
 from measure.settings import Config
 from measure.store import (
@@ -23,7 +25,6 @@ from measure.store import (
     records,
     sha256_file,
     tool_info,
-    valid_text,
     write_json,
     write_parquet,
 )
@@ -70,7 +71,8 @@ def analyse_photo_files(
     ``on_photo(1)`` is called after each photo (for progress bars). Photos that cannot be read
     are listed in ``failures`` and left out of every statistic.
     """
-    from vision.photo_analysis import PhotoFailure, detect_photos, display_path, empty_photo_detections
+    from measure.paths import display_path
+    from vision.photo_analysis import PhotoFailure, detect_photos, empty_photo_detections
 
     cfg.check_sponsors(detector.names)
     wanted = list(cfg.sponsors or detector.names)
@@ -154,7 +156,8 @@ def collect_photos(paths: Sequence[Path]) -> tuple[list[Path], list[tuple[Path, 
     ``(copy, first)``. Raises ImageError naming a path that does not exist, and UserError when no
     image is found.
     """
-    from vision.images import IMAGE_SUFFIXES, iter_images
+    from vision.discovery import IMAGE_SUFFIXES
+    from vision.images import iter_images
 
     found = list(dict.fromkeys(iter_images(paths)))
     if not found:
@@ -237,7 +240,7 @@ def photos(
 
     cfg = load_config(config)
     if batch < 1:
-        raise ValueError(f"--batch must be at least 1, got {batch}")
+        raise InputError(f"--batch must be at least 1, got {batch}")
     files, duplicates = collect_photos(paths)
     check_output_dir(out)  # fail now, not after the archive is analysed
     inputs = [*(("PATHS", p) for p in paths), ("--weights", weights), ("--config", config)]

@@ -3,7 +3,7 @@
 Everything the page shows is inline: charts are SVG data URIs drawn by :mod:`cli.charts`,
 thumbnails (``DIR/frames/best_<sponsor>.jpg``, see :mod:`cli.evidence`) are base64 JPEGs and the
 CSS is in the page, so the file opens from disk with no network. The methodology appendix is
-:data:`measure.methodology.METRICS`, the text README.md's Methodology section is made from.
+:data:`measure.methodology.METRICS`, the text docs/methodology.md is made from.
 
 Video reports and photo-archive reports share the page; sections whose data a report does not
 have (segments, detections, thumbnails) are left out.
@@ -26,7 +26,8 @@ import pandas as pd
 
 from cli.draw import sponsor_colors
 from cli.evidence import best_frame_file
-from measure.store import OutputError, read_report
+from measure.errors import InputError, OutputError
+from measure.store import read_report
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -101,7 +102,7 @@ def load_analysis(directory: str | Path) -> Analysis:
     report = read_report(directory)
     sponsors = pd.DataFrame(report.get("sponsors") or [])
     if not sponsors.empty and "sponsor" not in sponsors:
-        raise ValueError(f"{directory / 'report.json'}: sponsor rows have no 'sponsor' field")
+        raise InputError(f"{directory / 'report.json'}: sponsor rows have no 'sponsor' field")
     if not sponsors.empty:
         sponsors["sponsor"] = sponsors["sponsor"].astype(str)
     segments = pd.DataFrame(report.get("segments") or [])
@@ -112,9 +113,9 @@ def load_analysis(directory: str | Path) -> Analysis:
             with open(parquet, "rb") as fh:  # opened by Python: Arrow cannot take a non-UTF-8 path
                 detections = pd.read_parquet(fh)
         except Exception as e:  # pyarrow raises several types for a damaged file
-            raise ValueError(f"{parquet}: unreadable detections table: {e}") from None
+            raise InputError(f"{parquet}: unreadable detections table: {e}") from None
         if not {"sponsor", "x1", "y1", "x2", "y2"} <= set(detections.columns):
-            raise ValueError(f"{parquet}: not a SponsorLens detections table")
+            raise InputError(f"{parquet}: not a SponsorLens detections table")
         detections["sponsor"] = detections["sponsor"].astype(str)
     analysis = Analysis(directory, report, sponsors, segments, detections)
     analysis.frame_sizes = _frame_sizes(analysis)

@@ -11,6 +11,7 @@ import typer
 from cli.app import app
 from cli.errors import user_errors
 from cli.footage_options import MaxFrames, MinTrack, SampleFps
+from measure.errors import InputError
 from vision.detector import DEFAULT_WEIGHTS
 
 if TYPE_CHECKING:
@@ -77,7 +78,7 @@ def review(
 
     rule = pseudo_rule(conf, low_conf, min_track)
     if frames < 1:
-        raise ValueError(f"--frames must be at least 1, got {frames}")
+        raise InputError(f"--frames must be at least 1, got {frames}")
     det = LogoDetector(weights, conf=low_conf, imgsz=imgsz, device=device, trust_weights=trust_weights)
     sampled = sample_footage(sources, det, out / "sampled", sample_fps, max_frames)
     sure = sure_mask(sampled, rule)

@@ -10,6 +10,7 @@ import typer
 
 from cli.app import app
 from cli.errors import user_errors
+from measure.errors import InputError
 from measure.store import check_name
 
 
@@ -75,7 +76,7 @@ def train(
         workdir = Path(tempfile.mkdtemp(prefix=f"sponsorlens-train-{name}-"))
     for bg in backgrounds or []:
         if not bg.exists():
-            raise FileNotFoundError(f"{bg}: --backgrounds path not found")
+            raise InputError(f"{bg}: --backgrounds path not found")
     path = run_training(
         logos_dir,
         name,

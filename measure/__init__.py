@@ -9,5 +9,5 @@ This package never imports torch or ultralytics, and this ``__init__`` imports n
 - :mod:`measure.exposure`: :func:`~measure.exposure.aggregate` turns scored detections of a video
   into per-sponsor exposure seconds, segments, share of voice, quality seconds and media value.
 - :mod:`measure.methodology`: the definition of every metric (:data:`~measure.methodology.METRICS`)
-  and the README's Methodology section.
+  and the docs' Methodology page (docs/methodology.md, generated from it).
 """

@@ -28,7 +28,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator, model_validator
 
-from measure.settings import ConfigError
+from measure.errors import ConfigError
 
 #: Longest sponsor name or alias, chars.
 MAX_NAME = 100

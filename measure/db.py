@@ -32,9 +32,9 @@ from typing import Any, Literal
 import duckdb
 import pandas as pd
 
+from measure.errors import InputError, OutputError
 from measure.exposure import SEGMENT_COLUMNS, SPONSOR_COLUMNS
 from measure.records import DETECTION_COLUMNS, QUALITY_COLUMNS
-from measure.store import OutputError
 
 #: Version of the table layout below, stored in ``meta``; a database of another version is refused,
 #: except the earlier versions in :data:`MIGRATIONS`, which are upgraded in place when opened for writing.
@@ -142,7 +142,7 @@ TABLES: dict[str, dict[str, str]] = {
 SOURCE_TABLES: tuple[str, ...] = ("sources", "detections", "segments", "sponsor_exposure", "failures")
 
 
-class DatabaseError(ValueError):
+class DatabaseError(InputError):
     """A file is not a SponsorLens batch database, or one of another schema version."""
 
 
@@ -175,11 +175,11 @@ def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnect
 
     Raises :class:`measure.store.OutputError` when the file cannot be opened (another process
     holds it, read-only directory...) and :class:`DatabaseError` when it is not a SponsorLens
-    database of this schema version. A missing file with ``read_only`` raises FileNotFoundError.
+    database of this schema version. A missing file with ``read_only`` raises :class:`InputError`.
     """
     path = Path(path)
     if read_only and not path.is_file():
-        raise FileNotFoundError(f"{path}: database not found")
+        raise InputError(f"{path}: database not found")
     if not read_only:
         try:
             path.absolute().parent.mkdir(parents=True, exist_ok=True)
@@ -375,7 +375,7 @@ GROUP BY {group}e.sponsor
 def totals_sql(by: TotalsBy = "sponsor") -> str:
     """Return the SQL of ``sponsorlens totals --by BY`` (parameter ``$run_key``)."""
     if by not in GROUP_KEYS:
-        raise ValueError(f"--by must be sponsor, source or month, got {by!r}")
+        raise InputError(f"--by must be sponsor, source or month, got {by!r}")
     keys = GROUP_KEYS[by]
     exprs = [e for _, e in keys]
     return _TOTALS_TEMPLATE.format(
@@ -408,15 +408,15 @@ def pick_run_key(con: duckdb.DuckDBPyConnection, prefix: str | None = None) -> s
     """
     keys = run_keys(con)
     if keys.empty:
-        raise ValueError("the database holds no analysed sources yet")
+        raise InputError("the database holds no analysed sources yet")
     if prefix:
         hits = keys[keys["run_key"].str.startswith(prefix.lower())]
         if len(hits) != 1:
             found = "no" if hits.empty else "several"
-            raise ValueError(f"--run {prefix}: {found} run keys start with it ({_describe(keys)})")
+            raise InputError(f"--run {prefix}: {found} run keys start with it ({_describe(keys)})")
         return str(hits["run_key"].iloc[0])
     if len(keys) > 1:
-        raise ValueError(
+        raise InputError(
             f"the database holds results of {len(keys)} model/settings combinations ({_describe(keys)}); "
             "pick one with --run KEY"
         )

@@ -1,6 +1,6 @@
 """Aggregate scored detections into per-sponsor exposure numbers and visibility segments.
 
-The definitions are in :mod:`measure.methodology` (the README's Methodology section); this module
+The definitions are in :mod:`measure.methodology` (docs/methodology.md); this module
 implements them exactly, vectorised with numpy so that 135,000 analysed frames with a few
 detections each aggregate in seconds. Summary:
 

@@ -25,7 +25,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from measure.store import OutputError
+from measure.errors import InputError, OutputError, first_line
 
 #: Version of :data:`FEATURE_SCHEMA`. Bump it whenever a column is added, removed or redefined.
 FEATURE_SCHEMA_VERSION = "1"
@@ -36,7 +36,7 @@ SCHEMA_VERSION_KEY = "schema_version"
 KEYS: tuple[str, str] = ("event_id", "sponsor")
 
 
-class FeatureError(ValueError):
+class FeatureError(InputError):
     """A features, events, costs or outcomes table is unreadable or does not fit the schema."""
 
 
@@ -149,17 +149,12 @@ def read_table(path: str | Path, what: str, string_columns: Iterable[str] = KEYS
     except FeatureError:
         raise
     except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as e:
-        raise FeatureError(f"{path}: cannot read {what}: {_one_line(e)}") from None
+        raise FeatureError(f"{path}: cannot read {what}: {first_line(e)}") from None
     for c in string_columns:
         if c in df.columns:
             df[c] = _as_str(df[c])
     df.columns = [str(c).strip() for c in df.columns]
     return df
-
-
-def _one_line(e: BaseException) -> str:
-    text = str(e).strip().splitlines()
-    return text[0] if text else type(e).__name__
 
 
 def _as_str(s: pd.Series) -> pd.Series:
@@ -196,7 +191,7 @@ def _to_date(s: pd.Series, path: Path | str) -> pd.Series:
     try:
         out = pd.to_datetime(s, errors="raise", format="mixed")
     except (ValueError, TypeError) as e:
-        raise FeatureError(f"{path}: column 'date' has a value that is not a date: {_one_line(e)}") from None
+        raise FeatureError(f"{path}: column 'date' has a value that is not a date: {first_line(e)}") from None
     if getattr(out.dt, "tz", None) is not None:
         out = out.dt.tz_convert(None)
     return out.astype("datetime64[ns]")
@@ -344,7 +339,7 @@ def read_features(path: str | Path) -> pd.DataFrame:
         try:
             meta = pq.read_schema(path).metadata or {}
         except (OSError, ValueError) as e:
-            raise FeatureError(f"{path}: cannot read Parquet file: {_one_line(e)}") from None
+            raise FeatureError(f"{path}: cannot read Parquet file: {first_line(e)}") from None
         raw = meta.get(SCHEMA_VERSION_KEY.encode())
         version = raw.decode() if raw is not None else None
     elif suffix == ".csv":
@@ -354,7 +349,7 @@ def read_features(path: str | Path) -> pd.DataFrame:
             try:
                 version = str(json.loads(side.read_text(encoding="utf-8"))[SCHEMA_VERSION_KEY])
             except (OSError, ValueError, KeyError, TypeError) as e:
-                raise FeatureError(f"{side}: cannot read schema sidecar: {_one_line(e)}") from None
+                raise FeatureError(f"{side}: cannot read schema sidecar: {first_line(e)}") from None
     else:
         raise FeatureError(f"{path}: features file must end in .parquet or .csv")
     if version is None:

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from measure.errors import first_line
 from measure.feature_schema import (
     COLUMNS_BY_NAME,
     DEFAULT_MODEL_FEATURES,
@@ -47,7 +48,6 @@ from measure.feature_schema import (
     FeatureColumn,
     FeatureError,
     _as_str,
-    _one_line,
     _to_date,
     _to_number,
     atomic_path,
@@ -152,7 +152,7 @@ def read_report(directory: str | Path) -> Source:
     except FileNotFoundError:
         raise FeatureError(f"{directory}: not an analysis directory (no report.json)") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise FeatureError(f"{path}: cannot read report: {_one_line(e)}") from None
+        raise FeatureError(f"{path}: cannot read report: {first_line(e)}") from None
     if not isinstance(report, dict) or not isinstance(report.get("sponsors"), list):
         raise FeatureError(f"{path}: not a sponsorlens report (no 'sponsors' list)")
     src = report.get("source") or {}
@@ -190,7 +190,7 @@ def read_database(db_path: str | Path, run: str | None = None) -> list[Source]:
     try:
         con = batch_db.connect(db_path, read_only=True)
     except (OSError, ValueError) as e:
-        raise FeatureError(f"{db_path}: {_one_line(e).removeprefix(f'{db_path}: ')}") from None
+        raise FeatureError(f"{db_path}: {first_line(e).removeprefix(f'{db_path}: ')}") from None
     try:
         key = batch_db.pick_run_key(con, run)
         srcs = con.execute(
@@ -204,7 +204,7 @@ def read_database(db_path: str | Path, run: str | None = None) -> list[Source]:
             [key],
         ).df()
     except ValueError as e:
-        raise FeatureError(f"{db_path}: {_one_line(e)}") from None
+        raise FeatureError(f"{db_path}: {first_line(e)}") from None
     finally:
         con.close()
     by_source = dict(tuple(exp.groupby("source_id", sort=False))) if len(exp) else {}

@@ -3,7 +3,7 @@
 This module is the single source of the methodology: :mod:`measure.quality` and
 :mod:`measure.exposure` take their constants from here, :data:`METRICS` gives each metric a
 one-paragraph plain-text definition (for report tooltips and the HTML appendix) and
-:data:`METHODOLOGY_MD` is the README's "Methodology" section (Markdown). It imports nothing heavy.
+:data:`METHODOLOGY_MD` is the docs' Methodology page (Markdown; `python docs/gen.py` writes docs/methodology.md). It imports nothing heavy.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Everything here looks only at the pixels inside each detection's bounding box (the crop), so it is
 cheap enough to run on every detection of every analysed frame. The formulas and their constants
-are defined once in :mod:`measure.methodology` (the README's Methodology section); in short::
+are defined once in :mod:`measure.methodology` (docs/methodology.md); in short::
 
     screen_share     = area(polygon ∩ frame) / area(frame)                       fraction
     visible_fraction = area(polygon ∩ frame) / area(polygon)                     fraction

@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from measure.errors import InputError
+
 SPLITS = ("adapt", "eval")
 
 
-class LabelsError(ValueError):
+class LabelsError(InputError):
     """The labels file is missing or malformed (message names the file and the reason)."""
 
 

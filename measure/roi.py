@@ -30,6 +30,7 @@ from sklearn.base import clone
 from threadpoolctl import threadpool_limits
 
 from measure.drift import DriftWarning, drift_report, reference_bins
+from measure.errors import InputError
 from measure.feature_schema import (
     COLUMNS_BY_NAME,
     DEFAULT_MODEL_FEATURES,
@@ -97,7 +98,7 @@ def _single_threaded(func: Callable[_P, _R]) -> Callable[_P, _R]:
     return wrapper
 
 
-class RoiError(ValueError):
+class RoiError(InputError):
     """Fitting, saving, loading or prediction failed for a reason the user can fix."""
 
 

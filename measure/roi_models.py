@@ -37,13 +37,14 @@ from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
+from measure.errors import InputError
 from measure.features import MONOTONIC_FEATURES
 
 CANDIDATES: tuple[str, ...] = ("baseline", "ridge", "hgb")
 CV_SCHEMES: tuple[str, ...] = ("auto", "group", "time")
 
 
-class SplitError(ValueError):
+class SplitError(InputError):
     """Too few events (or inconsistent dates) to cross-validate."""
 
 
@@ -94,7 +95,7 @@ def _learner(name: str, features: list[str], random_state: int) -> RegressorMixi
             early_stopping=False,
             random_state=random_state,
         )
-    raise ValueError(f"unknown candidate {name!r}; choose from {', '.join(CANDIDATES)}")
+    raise InputError(f"unknown candidate {name!r}; choose from {', '.join(CANDIDATES)}")
 
 
 def regression_metrics(y: np.ndarray, pred: np.ndarray) -> dict[str, float]:

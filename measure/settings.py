@@ -32,9 +32,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-
-class ConfigError(ValueError):
-    """A config or rate-card file is unreadable or invalid; the message names the field."""
+from measure.errors import ConfigError
 
 
 class MeasureSettings(BaseModel):

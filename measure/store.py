@@ -22,9 +22,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-
-class OutputError(OSError):
-    """The output directory cannot be written (read-only, full disk, not a directory...)."""
+from measure.errors import InputError, OutputError
+from measure.paths import valid_text
 
 
 def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
@@ -62,23 +61,6 @@ def jsonable(obj: Any) -> Any:
     return obj
 
 
-def valid_text(text: str) -> str:
-    """Return ``text`` as valid UTF-8 text: bytes of a path that are not UTF-8 (which Python holds
-    as lone surrogates) become ``\\xNN`` escapes, so they can be written to JSON, CSV and Parquet."""
-    try:
-        text.encode("utf-8")
-        return text
-    except UnicodeEncodeError:
-        return text.encode("utf-8", "surrogateescape" if _only_escapes(text) else "surrogatepass").decode(
-            "utf-8", "backslashreplace"
-        )
-
-
-def _only_escapes(text: str) -> bool:
-    """True when every lone surrogate in ``text`` is one ``os.fsdecode`` makes of a non-UTF-8 byte."""
-    return all(not 0xD800 <= ord(c) <= 0xDFFF or 0xDC80 <= ord(c) <= 0xDCFF for c in text)
-
-
 def records(df: pd.DataFrame) -> list[dict[str, Any]]:
     """Return a table as a list of JSON-ready row dicts."""
     return jsonable(df.to_dict(orient="records"))
@@ -91,7 +73,7 @@ def check_name(name: str, what: str = "--name") -> str:
     write outside ``DIR``, whoever calls them.
     """
     if not isinstance(name, str) or not name.replace("-", "").replace("_", "").isalnum():
-        raise ValueError(f"{what} must be letters, digits, '-' or '_', got {name!r}")
+        raise InputError(f"{what} must be letters, digits, '-' or '_', got {name!r}")
     return name
 
 
@@ -402,9 +384,9 @@ def read_report(directory: str | Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text("utf-8"))
     except FileNotFoundError:
-        raise ValueError(f"{directory}: not an analysis directory (no report.json)") from None
+        raise InputError(f"{directory}: not an analysis directory (no report.json)") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise ValueError(f"{path}: unreadable report: {e}") from None
+        raise InputError(f"{path}: unreadable report: {e}") from None
     if not isinstance(data, dict) or "sponsors" not in data:
-        raise ValueError(f"{path}: not a SponsorLens report")
+        raise InputError(f"{path}: not a SponsorLens report")
     return data

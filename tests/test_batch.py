@@ -27,6 +27,7 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from measure import db
+from measure.errors import InputError
 
 REPO = Path(__file__).resolve().parent.parent
 SPONSORS = ["Apexa", "Boltline", "Corvo"]
@@ -310,7 +311,7 @@ def test_database_writes_are_all_or_nothing(tmp_path: Path) -> None:
     other.close()
     with pytest.raises(db.DatabaseError, match="not a SponsorLens batch database"):
         db.connect(tmp_path / "other.duckdb")
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(InputError, match="database not found"):
         db.connect(tmp_path / "missing.duckdb", read_only=True)
 
 

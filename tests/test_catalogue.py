@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from measure import catalogue as catalogue_module
 from measure.catalogue import Catalogue, CatalogueError, SponsorEntry, parse_catalogue
-from measure.settings import ConfigError
+from measure.errors import ConfigError
 
 FULL_TOML = """
 [sponsors."Emirates"]

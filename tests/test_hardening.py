@@ -28,11 +28,11 @@ from media_factory import frame_id, frame_image, truncate, write_av_video, write
 from PIL import Image
 from typer.testing import CliRunner, Result
 
+import vision.sources  # noqa: F401  (sets FFmpeg's log level before any video is written)
 from cli.errors import EXIT_CONFIG, EXIT_INPUT, EXIT_MODEL, EXIT_OUTPUT
 from cli.main import app
 from measure.settings import Config, MeasureSettings
 from vision.detector import FrameDetections, LogoDetector
-from vision.sources import VIDEO_SUFFIXES  # noqa: F401  (sets FFmpeg's log level before any video is written)
 
 REPO = Path(__file__).resolve().parent.parent
 runner = CliRunner()

@@ -333,7 +333,7 @@ def test_evidence_dir_is_replaced_whole_and_never_clobbers_other_files(
     foreign = tmp_path / "mine"
     foreign.mkdir()
     (foreign / "notes.txt").write_text("keep me")
-    from measure.store import OutputError
+    from measure.errors import OutputError
 
     with pytest.raises(OutputError, match="not an earlier SponsorLens evidence folder"):
         write_thumbnails(tmp_path / "out", video, sp, seg, det, evidence_dir=foreign)

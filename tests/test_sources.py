@@ -24,6 +24,7 @@ from media_factory import (
 )
 
 from vision import sources
+from vision.discovery import is_image_path, is_video_path
 from vision.sources import SourceError, open_video
 
 VFR_PTS_MS = [0, 40, 80, 200, 240, 400, 440, 480, 700, 740]
@@ -320,7 +321,7 @@ def test_path_that_is_not_utf8(tmp_path: Path) -> None:
     write_cv_video(tmp_path / "plain.avi", "MJPG", n=4).rename(path)
     src, frames = _frames(path)
     assert len(frames) == 4
-    assert "\\udce9" in src.info.path  # shown with an escape, not a crash
+    assert src.info.path.endswith("caf\\xe9.avi")  # the byte shown as an escape, as in every message
     missing = os.fsdecode(os.fsencode(tmp_path) + b"/gon\xe9.avi")
     with pytest.raises(SourceError, match="file not found"):
         open_video(missing)
@@ -341,7 +342,7 @@ def test_unreachable_stream_fails_fast_with_redacted_url() -> None:
 def test_url_detection() -> None:
     assert sources.is_stream_url("rtsp://cam/1") and sources.is_stream_url("https://x/y.m3u8")
     assert not sources.is_stream_url("clips/a.mp4") and not sources.is_stream_url(Path("rtsp://x"))
-    assert sources.is_video_path("A.MP4") and not sources.is_video_path("a.jpg")
+    assert is_video_path("A.MP4") and not is_video_path("a.jpg") and is_image_path("b.TIF")
 
 
 def test_analysed_fps_and_sample_rule(tmp_path: Path) -> None:

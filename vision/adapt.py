@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from measure.errors import InputError
 from vision.footage import FootageFrame, PseudoRule, box_iou, hide_boxes, pseudo_labelled, sample_footage
 from vision.labelled import write_labelled
 from vision.teacher import TEXT_MIN_CONF, TextLayout, check_teacher, plan_teacher, read_labels, sure_labels
@@ -202,7 +203,7 @@ def adapt(
     check_name(name)
     check_teacher(teacher)
     if rounds < 1:
-        raise ValueError(f"--rounds must be at least 1, got {rounds}")
+        raise InputError(f"--rounds must be at least 1, got {rounds}")
     rule = rule or PseudoRule()
     if reader is not None:
         teacher = "text" if teacher == "auto" else teacher
@@ -238,12 +239,12 @@ def adapt(
                 read_cache=read_cache,
             )
             if not stats["frames_pseudo_labelled"] and teacher == "text":
-                raise ValueError(
+                raise InputError(
                     f"round {r}: no frame had a sponsor's name read with confidence >= {TEXT_MIN_CONF}; "
                     "use --teacher model, or give the texts that name the sponsors on screen (--sponsors)"
                 )
             if not stats["frames_pseudo_labelled"]:
-                raise ValueError(
+                raise InputError(
                     f"round {r}: no frame had a sure detection (confidence >= {rule.keep_conf}, found in "
                     f">= {rule.min_track} burst frames of a video or at both sizes of a photo); lower "
                     "--conf or start from a better model"

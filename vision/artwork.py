@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from measure.errors import InputError
 from vision.demo_artwork import DEMO_SPONSORS, make_demo_artwork
 from vision.images import pil_open
 
@@ -57,7 +58,7 @@ CROP_ALPHA = 8
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.&'+-]{0,63}$")
 
 
-class ArtworkError(ValueError):
+class ArtworkError(InputError):
     """Sponsor artwork is missing, unreadable or badly named (message names the file and the reason)."""
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from measure.errors import InputError, first_line
 from vision.modelcard import WeightsError, verify_weights
 from weights import WEIGHTS_DIR
 
@@ -184,11 +185,6 @@ def inference_precision(weights: Path, device: str, card: dict[str, Any]) -> str
     return "fp16" if card.get("half") else "fp32"
 
 
-def _first_line(exc: BaseException) -> str:
-    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
-    return lines[0] if lines else type(exc).__name__
-
-
 class LogoDetector:
     """Batched YOLO inference over decoded frames.
 
@@ -213,9 +209,9 @@ class LogoDetector:
         threads: int | None = None,
     ) -> None:
         if not 0.0 < conf < 1.0:
-            raise ValueError(f"--conf must be between 0 and 1, got {conf}")
+            raise InputError(f"--conf must be between 0 and 1, got {conf}")
         if imgsz < 32:
-            raise ValueError(f"--imgsz must be at least 32, got {imgsz}")
+            raise InputError(f"--imgsz must be at least 32, got {imgsz}")
         self.weights = Path(weights)
         self.sha256, self.card = verify_weights(self.weights, trust=trust_weights)
         _check_runtime(self.weights)
@@ -226,7 +222,7 @@ class LogoDetector:
             self.model = YOLO(str(self.weights), task=task) if task else YOLO(str(self.weights))
             names = self.model.names  # exported models are opened here
         except Exception as e:  # ultralytics raises many types for a bad file
-            raise WeightsError(f"{self.weights}: cannot load model: {_first_line(e)}") from None
+            raise WeightsError(f"{self.weights}: cannot load model: {first_line(e)}") from None
         if self.model.task not in ("detect", "obb"):
             raise WeightsError(f"{self.weights}: a {self.model.task} model; need a detect or obb model")
         self.task: str = self.model.task

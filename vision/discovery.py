@@ -1,4 +1,5 @@
-"""Finding the files under the folders a user names, the same way for every command.
+"""Finding the files under the folders a user names, and telling photos from videos, the same way for
+every command (``analyze``, ``photos``, ``batch``, ``adapt``, ``train --backgrounds``...).
 
 Folders are searched recursively and symlinked folders are followed, so a folder linked into an
 archive is counted like any other. A folder reached a second time (a symlink loop such as
@@ -12,6 +13,30 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+
+#: File suffixes read as photos (lower case; any case matches).
+IMAGE_SUFFIXES: tuple[str, ...] = (".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp")
+
+#: File suffixes read as videos (lower case; any case matches).
+VIDEO_SUFFIXES: tuple[str, ...] = (
+    ".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".ts", ".mts", ".m2ts",
+    ".mpg", ".mpeg", ".flv", ".wmv", ".3gp", ".mxf", ".ogv",
+)  # fmt: skip
+
+
+def is_image_path(path: str | os.PathLike[str]) -> bool:
+    """Return True when the file name ends in one of :data:`IMAGE_SUFFIXES` (any case)."""
+    return Path(path).suffix.lower() in IMAGE_SUFFIXES
+
+
+def is_video_path(path: str | os.PathLike[str]) -> bool:
+    """Return True when the file name ends in one of :data:`VIDEO_SUFFIXES` (any case)."""
+    return Path(path).suffix.lower() in VIDEO_SUFFIXES
+
+
+def media_files(root: str | os.PathLike[str]) -> list[Path]:
+    """Return every photo and video file below the folder ``root`` (:func:`walk_files`), sorted."""
+    return [f for f in walk_files(root) if is_image_path(f) or is_video_path(f)]
 
 
 def walk_files(root: str | os.PathLike[str]) -> list[Path]:

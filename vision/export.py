@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from measure.errors import InputError
 from vision.modelcard import WeightsError, card_path, verify_weights, write_card
 
 #: Export formats: the suffix ultralytics gives the result ("_openvino_model" is a folder).
@@ -134,7 +135,7 @@ def export_model(
     if weights.is_dir() or weights.suffix != ".pt":
         raise WeightsError(f"{weights}: export needs a PyTorch .pt model, not an exported one")
     if batch < 1:
-        raise ValueError(f"--batch must be at least 1, got {batch}")
+        raise InputError(f"--batch must be at least 1, got {batch}")
     digest, card = verify_weights(weights, trust=trust_weights)
     card = card or {}
     check_runtime(fmt)
@@ -143,7 +144,7 @@ def export_model(
         raise WeightsError("engine (TensorRT) export needs a CUDA GPU; use --format onnx or openvino on CPU")
     imgsz = int(imgsz or card.get("imgsz") or 640)
     if imgsz < 32:
-        raise ValueError(f"--imgsz must be at least 32, got {imgsz}")
+        raise InputError(f"--imgsz must be at least 32, got {imgsz}")
     if dynamic is None:
         dynamic = fmt != "engine"
     dest = Path(out) if out is not None else default_export_path(weights, fmt, imgsz, half)

@@ -32,6 +32,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from measure.errors import InputError
 from vision.detector import FrameDetections, LogoDetector
 from vision.discovery import walk_files
 
@@ -58,9 +59,9 @@ def pseudo_rule(conf: float, low_conf: float, min_track: int) -> PseudoRule:
     :data:`BURST_FRAMES`.
     """
     if not 0 < low_conf < conf < 1:
-        raise ValueError(f"need 0 < --low-conf < --conf < 1, got {low_conf} and {conf}")
+        raise InputError(f"need 0 < --low-conf < --conf < 1, got {low_conf} and {conf}")
     if not 1 <= min_track <= BURST_FRAMES:
-        raise ValueError(f"--min-track must be 1 to {BURST_FRAMES}, got {min_track}")
+        raise InputError(f"--min-track must be 1 to {BURST_FRAMES}, got {min_track}")
     return PseudoRule(keep_conf=conf, min_track=min_track)
 
 
@@ -104,9 +105,10 @@ def sample_footage(
     the frames in source order.
     """
     if not (sample_fps > 0 and math.isfinite(sample_fps)) or max_frames < 1:
-        raise ValueError(f"need --sample-fps > 0 and --max-frames >= 1, got {sample_fps} and {max_frames}")
+        raise InputError(f"need --sample-fps > 0 and --max-frames >= 1, got {sample_fps} and {max_frames}")
+    from vision.discovery import is_video_path
     from vision.images import iter_images, load_image
-    from vision.sources import is_video_path, open_video
+    from vision.sources import open_video
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -122,7 +124,7 @@ def sample_footage(
         else:
             stills += list(iter_images([p]))  # raises a clear error for anything else
     if not videos and not stills:
-        raise FileNotFoundError(f"no videos or images in {', '.join(map(str, sources))}")
+        raise InputError(f"no videos or images in {', '.join(map(str, sources))}")
     durations = []
     for v in videos:
         with open_video(v) as src:  # a clear error for a broken video before any work is done

@@ -28,10 +28,11 @@ import cv2
 import numpy as np
 from PIL import Image, ImageOps
 
-from vision.discovery import walk_files
+from measure.errors import InputError, first_line
+from measure.paths import display_path
+from vision.discovery import IMAGE_SUFFIXES, is_image_path, walk_files
 
 #: Suffixes (lower case) that :func:`iter_images` treats as images.
-IMAGE_SUFFIXES: tuple[str, ...] = (".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp")
 
 #: Largest image accepted, in pixels (width x height). 150 megapixels is above any camera's
 #: output; larger files are refused as possible decompression bombs (a few KB of PNG can claim
@@ -39,12 +40,8 @@ IMAGE_SUFFIXES: tuple[str, ...] = (".jpg", ".jpeg", ".png", ".webp", ".tif", ".t
 MAX_IMAGE_PIXELS = 150_000_000
 
 
-class ImageError(Exception):
+class ImageError(InputError):
     """An image cannot be read or decoded; the message is one line naming the file and why."""
-
-
-def _display(path: str) -> str:
-    return path.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _too_large(display: str, width: int, height: int) -> ImageError:
@@ -52,11 +49,6 @@ def _too_large(display: str, width: int, height: int) -> ImageError:
         f"{display}: image too large: {width}x{height} = {width * height / 1e6:.1f} megapixels "
         f"(limit {MAX_IMAGE_PIXELS / 1e6:g}; refused as a possible decompression bomb)"
     )
-
-
-def _first_line(exc: BaseException) -> str:
-    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
-    return lines[0] if lines else type(exc).__name__
 
 
 def _composite_on_black(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
@@ -109,9 +101,9 @@ def load_image(path: str | os.PathLike[str], max_side: int | None = None) -> np.
     ``max_side``.
     """
     if max_side is not None and (not isinstance(max_side, int) or max_side < 1):
-        raise ValueError(f"max_side must be a positive number of pixels, got {max_side!r}")
+        raise InputError(f"max_side must be a positive number of pixels, got {max_side!r}")
     name = os.fspath(path)
-    display = _display(name)
+    display = display_path(name)
     if not os.path.exists(name):
         raise ImageError(f"{display}: file not found")
     if os.path.isdir(name):
@@ -153,7 +145,7 @@ def load_image(path: str | os.PathLike[str], max_side: int | None = None) -> np.
             except ImageError:
                 raise
             except Exception as exc:  # damaged data: Pillow's decoders raise many types
-                raise ImageError(f"{display}: cannot decode image: {_first_line(exc)}") from None
+                raise ImageError(f"{display}: cannot decode image: {first_line(exc)}") from None
     if max_side is not None:
         h, w = bgr.shape[:2]
         if max(h, w) > max_side:
@@ -161,11 +153,6 @@ def load_image(path: str | os.PathLike[str], max_side: int | None = None) -> np.
             size = (max(1, round(w * s)), max(1, round(h * s)))
             bgr = cv2.resize(bgr, size, interpolation=cv2.INTER_AREA)
     return bgr
-
-
-def is_image_path(path: str | os.PathLike[str]) -> bool:
-    """Return True when the file name ends in one of :data:`IMAGE_SUFFIXES` (any case)."""
-    return Path(path).suffix.lower() in IMAGE_SUFFIXES
 
 
 def iter_images(paths: Sequence[str | os.PathLike[str]]) -> Iterator[Path]:
@@ -186,12 +173,12 @@ def iter_images(paths: Sequence[str | os.PathLike[str]]) -> Iterator[Path]:
         elif root.is_file():
             if not is_image_path(root):
                 raise ImageError(
-                    f"{_display(str(root))}: not an image file name (expected one of "
+                    f"{display_path(str(root))}: not an image file name (expected one of "
                     f"{', '.join(IMAGE_SUFFIXES)})"
                 )
             candidates = [root]
         else:
-            raise ImageError(f"{_display(str(root))}: file or folder not found")
+            raise ImageError(f"{display_path(str(root))}: file or folder not found")
         for c in candidates:
             if c not in seen:
                 seen.add(c)

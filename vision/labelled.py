@@ -24,10 +24,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp")
+from measure.errors import InputError
+from vision.discovery import IMAGE_SUFFIXES, is_image_path
 
 
-class LabelledDirError(ValueError):
+class LabelledDirError(InputError):
     """A labels folder is missing, malformed or names unknown sponsors (message says which file)."""
 
 
@@ -102,7 +103,11 @@ def read_labelled(path: str | Path) -> list[LabelledFrame]:
     names = [ln.strip() for ln in classes.read_text(encoding="utf-8").splitlines() if ln.strip()]
     if not names:
         raise LabelledDirError(f"{classes}: names no class")
-    images = sorted(p for p in (root / "images").glob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+    images = sorted(
+        p
+        for p in (root / "images").glob("*")
+        if is_image_path(p) and not p.name.startswith(".") and p.is_file()
+    )
     if not images:
         raise LabelledDirError(f"{root / 'images'}: no images ({', '.join(IMAGE_SUFFIXES)})")
     frames = []

@@ -12,12 +12,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+from measure.errors import ModelError
 from measure.store import sha256_file
 
 __all__ = ["WeightsError", "card_path", "read_card", "sha256_file", "verify_weights", "write_card"]
 
 
-class WeightsError(ValueError):
+class WeightsError(ModelError):
     """Weights are missing, unverifiable or do not match their model card."""
 
 

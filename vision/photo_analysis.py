@@ -17,6 +17,8 @@ import cv2
 import numpy as np
 import pandas as pd
 
+from measure.errors import InputError, first_line
+from measure.paths import display_path
 from measure.quality import frame_quality
 from measure.records import DETECTION_COLUMNS, QUALITY_COLUMNS
 from vision.detector import FrameDetections, LogoDetector
@@ -52,14 +54,6 @@ class PhotoFailure:
     error: str
 
 
-def display_path(path: str | Path) -> str:
-    """Return ``path`` as valid UTF-8 text: bytes of a file name that are not UTF-8 become ``\\xNN``.
-
-    Tables (pandas, Parquet, DuckDB) hold only valid text; the file itself is opened by its real path.
-    """
-    return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-
-
 def empty_photo_detections() -> pd.DataFrame:
     """Return an empty photo detection table with the right columns and dtypes."""
     return pd.DataFrame({c: pd.Series(dtype=d) for c, d in PHOTO_DETECTION_COLUMNS.items()})
@@ -75,11 +69,6 @@ def detection_table(path: Path, image: np.ndarray, dets: FrameDetections) -> pd.
     return pd.DataFrame(data)[list(PHOTO_DETECTION_COLUMNS)].astype(PHOTO_DETECTION_COLUMNS)
 
 
-def _one_line(e: BaseException) -> str:
-    text = str(e).strip().splitlines()
-    return text[0] if text else type(e).__name__
-
-
 def detect_photos(
     paths: Iterable[str | Path], detector: LogoDetector, batch_size: int = 8, first_index: int = 0
 ) -> Iterator[PhotoResult | PhotoFailure]:
@@ -89,14 +78,14 @@ def detect_photos(
     groups of equal size. ``index`` counts from ``first_index``.
     """
     if batch_size < 1:
-        raise ValueError(f"--batch must be at least 1, got {batch_size}")
+        raise InputError(f"--batch must be at least 1, got {batch_size}")
     pending: _Pending = []
     for i, p in enumerate(paths, start=first_index):
         path = Path(p)
         try:
             item: np.ndarray | str = load_image(path)
         except (ImageError, OSError, ValueError, cv2.error) as e:
-            item = display_path(_one_line(e))
+            item = display_path(first_line(e))
             named = (display_path(path), str(path).encode("utf-8", "backslashreplace").decode())
             if not any(n in item for n in named):
                 item = f"{display_path(path)}: {item}"

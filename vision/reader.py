@@ -30,6 +30,7 @@ import cv2
 import numpy as np
 
 from measure.catalogue import Catalogue
+from measure.errors import ConfigError, InputError, ModelError
 from vision.detector import FrameDetections
 from vision.text_match import SponsorMatcher
 
@@ -57,7 +58,7 @@ REC_MIN_WIDTH = 96
 EDGE_PX = 4.0
 
 
-class ReaderError(RuntimeError):
+class ReaderError(ModelError):
     """The text reader cannot run: its package or bundled models are missing."""
 
 
@@ -120,11 +121,11 @@ class TextReader:
         min_score: float = MIN_TEXT_SCORE,
     ) -> None:
         if det_side < 32 or det_side > 4096:
-            raise ValueError(f"text detection size must be 32-4096 pixels, got {det_side}")
+            raise InputError(f"text detection size must be 32-4096 pixels, got {det_side}")
         self.catalogue = catalogue
         self.names: list[str] = catalogue.readable()
         if not self.names:
-            raise ValueError("the sponsor catalogue has no sponsor that reads (every one has reads = false)")
+            raise ConfigError("the sponsor catalogue has no sponsor that reads (every one has reads = false)")
         self.matcher = SponsorMatcher(catalogue.texts())
         self.paths = model_paths()
         from measure.store import sha256_file
@@ -171,7 +172,7 @@ class TextReader:
         other.catalogue = catalogue
         other.names = catalogue.readable()
         if not other.names:
-            raise ValueError("the sponsor catalogue has no sponsor that reads (every one has reads = false)")
+            raise ConfigError("the sponsor catalogue has no sponsor that reads (every one has reads = false)")
         other.matcher = SponsorMatcher(catalogue.texts())
         return other
 

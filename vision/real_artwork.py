@@ -18,13 +18,15 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from measure.errors import InputError
+
 #: Crops are upscaled (cubic) until their short side is at least this many pixels.
 MIN_SHORT_SIDE = 64
 #: The stored frames are 16:9 frames stretched vertically by 1280/720; crops are squeezed back.
 ASPECT_FIX = 720 / 1280
 
 
-class ArtworkSpecError(ValueError):
+class ArtworkSpecError(InputError):
     """The artwork spec file, a frame it names, or a crop box is missing or invalid."""
 
 

@@ -36,11 +36,8 @@ from typing import Any
 import cv2
 import numpy as np
 
-#: File suffixes treated as video by :func:`is_video_path` (lower case).
-VIDEO_SUFFIXES: tuple[str, ...] = (
-    ".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".ts", ".mts", ".m2ts",
-    ".mpg", ".mpeg", ".flv", ".wmv", ".3gp", ".mxf", ".ogv",
-)  # fmt: skip
+from measure.errors import InputError, first_line
+from measure.paths import display_path
 
 #: Milliseconds OpenCV waits to open a stream, and for each read, before giving up.
 STREAM_TIMEOUT_MS = 15_000
@@ -53,7 +50,7 @@ _URL_RE = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*)://")
 _MAX_SANE_FPS = 1000.0
 
 
-class SourceError(Exception):
+class SourceError(InputError):
     """A video or stream cannot be opened or decoded; the message is one line naming it and why."""
 
 
@@ -123,11 +120,6 @@ class SampleRule:
 def is_stream_url(source: str | Path) -> bool:
     """Return True when ``source`` is a URL (``scheme://...``) rather than a file path."""
     return isinstance(source, str) and _URL_RE.match(source) is not None
-
-
-def is_video_path(path: str | Path) -> bool:
-    """Return True when the file name ends in one of :data:`VIDEO_SUFFIXES` (any case)."""
-    return Path(path).suffix.lower() in VIDEO_SUFFIXES
 
 
 def redact_url(url: str) -> str:
@@ -253,7 +245,7 @@ class VideoSource:
         try:
             cap = cv2.VideoCapture(self._source, cv2.CAP_FFMPEG, params)
         except cv2.error as exc:
-            raise SourceError(f"{self._display}: cannot open: {_first_line(exc)}") from None
+            raise SourceError(f"{self._display}: cannot open: {first_line(exc)}") from None
         if not cap.isOpened():
             cap.release()
             if self._is_stream:
@@ -347,7 +339,7 @@ class VideoSource:
     def batches(self, n: int) -> Iterator[list[Frame]]:
         """Yield lists of ``n`` consecutive frames (the last list may be shorter)."""
         if n < 1:
-            raise ValueError(f"batch size must be at least 1, got {n}")
+            raise InputError(f"batch size must be at least 1, got {n}")
         batch: list[Frame] = []
         for frame in self:
             batch.append(frame)
@@ -531,7 +523,7 @@ class _Pass:
                 return
             if isinstance(item, _Failure):
                 raise SourceError(
-                    f"{self.src._display}: decoding failed: {_first_line(item.exc)}"
+                    f"{self.src._display}: decoding failed: {first_line(item.exc)}"
                 ) from item.exc
             yield item
 
@@ -609,16 +601,6 @@ def _as_bgr(img: np.ndarray) -> np.ndarray:
     return img
 
 
-def _first_line(exc: BaseException) -> str:
-    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
-    return lines[-1] if lines else type(exc).__name__
-
-
-def _file_display(path: str) -> str:
-    """The path as shown in messages (undecodable bytes shown as escapes, never a crash)."""
-    return path.encode("utf-8", "backslashreplace").decode("utf-8")
-
-
 def open_video(
     path_or_url: str | Path,
     sample_fps: float | None = None,
@@ -642,7 +624,7 @@ def open_video(
         except (TypeError, ValueError):
             ok = False
         if not ok:
-            raise ValueError(
+            raise InputError(
                 f"sample_fps must be a positive, finite number of frames per second, got {sample_fps!r}"
             )
         sample_fps = float(sample_fps)
@@ -651,7 +633,7 @@ def open_video(
         return VideoSource(url, redact_url(url), True, sample_fps, prefetch, None)
 
     path = os.fspath(path_or_url)
-    display = _file_display(path)
+    display = display_path(path)
     if not os.path.exists(path):
         raise SourceError(f"{display}: file not found")
     if os.path.isdir(path):

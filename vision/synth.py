@@ -24,15 +24,14 @@ import cv2
 import numpy as np
 import yaml
 
+from measure.errors import InputError
 from vision.artwork import Logo
 from vision.compose import Canvas, Label, LogoBank
 from vision.degrade import DegradeRecipe, degrade
-from vision.discovery import walk_files
+from vision.discovery import IMAGE_SUFFIXES, VIDEO_SUFFIXES, is_image_path, is_video_path, media_files
 from vision.scenes import KINDS, PALETTES, Ctx, SceneRecipe, draw_scene
 
 __all__ = [
-    "IMAGE_SUFFIXES",
-    "VIDEO_SUFFIXES",
     "DatasetInfo",
     "Label",
     "Scene",
@@ -42,15 +41,13 @@ __all__ = [
     "render_scene",
 ]
 
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp")
-VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v", ".ts", ".mts")
 #: Frames sampled from each background video.
 FRAMES_PER_VIDEO = 8
 #: Output aspect ratios (height / width of landscape frames) and their probabilities.
 ASPECTS: tuple[tuple[float, float], ...] = ((9 / 16, 0.55), (3 / 4, 0.2), (1.0, 0.15), (4 / 3, 0.1))
 
 
-class SynthError(ValueError):
+class SynthError(InputError):
     """Bad input to the synthesiser (message names the file or argument and the reason)."""
 
 
@@ -245,17 +242,20 @@ def match_footage_blur(image: np.ndarray, footage: np.ndarray) -> np.ndarray:
 def load_backgrounds(
     paths: Sequence[str | Path], rng: np.random.Generator, max_side: int = 1280
 ) -> list[np.ndarray]:
-    """Read background images, and ``FRAMES_PER_VIDEO`` random frames of each video, as BGR uint8 arrays
-    whose longest side is at most ``max_side`` pixels. Raises :class:`SynthError` for unreadable files."""
+    """Read background images (upright, as ``photos`` reads them), and ``FRAMES_PER_VIDEO`` random
+    frames of each video, as BGR uint8 arrays whose longest side is at most ``max_side`` pixels.
+    Photos and videos are told apart by :mod:`vision.discovery`'s suffixes, as every command does.
+    Raises :class:`SynthError` for unreadable files."""
+    from vision.images import ImageError, load_image
+
     out: list[np.ndarray] = []
     for p in map(Path, paths):
-        suffix = p.suffix.lower()
-        if suffix in IMAGE_SUFFIXES:
-            img = cv2.imread(str(p), cv2.IMREAD_COLOR)
-            if img is None:
-                raise SynthError(f"{p}: cannot read background image")
-            out.append(_limit(img, max_side))
-        elif suffix in VIDEO_SUFFIXES:
+        if is_image_path(p):
+            try:  # the photos' own decoder: EXIF orientation, size limits, one-line errors
+                out.append(load_image(p, max_side=max_side))
+            except ImageError as e:
+                raise SynthError(f"background image {e}") from None
+        elif is_video_path(p):
             out.extend(_limit(f, max_side) for f in _video_frames(p, rng))
         else:
             raise SynthError(
@@ -500,7 +500,7 @@ def expand_backgrounds(paths: Sequence[Path]) -> list[Path]:
     out: list[Path] = []
     for p in paths:
         if p.is_dir():
-            media = [f for f in walk_files(p) if f.suffix.lower() in IMAGE_SUFFIXES + VIDEO_SUFFIXES]
+            media = media_files(p)
             if not media:
                 raise SynthError(f"{p}: background folder holds no images or videos")
             out += media

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
+from measure.errors import InputError, ModelError
 from vision.text_match import squash
 
 if TYPE_CHECKING:
@@ -270,7 +271,7 @@ class TeacherPlan:
 def check_teacher(teacher: str) -> str:
     """Return ``teacher`` when it is one of :data:`TEACHERS`; raise ValueError naming the option."""
     if teacher not in TEACHERS:
-        raise ValueError(f"--teacher must be one of {', '.join(TEACHERS)}, got {teacher!r}")
+        raise InputError(f"--teacher must be one of {', '.join(TEACHERS)}, got {teacher!r}")
     return teacher
 
 
@@ -282,7 +283,7 @@ def text_catalogue(names: Sequence[str], sponsors: str | Path | None) -> Catalog
     if sponsors is not None:
         return parse_catalogue(sponsors).with_classes(names)
     if not names:
-        raise ValueError("the model has no classes")
+        raise ModelError("the model has no classes")
     return Catalogue(sponsors=(SponsorEntry(name=names[0]),)).with_classes(names)
 
 
@@ -321,7 +322,7 @@ def plan_teacher(
     guessed = catalogue.with_classes(names, reads={s: s in layouts for s in artwork})
     if not guessed.readable():
         if teacher == "text":
-            raise ValueError(
+            raise InputError(
                 "--teacher text: no sponsor reads (no artwork reads and the catalogue says none does)"
             )
         return TeacherPlan("model", None, {}, "no sponsor's artwork reads")

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from measure.errors import InputError
 from vision.modelcard import write_card
 
 ARCH = {"detect": "yolo11n.yaml", "obb": "yolo11n-obb.yaml"}
@@ -107,7 +108,7 @@ def train(
 
     check_name(name)
     if task not in ARCH:
-        raise ValueError(f"--task must be detect or obb, got {task!r}")
+        raise InputError(f"--task must be detect or obb, got {task!r}")
     logos = load_logos(logos_dir)
     if sponsors is not None:
         logos = select_logos(logos, list(sponsors), logos_dir)
