@@ -251,17 +251,18 @@ def test_train_removes_its_work_folder_unless_kept(tmp_path: Path, monkeypatch: 
     assert kept.name.startswith("sponsorlens-train-t-") and (kept / "data").is_dir()
 
 
-def test_readme_export_example_names_the_file_export_writes() -> None:
+def test_documented_export_example_names_the_file_export_writes() -> None:
     import json
 
     from vision.export import default_export_path
 
-    readme = (REPO / "README.md").read_text()
+    guide = (REPO / "docs" / "guide" / "train.md").read_text()
     imgsz = json.loads((REPO / "weights" / "demo.json").read_text())["imgsz"]
     onnx = default_export_path(Path("weights/demo.pt"), "onnx", imgsz)
-    assert "sponsorlens export --weights weights/demo.pt --format onnx" in readme
-    assert f"sponsorlens analyze match.mp4 --out match/ --weights {onnx.as_posix()}" in readme
-    assert "--weights weights/demo.onnx" not in readme
+    assert "sponsorlens export --weights weights/demo.pt --format onnx" in guide
+    assert f"sponsorlens analyze match.mp4 --out match/ --weights {onnx.as_posix()}" in guide
+    for page in [REPO / "README.md", *sorted((REPO / "docs").rglob("*.md"))]:
+        assert "--weights weights/demo.onnx" not in page.read_text(), page
 
 
 def test_totals_csv_and_compare_out_never_overwrite_their_inputs(tmp_path: Path, yaml_model: Path) -> None:
