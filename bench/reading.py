@@ -61,8 +61,8 @@ def run_config(
     config: str, model: Any, reader: Any, labels: Any, split: str, read_fps: float, clip: bool
 ) -> dict[str, Any]:
     """Score one configuration on the frames (and the clip); return its row."""
-    from cli.analysis import analyse_video_file
     from measure.settings import Config
+    from vision.analysis import analyse_video_file
     from vision.detectors import READ_ONLY_FPS
 
     frame_det, clip_det, check, read = _detectors(config, model, reader)

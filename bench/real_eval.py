@@ -228,8 +228,8 @@ def evaluate_clip(
 
     Returns :func:`measure.presence.exposure_errors` for the onboarded sponsors plus ``clip``.
     """
-    from cli.analysis import analyse_video_file
     from measure.settings import Config
+    from vision.analysis import analyse_video_file
 
     if not labels.clip_file:
         raise BenchError(f"{labels.path}: no clip is labelled")

@@ -11,7 +11,7 @@ the same clip, it measures:
 * (a) OpenCV decode alone (``cv2.VideoCapture.read`` of every frame): the ceiling of any
   OpenCV-based pipeline;
 * (b) the loop most public projects use, ``model.track(frame, persist=True)`` frame by frame;
-* (c) ``sponsorlens analyze``'s code path (:func:`cli.analysis.analyse_video_file`: threaded
+* (c) ``sponsorlens analyze``'s code path (:func:`vision.analysis.analyse_video_file`: threaded
   decode, batched detection, cut detection, tracking, quality, exposure) on every frame;
 * (d) the same with ``--sample-fps 5``, as a multiple of real time;
 * (e) (d) with each exported model given by ``--export`` (ONNX, OpenVINO), exported here.
@@ -127,8 +127,8 @@ def naive_track(model: Any, clip: Path, imgsz: int, conf: float, device: str) ->
 
 def analyse(clip: Path, detector: Any, sample_fps: float | None, batch: int) -> tuple[int, Any]:
     """(c)/(d): the analyze code path; return (decoded frames, AnalysisOutput)."""
-    from cli.analysis import analyse_video_file
     from measure.settings import Config
+    from vision.analysis import analyse_video_file
 
     result = analyse_video_file(clip, detector, Config(), sample_fps=sample_fps, batch_size=batch)
     return int(result.analysis.info.frames), result

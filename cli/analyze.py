@@ -51,7 +51,7 @@ def check_reading_options(
 
 
 def tqdm_progress(desc: str) -> Callable[[int, int], Callable[[int], None]]:
-    """Return a progress factory for :func:`cli.analysis.analyse_video_file` drawing a tqdm bar."""
+    """Return a progress factory for :func:`vision.analysis.analyse_video_file` drawing a tqdm bar."""
     from tqdm import tqdm
 
     def start(total: int, _initial: int) -> Callable[[int], None]:
@@ -128,13 +128,14 @@ def analyze(
     check: Annotated[bool, typer.Option(help=CHECK_HELP)] = True,
 ) -> None:
     """Measure per-sponsor exposure seconds, screen share, clarity and media value in VIDEO."""
-    from cli.analysis import analyse_video_file, write_analysis
+    from cli.analysis import write_analysis
     from cli.annotate import annotate_video, check_annotate_path
     from cli.evidence import check_evidence_dir
     from cli.report_html import require_pdf_engine
     from measure.paths import valid_text
     from measure.settings import load_config
     from measure.store import check_disjoint, check_output_dir
+    from vision.analysis import analyse_video_file
     from vision.detectors import open_detectors
     from vision.sources import is_stream_url, open_video
 

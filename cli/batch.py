@@ -5,8 +5,8 @@ hands the rest to workers: a process pool (``--engine local``), Ray actors (``--
 with ``--workers 0``, itself. Workers only compute; the parent is the single writer and stores
 each source with all its rows in one transaction (:func:`measure.db.write_source`), so killing
 the job at any moment and starting it again ends with exactly the rows of an uninterrupted run.
-Videos go through :func:`cli.analysis.analyse_video_file` (the code of ``analyze``), photos
-through :func:`cli.photos.analyse_photo_files` (the code of ``photos``).
+Videos go through :func:`vision.analysis.analyse_video_file` (the code of ``analyze``), photos
+through :func:`vision.analysis.analyse_photo_files` (the code of ``photos``).
 """
 
 from __future__ import annotations
@@ -199,7 +199,7 @@ class Worker:
             return JobResult(job, base, error=db_text(one_line(e)))
 
     def _video(self, job: Job, base: dict[str, Any]) -> JobResult:
-        from cli.analysis import analyse_video_file
+        from vision.analysis import analyse_video_file
 
         s = self.spec
         out = analyse_video_file(
@@ -230,7 +230,7 @@ class Worker:
         return JobResult(job, source, out.detections, out.segments, out.sponsors)
 
     def _photo(self, job: Job, base: dict[str, Any]) -> JobResult:
-        from cli.photos import analyse_photo_files
+        from vision.analysis import analyse_photo_files
 
         out = analyse_photo_files([job.path], self.still, self.cfg, batch_size=1)
         if len(out.failures):
@@ -497,7 +497,7 @@ def result_settings(cfg: Config, spec: WorkerSpec, found: Detectors) -> dict[str
     """Return the settings that change the numbers (part of the run key): thresholds, rate card,
     sponsors, conf, iou, imgsz, sample_fps, track memory and how the text reader takes part. The
     device and batch size are not."""
-    from cli.analysis import settings_block
+    from vision.analysis import settings_block
 
     reading = {}
     if found.reader is not None:

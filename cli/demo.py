@@ -134,9 +134,10 @@ def demo(
     read_fps: Annotated[float | None, typer.Option(help=READ_FPS_HELP)] = None,
 ) -> None:
     """Render a 720p broadcast-like clip of the demo sponsors, analyse it and compare with the truth."""
-    from cli.analysis import analyse_video_file, write_analysis
+    from cli.analysis import write_analysis
     from cli.analyze import print_summary, tqdm_progress
     from measure.settings import Config
+    from vision.analysis import analyse_video_file
     from vision.artwork import load_logos
     from vision.clip import render_clip
     from vision.detector import DEFAULT_WEIGHTS

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import pandas as pd
 import typer
@@ -16,168 +13,11 @@ from cli.app import app
 from cli.errors import UserError, user_errors, warn
 from measure.errors import InputError
 from measure.paths import valid_text
-from measure.photos import PHOTO_COLUMNS, PhotoStats, photo_stats
-from measure.settings import Config
-from measure.store import (
-    atomic_dir,
-    check_disjoint,
-    check_output_dir,
-    records,
-    sha256_file,
-    tool_info,
-    write_json,
-    write_parquet,
-)
+from measure.photos import PHOTO_COLUMNS
+from measure.store import atomic_dir, check_disjoint, check_output_dir, write_json, write_parquet
 
 if TYPE_CHECKING:
-    from vision.detector import LogoDetector
-
-
-@dataclass
-class PhotoOutput:
-    """Everything a photo analysis directory holds: the report dict and its tables.
-
-    ``sponsors``, ``photos`` and ``appearances`` are those of :class:`measure.photos.PhotoStats`;
-    ``detections`` has the photo detection columns plus ``qualifies``; ``failures`` has ``photo``
-    and ``error`` (one row per photo that could not be read).
-    """
-
-    report: dict[str, Any]
-    stats: PhotoStats
-    failures: pd.DataFrame
-
-
-def photo_settings(cfg: Config, detector: LogoDetector, batch: int) -> dict[str, Any]:
-    """Return the ``settings`` block of a photo report (thresholds, rate card, run options)."""
-    from cli.analysis import settings_block
-
-    return settings_block(cfg, conf=detector.conf, imgsz=detector.imgsz, device=detector.device, batch=batch)
-
-
-def analyse_photo_files(
-    photos: Sequence[str | Path],
-    detector: LogoDetector,
-    cfg: Config,
-    batch_size: int = 8,
-    inputs: Sequence[str | Path] | None = None,
-    on_photo: Callable[[int], None] | None = None,
-    duplicates: Sequence[tuple[Path, Path]] = (),
-) -> PhotoOutput:
-    """Analyse the photo files ``photos`` (in this order) and return the report and tables.
-
-    ``inputs`` are the paths the user named (recorded in the report; default ``photos``).
-    ``duplicates`` are ``(copy, first)`` pairs of byte-identical files left out of ``photos``
-    (:func:`collect_photos`); the report lists them under ``source.duplicates``.
-    ``on_photo(1)`` is called after each photo (for progress bars). Photos that cannot be read
-    are listed in ``failures`` and left out of every statistic.
-    """
-    from measure.paths import display_path
-    from vision.photo_analysis import PhotoFailure, detect_photos, empty_photo_detections
-
-    cfg.check_sponsors(detector.names)
-    wanted = list(cfg.sponsors or detector.names)
-    parts: list[pd.DataFrame] = []
-    sizes: list[tuple[str, int, int]] = []
-    failures: list[tuple[str, str]] = []
-    for res in detect_photos(photos, detector, batch_size=batch_size):
-        if isinstance(res, PhotoFailure):
-            failures.append((display_path(res.path), res.error))
-        else:
-            sizes.append((display_path(res.path), res.width, res.height))
-            if len(res.detections):
-                parts.append(res.detections)
-        if on_photo is not None:
-            on_photo(1)
-    dets = pd.concat(parts, ignore_index=True) if parts else empty_photo_detections()
-    table = pd.DataFrame(sizes, columns=["photo", "width", "height"])
-    stats = photo_stats(dets, table, cfg.measure, sponsors=wanted)
-    fail = pd.DataFrame(failures, columns=["photo", "error"])
-    named = [display_path(p) for p in (inputs if inputs is not None else photos)]
-    p = stats.photos
-    summary = {
-        "photos": len(p),
-        "photos_with_any_sponsor": int((p["sponsors"] > 0).sum()),
-        "mean_sponsors_per_photo": float(p["sponsors"].mean()) if len(p) else 0.0,
-        "detections": int(p["detections"].sum()),
-        "qualifying_detections": int(p["qualifying"].sum()),
-    }
-    report = {
-        "source": {
-            "kind": "photos",
-            "path": _common_path(named),
-            "paths": named,
-            "photos": len(p),
-            "failed": len(fail),
-            "duplicates": [{"photo": display_path(c), "same_as": display_path(f)} for c, f in duplicates],
-        },
-        "model": detector.info(),
-        "settings": photo_settings(cfg, detector, batch_size),
-        "tool": tool_info(),
-        "stopped": None,
-        "sponsors": records(stats.sponsors),
-        "segments": [],
-        "photos": summary,
-        "failures": records(fail),
-        "reading": photo_reading(detector),
-    }
-    return PhotoOutput(report, stats, fail)
-
-
-def photo_reading(detector: Any) -> dict[str, Any] | None:
-    """Return the ``reading`` block of a photo report: ``mode`` (``reader`` when the text reader was
-    the detector, ``model+reader`` beside a model), the check of the model's detections (every
-    detection is its own track) and whether whole photos were read; None without a reader."""
-    from vision.checking import CheckedDetector
-    from vision.reader import TextReader
-
-    if isinstance(detector, TextReader):
-        return {"mode": "reader", "checking": None, "whole_photo_reads": True}
-    if isinstance(detector, CheckedDetector):
-        checking = detector.checker.summary() if detector.check else None
-        return {"mode": "model+reader", "checking": checking, "whole_photo_reads": detector.read}
-    return None
-
-
-def _common_path(paths: Sequence[str]) -> str:
-    if len(paths) == 1:
-        return paths[0]
-    try:
-        return os.path.commonpath([os.path.abspath(p) for p in paths])
-    except ValueError:  # paths on different drives
-        return paths[0]
-
-
-def collect_photos(paths: Sequence[Path]) -> tuple[list[Path], list[tuple[Path, Path]]]:
-    """Return ``(photos, duplicates)``: every image file under ``paths`` (recursively, symlinked
-    folders followed, sorted per path), each content once.
-
-    A file whose bytes are identical to an earlier one (a copy in another folder, the same file
-    reached twice) is counted once, as ``batch`` does: it goes to ``duplicates`` as
-    ``(copy, first)``. Raises ImageError naming a path that does not exist, and UserError when no
-    image is found.
-    """
-    from vision.discovery import IMAGE_SUFFIXES
-    from vision.images import iter_images
-
-    found = list(dict.fromkeys(iter_images(paths)))
-    if not found:
-        kinds = ", ".join(s.lstrip(".") for s in IMAGE_SUFFIXES)
-        raise UserError(f"no images ({kinds}) under {', '.join(map(str, paths))}")
-    first: dict[tuple[int, str], Path] = {}
-    unique: list[Path] = []
-    duplicates: list[tuple[Path, Path]] = []
-    for path in found:
-        try:
-            key = (path.stat().st_size, sha256_file(path))
-        except OSError:  # unreadable: analysed, and reported as a failure there
-            unique.append(path)
-            continue
-        if key in first:
-            duplicates.append((path, first[key]))
-        else:
-            first[key] = path
-            unique.append(path)
-    return unique, duplicates
+    from vision.analysis import PhotoOutput
 
 
 def write_photo_tables(out: Path, result: PhotoOutput) -> None:
@@ -236,6 +76,7 @@ def photos(
     from tqdm import tqdm
 
     from measure.settings import load_config
+    from vision.analysis import analyse_photo_files, collect_photos
     from vision.detectors import open_detectors
 
     cfg = load_config(config)

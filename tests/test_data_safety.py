@@ -113,12 +113,12 @@ def test_evidence_equal_to_or_inside_out_is_refused(tmp_path: Path, yaml_model: 
 def test_out_dot_fails_before_any_work(
     tmp_path: Path, yaml_model: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import cli.analysis
+    import vision.analysis
 
     def must_not_run(*args: object, **kwargs: object) -> None:
         raise AssertionError("analysed before --out was checked")
 
-    monkeypatch.setattr(cli.analysis, "analyse_video_file", must_not_run)
+    monkeypatch.setattr(vision.analysis, "analyse_video_file", must_not_run)
     video = write_cv_video(tmp_path / "v.mp4", n=12)
     monkeypatch.chdir(tmp_path)
     before = snapshot(tmp_path)
