@@ -171,3 +171,15 @@ def group_union_areas(polys: np.ndarray, group: np.ndarray, width: float, height
         if overlapping.any():
             out[ids[overlapping]] = union_areas(polys[rows[overlapping]], width, height)
     return out
+
+
+def box_iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """Return the IoU (0..1) of one xyxy ``box`` with each row of ``boxes`` (N, 4), pixels."""
+    x1 = np.maximum(box[0], boxes[:, 0])
+    y1 = np.maximum(box[1], boxes[:, 1])
+    x2 = np.minimum(box[2], boxes[:, 2])
+    y2 = np.minimum(box[3], boxes[:, 3])
+    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
+    area = (box[2] - box[0]) * (box[3] - box[1])
+    areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+    return inter / np.maximum(area + areas - inter, 1e-9)

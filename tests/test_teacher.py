@@ -15,12 +15,14 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from measure.catalogue import parse_catalogue
+from measure.geometry import box_iou
 from vision.adapt import _uncovered, pseudo_label_round
+from vision.artwork_text import TextLayout, text_layout
 from vision.detector import FrameDetections
-from vision.footage import FootageFrame, PseudoRule, box_iou
+from vision.footage import FootageFrame, PseudoRule
 from vision.labelled import read_labelled
 from vision.reader import TextReader
-from vision.teacher import TextLayout, check_teacher, text_layout, text_pseudo_labels, widen
+from vision.teacher import check_teacher, text_pseudo_labels, widen
 
 runner = CliRunner()
 NAMES = ["Apexa", "Santander"]

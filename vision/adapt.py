@@ -28,9 +28,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from measure.errors import InputError
-from vision.footage import FootageFrame, PseudoRule, box_iou, hide_boxes, pseudo_labelled, sample_footage
+from measure.geometry import box_iou
+from vision.artwork_text import TextLayout
+from vision.footage import FootageFrame, PseudoRule, hide_boxes, pseudo_labelled, sample_footage
 from vision.labelled import write_labelled
-from vision.teacher import TEXT_MIN_CONF, TextLayout, check_teacher, plan_teacher, read_labels, sure_labels
+from vision.teacher import TEXT_MIN_CONF, check_teacher, plan_teacher, read_labels, sure_labels
 
 if TYPE_CHECKING:
     from vision.reader import TextLine, TextReader

@@ -33,8 +33,8 @@ from typing import Any
 
 import numpy as np
 
+from measure.geometry import box_iou
 from vision.detector import FrameDetections
-from vision.footage import box_iou
 from vision.reader import TextReader, crop_polygon
 from vision.text_match import confusable_key
 

@@ -63,9 +63,9 @@ class Detectors:
 def guess_reads(reader: TextReader, artwork: Mapping[str, Sequence[str]]) -> dict[str, bool]:
     """Return ``{sponsor: reads}``: True when the reader finds the sponsor's name in any of its
     artwork files (paths relative to the repository or absolute; read as
-    :func:`vision.teacher.text_layout` reads them), False when it reads none of them. Sponsors with
+    :func:`vision.artwork_text.text_layout` reads them), False when it reads none of them. Sponsors with
     no artwork file on disk are left out (unknown)."""
-    from vision.teacher import text_layout
+    from vision.artwork_text import text_layout
 
     out: dict[str, bool] = {}
     for sponsor, files in artwork.items():

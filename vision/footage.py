@@ -33,6 +33,7 @@ import cv2
 import numpy as np
 
 from measure.errors import InputError
+from measure.geometry import box_iou
 from vision.detector import FrameDetections, LogoDetector
 from vision.discovery import walk_files
 
@@ -215,18 +216,6 @@ def _still_frame(
 def _found_in(dets: FrameDetections, i: int, other: FrameDetections, min_iou: float = 0.5) -> bool:
     same = np.flatnonzero(other.cls == dets.cls[i])
     return bool(len(same)) and float(box_iou(dets.xyxy[i], other.xyxy[same]).max()) >= min_iou
-
-
-def box_iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
-    """Return the IoU (0..1) of one xyxy ``box`` with each row of ``boxes`` (N, 4), pixels."""
-    x1 = np.maximum(box[0], boxes[:, 0])
-    y1 = np.maximum(box[1], boxes[:, 1])
-    x2 = np.minimum(box[2], boxes[:, 2])
-    y2 = np.minimum(box[3], boxes[:, 3])
-    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
-    area = (box[2] - box[0]) * (box[3] - box[1])
-    areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
-    return inter / np.maximum(area + areas - inter, 1e-9)
 
 
 def _write(out: Path, stem: str, image: np.ndarray) -> Path:
