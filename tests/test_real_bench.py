@@ -183,7 +183,7 @@ def test_the_documented_real_footage_f1_is_the_shipped_cards() -> None:
 
 
 @needs_real
-def test_shipped_real_footage_model_keeps_its_documented_f1() -> None:
+def test_shipped_real_footage_model_keeps_the_f1_on_its_card() -> None:
     from vision.detector import LogoDetector
     from vision.modelcard import read_card
 
@@ -196,5 +196,4 @@ def test_shipped_real_footage_model_keeps_its_documented_f1() -> None:
     )
     report = bench.evaluate_frames(det, load_real_labels(LABELS), REAL, split="eval")
     f1 = report["presence"]["f1"]
-    assert abs(f1 - _documented_dfl_f1()) <= 0.03, f1
-    assert abs(card["real_benchmark"]["f1"] - _documented_dfl_f1()) < 0.0005
+    assert abs(f1 - card["real_benchmark"]["f1"]) <= 0.03, (f1, card["real_benchmark"])

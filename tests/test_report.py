@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from chromium_cdp import chromium_binary, inspect_page
+from pdf_text import pdf_text
 from report_fixtures import Logo, build_analysis
 from typer.testing import CliRunner
 
@@ -214,6 +215,14 @@ def test_pdf(match: tuple[Path, Path, Path]) -> None:
     pdf = render_pdf(d).read_bytes()
     assert pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF")
     assert pdf_pages(pdf) >= 2
+    # the pages say what the report says: every sponsor, its exposure seconds, and the methodology
+    pages = pdf_text(pdf)
+    assert len(pages) == pdf_pages(pdf)
+    text = " ".join(pages)
+    report = json.loads((d / "report.json").read_text("utf-8"))
+    for row in report["sponsors"]:
+        assert row["sponsor"] in text and fmt_seconds(row["exposure_s"]) in text, row["sponsor"]
+    assert "Methodology" in text
 
 
 def pdf_pages(pdf: bytes) -> int:
