@@ -81,6 +81,20 @@ def test_train_writes_a_loadable_model_with_a_verified_card(trained: Path) -> No
     assert det.names == ["Apexa", "Glint"] and det.sha256 == card["sha256"]
 
 
+def test_a_relative_workdir_and_out_are_where_the_user_said(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    logos = tmp_path / "logos"
+    logos.mkdir()
+    shutil.copy(REPO / "weights" / "demo_artwork" / "Apexa.png", logos / "Apexa.png")
+    monkeypatch.chdir(tmp_path)
+    args = ["train", "logos", "--name", "rel", "--out", "w", "--workdir", "work", "--device", "cpu"]
+    res = runner.invoke(app, [*args, "--epochs", "1", "--imgsz", "64", "--images", "6", "--batch", "2"])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "w" / "rel.pt").is_file() and (tmp_path / "work" / "run" / "weights").is_dir()
+    assert not (tmp_path / "runs").exists()  # not ultralytics' own runs/detect/work
+
+
 def test_a_tampered_model_is_refused(trained: Path, tmp_path: Path) -> None:
     bad = tmp_path / "tiny.pt"
     shutil.copy(trained, bad)

@@ -117,7 +117,10 @@ def train(
     out_dir.mkdir(parents=True, exist_ok=True)
     real_sets = read_for_training(labels, list(logos)) if labels else []
     previous = _check_init(init, sorted(logos), task) if init else None
-    work = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix=f"sponsorlens-train-{name}-"))
+    # absolute: ultralytics puts a relative ``project`` under its own runs/ folder, not here
+    work = (
+        Path(workdir).absolute() if workdir else Path(tempfile.mkdtemp(prefix=f"sponsorlens-train-{name}-"))
+    )
     try:
         started = time.time()
         data = make_dataset(
