@@ -37,8 +37,9 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from cli.batch import WorkerSpec, run_batch  # noqa: E402
 from measure.settings import Config  # noqa: E402
+from vision.batch.jobs import WorkerSpec  # noqa: E402
+from vision.batch.run import run_batch  # noqa: E402
 
 ARTWORK = REPO / "weights" / "demo_artwork"
 
@@ -140,7 +141,7 @@ def main() -> None:
             print(json.dumps(runs[-1]), flush=True)
         from ultralytics.utils import NUM_THREADS
 
-        few = WorkerSpec(**{**vars(spec), "threads": NUM_THREADS})
+        few = spec.replace(threads=NUM_THREADS)
         runs.append(one_run(folder, tmp / "local1u.duckdb", few, "local", 1, "local*"))
         print(json.dumps(runs[-1]), flush=True)
         if not a.no_ray:

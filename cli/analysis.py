@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from measure.store import atomic_dir, records, write_tables
-from vision.analysis import AnalysisOutput, analyse_video_file  # noqa: F401  (TEMPORARY: a running benchmark imports it from here)
+from vision.analysis import AnalysisOutput
 
 
 def write_analysis(

@@ -8,6 +8,7 @@ interruption ends with the same rows, not what the boxes mean.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 import signal
@@ -216,13 +217,70 @@ def test_sigkill_then_resume_gives_the_rows_of_an_uninterrupted_run(
     assert_same_rows(reference, path)
 
 
+def test_the_parent_opens_no_model_when_workers_do_the_work(
+    reference: Path, untrained: Path, media: Path, tmp_path: Path
+) -> None:
+    """With workers in other processes the driver loads neither torch nor the text reader: a worker
+    describes its detectors, and the run key is the one of a batch run in this process."""
+    heavy = ("torch", "ultralytics", "rapidocr", "onnxruntime")
+    code = (
+        "import json, sys\n"
+        "from measure.settings import Config\n"
+        "from vision.batch.jobs import WorkerSpec\n"
+        "from vision.batch.run import run_batch\n"
+        f"spec = WorkerSpec({str(untrained)!r}, 0.001, 160, 'cpu', False, Config().model_dump(mode='json'))\n"
+        f"s = run_batch([{str(media / 'photos' / 'p1.jpg')!r}], {str(tmp_path / 'w.duckdb')!r}, spec, workers=1)\n"
+        f"loaded = sorted(m for m in sys.modules if m.split('.')[0] in {heavy!r})\n"
+        "print(json.dumps([s.analysed, s.run_key, loaded]))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    analysed, key, loaded = json.loads(out.stdout.strip().splitlines()[-1])
+    assert loaded == []
+    con = duckdb.connect(str(reference), read_only=True)
+    try:
+        assert analysed == 1 and key == db.pick_run_key(con)
+    finally:
+        con.close()
+
+
+def test_every_engine_retries_a_dead_workers_job_by_one_rule() -> None:
+    from vision.batch.jobs import Job
+    from vision.batch.retry import MAX_CRASHES, MAX_POOL_RESTARTS, RetryPolicy, WorkerError
+
+    a, b = Job("a", "k", "/a.jpg", "photo", "0" * 64), Job("b", "k", "/b.jpg", "photo", "1" * 64)
+    jobs = iter([a, b])
+    policy = RetryPolicy("a worker process", "worker processes")
+    assert policy.next_job(jobs) == a
+    assert policy.lost(a) is None  # tried again, before the next new job
+    assert policy.next_job(jobs) == a
+    failed = policy.lost(a)
+    assert failed is not None and failed.job == a
+    assert failed.error == f"a worker process died while analysing it ({MAX_CRASHES} times)"
+    assert policy.next_job(jobs) == b and policy.next_job(jobs) is None
+    for _ in range(MAX_POOL_RESTARTS):
+        policy.died()
+    policy.succeeded()  # a result in between: the count starts over
+    for _ in range(MAX_POOL_RESTARTS):
+        policy.died()
+    with pytest.raises(WorkerError, match=r"worker processes keep dying \(4 times") as e:
+        policy.died()
+    assert e.value.exit_code == 1
+    ray = RetryPolicy("a Ray worker", "Ray workers", separate=2)  # actors replaced one by one
+    for _ in range(MAX_POOL_RESTARTS + 2):
+        ray.died("actor died")
+    with pytest.raises(WorkerError, match=r"Ray workers keep dying .*: actor died"):
+        ray.died("actor died")
+
+
 @pytest.mark.slow
 def test_ray_engine_writes_the_same_rows(
     reference: Path, untrained: Path, media: Path, tmp_path: Path
 ) -> None:
     ray = pytest.importorskip("ray", reason="the ray extra is not installed (pip install 'sponsorlens[ray]')")
-    from cli.batch import WorkerSpec, run_batch
     from measure.settings import Config
+    from vision.batch.jobs import WorkerSpec
+    from vision.batch.run import run_batch
 
     spec = WorkerSpec(
         str(untrained),
@@ -318,7 +376,7 @@ def test_database_writes_are_all_or_nothing(tmp_path: Path) -> None:
 def test_sources_are_dated_by_exif_else_by_file_time(tmp_path: Path) -> None:
     from PIL import Image
 
-    from cli.batch import taken_at
+    from vision.batch.sources import taken_at
 
     exif = Image.Exif()
     exif.get_ifd(0x8769)[36867] = "2024:05:17 19:30:00"  # DateTimeOriginal
@@ -336,8 +394,9 @@ def test_a_worker_runs_on_the_threads_the_batch_planned(untrained: Path, media: 
     import torch
     from ultralytics.utils import NUM_THREADS
 
-    from cli.batch import Job, Worker, WorkerSpec
     from measure.settings import Config
+    from vision.batch.jobs import Job, WorkerSpec
+    from vision.batch.worker import Worker
 
     path = media / ("photos/p1.jpg" if kind == "photo" else "clips/v.mp4")
     planned = NUM_THREADS + 1

@@ -13,7 +13,6 @@ import typer
 from PIL import Image
 from typer.testing import CliRunner
 
-from cli.batch import discover
 from cli.errors import user_errors
 from cli.main import app
 from measure.errors import (
@@ -29,6 +28,7 @@ from measure.errors import (
     first_line,
 )
 from measure.paths import display_path
+from vision.batch.sources import discover
 from vision.discovery import is_image_path, is_video_path, media_files
 from vision.images import iter_images
 from vision.modelcard import WeightsError
