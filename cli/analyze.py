@@ -13,24 +13,8 @@ from rich.table import Table
 
 from cli.app import app
 from cli.errors import user_errors, warn
+from cli.options import Check, Conf, ConfigFile, Device, ImgSz, ReadFps, Sponsors, TrustWeights, Weights
 from measure.errors import InputError
-
-WEIGHTS_HELP = (
-    "Model weights (.pt with its model card, or an exported model). Default: the shipped demo model, "
-    "or no model when --sponsors is given."
-)
-SPONSORS_HELP = (
-    "Sponsor catalogue: comma-separated names or a TOML/YAML/JSON file (names, aliases, reads, category). "
-    "Without --weights the text reader alone finds them; with --weights it checks the model's detections."
-)
-READ_FPS_HELP = (
-    "With --weights and --sponsors: also read whole frames this many times per second and add the "
-    "sponsors the model missed. Default: no whole-frame reads."
-)
-CHECK_HELP = "With --weights and --sponsors: read each model track's crops and drop the rejected tracks."
-READ_PHOTOS_HELP = (
-    "With --weights and --sponsors: also read whole photos and add the sponsors the model missed."
-)
 
 
 def check_reading_options(
@@ -103,17 +87,17 @@ def print_summary(sponsors: pd.DataFrame, currency: str | None) -> None:
 def analyze(
     video: Annotated[str, typer.Argument(help="Video file (mp4, mkv, mov, avi, ts...) or stream URL.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output directory (written atomically).")],
-    weights: Annotated[Path | None, typer.Option(help=WEIGHTS_HELP)] = None,
+    weights: Weights = None,
     sample_fps: Annotated[
         float | None,
         typer.Option(help="Analyse this many frames per second, evenly in time. Default: every frame."),
     ] = None,
-    conf: Annotated[float, typer.Option(help="Detector confidence threshold, 0-1.")] = 0.25,
-    imgsz: Annotated[int, typer.Option(help="Inference size, pixels (long side).")] = 640,
-    device: Annotated[str, typer.Option(help="auto, cpu or cuda:N. auto picks CUDA when present.")] = "auto",
-    config: Annotated[Path | None, typer.Option(help="TOML/YAML/JSON config: thresholds, rate card.")] = None,
+    conf: Conf = 0.25,
+    imgsz: ImgSz = 640,
+    device: Device = "auto",
+    config: ConfigFile = None,
     batch: Annotated[int, typer.Option(help="Frames per inference batch.")] = 8,
-    trust_weights: Annotated[bool, typer.Option(help="Load weights even if their checksum fails.")] = False,
+    trust_weights: TrustWeights = False,
     html: Annotated[bool, typer.Option("--html", help="Also write DIR/report.html.")] = False,
     pdf: Annotated[bool, typer.Option("--pdf", help="Also write DIR/report.pdf (needs WeasyPrint).")] = False,
     annotate: Annotated[
@@ -123,9 +107,9 @@ def analyze(
     evidence: Annotated[
         Path | None, typer.Option(help="Write one thumbnail per exposure segment and index.csv here.")
     ] = None,
-    sponsors: Annotated[str | None, typer.Option(help=SPONSORS_HELP)] = None,
-    read_fps: Annotated[float | None, typer.Option(help=READ_FPS_HELP)] = None,
-    check: Annotated[bool, typer.Option(help=CHECK_HELP)] = True,
+    sponsors: Sponsors = None,
+    read_fps: ReadFps = None,
+    check: Check = True,
 ) -> None:
     """Measure per-sponsor exposure seconds, screen share, clarity and media value in VIDEO."""
     from cli.analysis import write_analysis

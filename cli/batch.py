@@ -14,9 +14,21 @@ from typing import Annotated, Any
 
 import typer
 
-from cli.analyze import CHECK_HELP, READ_FPS_HELP, READ_PHOTOS_HELP, SPONSORS_HELP, check_reading_options
+from cli.analyze import check_reading_options
 from cli.app import app
 from cli.errors import EXIT_PARTIAL_BATCH, user_errors, warn
+from cli.options import (
+    Check,
+    Conf,
+    ConfigFile,
+    Device,
+    ImgSz,
+    ReadFps,
+    ReadPhotos,
+    Sponsors,
+    TrustWeights,
+    Weights,
+)
 from measure.errors import InputError
 
 
@@ -33,9 +45,6 @@ class TotalsBy(StrEnum):
     sponsor = "sponsor"
     source = "source"
     month = "month"
-
-
-WEIGHTS_HELP = "Model weights (.pt with its model card, or an exported model). Default: the demo model."
 
 
 @app.command()
@@ -58,22 +67,22 @@ def batch(
     address: Annotated[
         str | None, typer.Option(help="Ray cluster address (default: start a local Ray).")
     ] = None,
-    weights: Annotated[Path | None, typer.Option(help=WEIGHTS_HELP)] = None,
+    weights: Weights = None,
     sample_fps: Annotated[
         float | None, typer.Option(help="Analyse this many video frames per second. Default: every frame.")
     ] = None,
-    conf: Annotated[float, typer.Option(help="Detector confidence threshold, 0-1.")] = 0.25,
-    imgsz: Annotated[int, typer.Option(help="Inference size, pixels (long side).")] = 640,
-    device: Annotated[str, typer.Option(help="auto, cpu or cuda:N. auto picks CUDA when present.")] = "auto",
-    config: Annotated[Path | None, typer.Option(help="TOML/YAML/JSON config: thresholds, rate card.")] = None,
+    conf: Conf = 0.25,
+    imgsz: ImgSz = 640,
+    device: Device = "auto",
+    config: ConfigFile = None,
     batch_size: Annotated[int, typer.Option("--batch", help="Video frames per inference batch.")] = 8,
-    trust_weights: Annotated[bool, typer.Option(help="Load weights even if their checksum fails.")] = False,
+    trust_weights: TrustWeights = False,
     retry_failed: Annotated[bool, typer.Option(help="Analyse again the sources that failed before.")] = False,
     quiet: Annotated[bool, typer.Option(help="No line per source, only the summary.")] = False,
-    sponsors: Annotated[str | None, typer.Option(help=SPONSORS_HELP)] = None,
-    read_fps: Annotated[float | None, typer.Option(help=READ_FPS_HELP)] = None,
-    check: Annotated[bool, typer.Option(help=CHECK_HELP)] = True,
-    read_photos: Annotated[bool, typer.Option(help=READ_PHOTOS_HELP)] = True,
+    sponsors: Sponsors = None,
+    read_fps: ReadFps = None,
+    check: Check = True,
+    read_photos: ReadPhotos = True,
 ) -> None:
     """Analyse videos and photos into a DuckDB database; resumable, each source stored once.
 

@@ -14,9 +14,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from cli.analyze import READ_FPS_HELP
 from cli.app import app
 from cli.errors import user_errors
+from cli.options import ReadFps
 from weights import WEIGHTS_DIR
 
 #: The demo sponsors as a catalogue: the text reader checks the demo model with it by default.
@@ -131,7 +131,7 @@ def demo(
             "(weights/demo_catalogue.toml); 'none' for the model alone."
         ),
     ] = None,
-    read_fps: Annotated[float | None, typer.Option(help=READ_FPS_HELP)] = None,
+    read_fps: ReadFps = None,
 ) -> None:
     """Render a 720p broadcast-like clip of the demo sponsors, analyse it and compare with the truth."""
     from cli.analysis import write_analysis

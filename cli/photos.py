@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Annotated
 import pandas as pd
 import typer
 
-from cli.analyze import CHECK_HELP, READ_PHOTOS_HELP, SPONSORS_HELP, WEIGHTS_HELP
 from cli.app import app
 from cli.errors import UserError, user_errors, warn
+from cli.options import Check, Conf, ConfigFile, Device, ImgSz, ReadPhotos, Sponsors, Weights
 from measure.errors import InputError
 from measure.paths import valid_text
 from measure.photos import PHOTO_COLUMNS
@@ -58,16 +58,16 @@ def print_photo_summary(sponsors: pd.DataFrame, n_photos: int) -> None:
 def photos(
     paths: Annotated[list[Path], typer.Argument(help="Photos or folders of photos (searched recursively).")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output directory (written atomically).")],
-    weights: Annotated[Path | None, typer.Option(help=WEIGHTS_HELP)] = None,
-    conf: Annotated[float, typer.Option(help="Detector confidence threshold, 0-1.")] = 0.25,
-    imgsz: Annotated[int, typer.Option(help="Inference size, pixels (long side).")] = 640,
-    device: Annotated[str, typer.Option(help="auto, cpu or cuda:N. auto picks CUDA when present.")] = "auto",
-    config: Annotated[Path | None, typer.Option(help="TOML/YAML/JSON config: thresholds, rate card.")] = None,
+    weights: Weights = None,
+    conf: Conf = 0.25,
+    imgsz: ImgSz = 640,
+    device: Device = "auto",
+    config: ConfigFile = None,
     batch: Annotated[int, typer.Option(help="Photos per inference batch (held in memory together).")] = 8,
     trust_weights: Annotated[bool, typer.Option(help="Load weights even if their checksum fails.")] = False,
-    sponsors: Annotated[str | None, typer.Option(help=SPONSORS_HELP)] = None,
-    check: Annotated[bool, typer.Option(help=CHECK_HELP)] = True,
-    read: Annotated[bool, typer.Option(help=READ_PHOTOS_HELP)] = True,
+    sponsors: Sponsors = None,
+    check: Check = True,
+    read: ReadPhotos = True,
 ) -> None:
     """Count the photos each sponsor appears in, with screen share, clarity and solo photos.
 
