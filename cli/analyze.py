@@ -49,36 +49,32 @@ def tqdm_progress(desc: str) -> Callable[[int, int], Callable[[int], None]]:
 SUMMARY_ROWS = 20
 
 
+#: The numbers ``analyze`` prints per sponsor (all of them are in sponsors.csv).
+SUMMARY_METRICS = (
+    "exposure_s",
+    "exposures",
+    "share_of_voice",
+    "mean_screen_share",
+    "mean_clarity",
+    "quality_s",
+    "media_value",
+)
+
+
 def print_summary(sponsors: pd.DataFrame, currency: str | None) -> None:
-    """Print the per-sponsor KPI table to the terminal."""
+    """Print the per-sponsor KPI table to the terminal (labels and formats: :mod:`measure.metrics`)."""
+    from cli.tables import add_metric_columns, metric_cells
+
     table = Table(title="Sponsor exposure", show_lines=False)
-    for col, label in [
-        ("sponsor", "sponsor"),
-        ("exposure_s", "seconds"),
-        ("exposures", "exposures"),
-        ("share_of_voice", "voice"),
-        ("mean_screen_share", "share"),
-        ("mean_clarity", "clarity"),
-        ("quality_s", "quality s"),
-        ("media_value", currency or "value"),
-    ]:
-        table.add_column(label, justify="left" if col == "sponsor" else "right")
+    table.add_column("sponsor", justify="left")
+    add_metric_columns(table, SUMMARY_METRICS, currency)
     rows = sponsors.sort_values("exposure_s", ascending=False)
     unseen = rows[rows["exposure_s"] <= 0]
     if len(rows) > SUMMARY_ROWS and len(unseen):  # a long catalogue: list the sponsors seen
         rows = rows[rows["exposure_s"] > 0]
         table.caption = f"{len(unseen)} more sponsors with no exposure (all are in sponsors.csv)"
-    for row in rows.itertuples():
-        table.add_row(
-            str(row.sponsor),
-            f"{row.exposure_s:.1f}",
-            str(int(row.exposures)),
-            f"{row.share_of_voice:.1%}",
-            f"{row.mean_screen_share:.2%}",
-            f"{row.mean_clarity:.2f}",
-            f"{row.quality_s:.1f}",
-            f"{row.media_value:,.0f}",
-        )
+    for row in rows.to_dict("records"):
+        table.add_row(str(row["sponsor"]), *metric_cells(row, SUMMARY_METRICS))
     Console(stderr=False).print(table)
 
 

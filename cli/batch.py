@@ -154,19 +154,9 @@ def batch(
         raise typer.Exit(EXIT_PARTIAL_BATCH)
 
 
-#: Columns ``totals`` prints (column, label, format); the CSV has them all.
-VIDEO_TOTALS = [
-    ("exposure_s", "exposure s", "{:,.1f}"),
-    ("share_of_voice", "share of voice", "{:.1%}"),
-    ("quality_s", "quality s", "{:,.1f}"),
-    ("solo_s", "solo s", "{:,.1f}"),
-    ("media_value", "value", "{:,.0f}"),
-]
-PHOTO_TOTALS = [
-    ("photos_with_sponsor", "photos", "{:,}"),
-    ("photo_rate", "photo rate", "{:.1%}"),
-    ("solo_photos", "solo photos", "{:,}"),
-]
+#: Numbers ``totals`` prints (labels and formats: :mod:`measure.metrics`); the CSV has them all.
+VIDEO_TOTALS = ("exposure_s", "share_of_voice", "quality_s", "solo_s", "media_value")
+PHOTO_TOTALS = ("photos_with_sponsor", "photo_rate", "solo_photos")
 
 
 @app.command()
@@ -185,6 +175,7 @@ def totals(
     from rich.console import Console
     from rich.table import Table
 
+    from cli.tables import add_metric_columns, metric_cells
     from measure.store import check_disjoint
     from measure.totals import season_totals
 
@@ -197,16 +188,12 @@ def totals(
     out = Table(title=f"Totals by {season.by}")
     for k in [*keys, "sponsor"]:
         out.add_column(k)
-    value_label = f"value {season.currency}" if season.currency else "value"
     videos, n_photos = season.videos, season.photos
-    shown = (VIDEO_TOTALS if videos or not n_photos else []) + (PHOTO_TOTALS if n_photos else [])
-    for _, label, _ in shown:
-        out.add_column(value_label if label == "value" else label, justify="right")
-    for row in season.table.itertuples(index=False):
-        d = row._asdict()
+    shown = (VIDEO_TOTALS if videos or not n_photos else ()) + (PHOTO_TOTALS if n_photos else ())
+    add_metric_columns(out, shown, season.currency)
+    for d in season.table.to_dict("records"):
         cells = [Path(str(d[k])).name if k == "path" else str(d[k]) for k in [*keys, "sponsor"]]
-        cells += [fmt.format(d[c]) for c, _, fmt in shown]
-        out.add_row(*cells)
+        out.add_row(*cells, *metric_cells(d, shown))
     Console().print(out)
     note = f"; {season.failed} failed sources (see the failures table)" if season.failed else ""
     typer.echo(

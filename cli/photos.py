@@ -31,25 +31,21 @@ def write_photo_tables(out: Path, result: PhotoOutput) -> None:
 
 
 def print_photo_summary(sponsors: pd.DataFrame, n_photos: int) -> None:
-    """Print the per-sponsor archive table to the terminal."""
+    """Print the per-sponsor archive table to the terminal (labels and formats: :mod:`measure.metrics`)."""
     from rich.console import Console
     from rich.table import Table
 
+    from cli.tables import add_metric_columns, metric_cells
+
+    keys = ("photos_with_sponsor", "photo_rate", "solo_photos", "mean_screen_share", "max_screen_share")
+    keys += ("mean_clarity",)
     table = Table(title=f"Sponsor presence in {n_photos} photos")
-    cols = ["sponsor", "photos", "rate", "solo", "mean share", "max share", "clarity", "best photo"]
-    for c in cols:
-        table.add_column(c, justify="left" if c in ("sponsor", "best photo") else "right")
-    for row in sponsors.sort_values("photos_with_sponsor", ascending=False, kind="stable").itertuples():
-        table.add_row(
-            str(row.sponsor),
-            str(int(row.photos_with_sponsor)),
-            f"{row.photo_rate:.1%}",
-            str(int(row.solo_photos)),
-            f"{row.mean_screen_share:.2%}",
-            f"{row.max_screen_share:.2%}",
-            f"{row.mean_clarity:.2f}",
-            Path(str(row.best_photo)).name if pd.notna(row.best_photo) else "-",
-        )
+    table.add_column("sponsor", justify="left")
+    add_metric_columns(table, keys)
+    table.add_column("best photo", justify="left")
+    for row in sponsors.sort_values("photos_with_sponsor", ascending=False, kind="stable").to_dict("records"):
+        best = Path(str(row["best_photo"])).name if pd.notna(row["best_photo"]) else "-"
+        table.add_row(str(row["sponsor"]), *metric_cells(row, keys), best)
     Console().print(table)
 
 

@@ -27,6 +27,7 @@ import pandas as pd
 from cli.draw import sponsor_colors
 from cli.evidence import best_frame_file
 from measure.errors import InputError, OutputError
+from measure.metrics import REGISTRY, Metric
 from measure.store import read_report
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -207,32 +208,24 @@ class Column:
     bar: bool = False  # draw an inline bar (value is a fraction)
 
 
-#: Every per-sponsor KPI a report may hold, in display order; a report shows those it has.
-KPI_COLUMNS: tuple[Column, ...] = (
-    Column("exposure_s", "Exposure", fmt_seconds, "Seconds the sponsor was visibly on screen (counted)."),
-    Column(
-        "exposures", "Exposures", _int, "Continuous on-screen runs lasting at least the minimum exposure."
-    ),
-    Column(
-        "share_of_voice",
-        "Share of voice",
-        _pct(1),
-        "This sponsor's exposure / all sponsors' exposure.",
-        bar=True,
-    ),
-    Column("photos_with_sponsor", "Photos", _int, "Photos in which the sponsor appears."),
-    Column("photo_rate", "Photo rate", _pct(1), "Photos with the sponsor / photos analysed.", bar=True),
-    Column("mean_screen_share", "Mean screen share", _pct(2), "Mean fraction of the frame the logo covered."),
-    Column(
-        "max_screen_share", "Max screen share", _pct(2), "Largest fraction of the frame the logo covered."
-    ),
-    Column("mean_clarity", "Clarity", _fixed(2), "Mean legibility, 0 (illegible) to 1 (perfect)."),
-    Column("quality_s", "Quality sec", _fixed(1), "Seconds weighted by size, clarity, position and clutter."),
-    Column("solo_s", "Solo", fmt_seconds, "Seconds visible with no other sponsor on screen."),
-    Column("solo_photos", "Solo photos", _int, "Photos in which no other sponsor appears."),
-    Column("mean_clutter", "Clutter", _fixed(2), "Mean number of other sponsors on screen at the same time."),
-    Column("media_value", "Media value", _fixed(0), "Quality seconds x the rate card's rate."),
-)
+#: Columns drawn with an inline bar (their value is a fraction of a whole).
+BAR_KEYS = frozenset({"share_of_voice", "photo_rate"})
+
+
+def _column(m: Metric) -> Column:
+    """The report column of a registry metric: seconds as ``m:ss``, the rest as the registry formats."""
+    return Column(
+        m.key,
+        m.label,
+        fmt_seconds if m.key in ("exposure_s", "solo_s") else m.format,
+        m.summary,
+        bar=m.key in BAR_KEYS,
+    )
+
+
+#: Every per-sponsor KPI a report may hold, in display order (:data:`measure.metrics.REGISTRY`); a
+#: report shows those it has.
+KPI_COLUMNS: tuple[Column, ...] = tuple(_column(m) for m in REGISTRY)
 
 
 # ------------------------------------------------------------------------------------------- content

@@ -317,3 +317,16 @@ def test_methodology_defines_every_reported_column() -> None:
     for name, value in DEFAULTS.model_dump().items():
         assert name in METHODOLOGY_MD and name in " ".join(METRICS.values()), name
         assert f"**{value:g}" in METHODOLOGY_MD, (name, value)
+
+
+def test_every_reported_per_sponsor_number_is_in_the_metric_registry() -> None:
+    from measure.exposure import SPONSOR_COLUMNS
+    from measure.metrics import REGISTRY, UNITS, metric
+    from measure.photos import PHOTO_SPONSOR_COLUMNS
+
+    keys = [m.key for m in REGISTRY]
+    assert len(keys) == len(set(keys)) and all(m.unit in UNITS for m in REGISTRY)
+    numbers = {c for c in [*SPONSOR_COLUMNS, *PHOTO_SPONSOR_COLUMNS] if c in keys}
+    assert numbers == set(keys)  # every registry key is a reported column, and is defined
+    assert metric("share_of_voice").format(0.1234) == "12.3%" and metric("exposure_s").format(None) == "–"
+    assert metric("media_value").format(12345.6) == "12,346" and metric("exposures").format(3.0) == "3"
