@@ -21,7 +21,6 @@ and photo sources (give them separate event ids), and one source never appears u
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from collections.abc import Iterable, Sequence
@@ -32,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from measure.errors import first_line
+from measure.errors import InputError, first_line
 from measure.feature_schema import (
     COLUMNS_BY_NAME,
     DEFAULT_MODEL_FEATURES,
@@ -60,6 +59,7 @@ from measure.feature_schema import (
     validate_features,
     write_features,
 )
+from measure.store import read_report
 
 __all__ = [
     "COLUMNS_BY_NAME",
@@ -86,7 +86,7 @@ __all__ = [
     "read_database",
     "read_events",
     "read_features",
-    "read_report",
+    "read_source",
     "read_table",
     "schema_doc",
     "validate_features",
@@ -143,17 +143,16 @@ def _check_sponsors(rows: pd.DataFrame, where: str) -> None:
         raise FeatureError(f"{where}: sponsor {rows.loc[dup, 'sponsor'].iloc[0]!r} is listed twice")
 
 
-def read_report(directory: str | Path) -> Source:
-    """Read ``directory/report.json`` (from ``analyze`` or ``photos``) into a :class:`Source`."""
+def read_source(directory: str | Path) -> Source:
+    """Read an analysis directory (from ``analyze`` or ``photos``; its report.json through
+    :func:`measure.store.read_report`, the one reader of analysis folders) into a :class:`Source`."""
     directory = Path(directory)
     path = directory / "report.json"
     try:
-        report = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise FeatureError(f"{directory}: not an analysis directory (no report.json)") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise FeatureError(f"{path}: cannot read report: {first_line(e)}") from None
-    if not isinstance(report, dict) or not isinstance(report.get("sponsors"), list):
+        report = read_report(directory)
+    except InputError as e:
+        raise FeatureError(str(e)) from None
+    if not isinstance(report.get("sponsors"), list):
         raise FeatureError(f"{path}: not a sponsorlens report (no 'sponsors' list)")
     src = report.get("source") or {}
     kind = "photos" if str(src.get("kind") or "video") in ("photo", "photos") else "video"
@@ -397,7 +396,7 @@ def build_features(
     event and sponsor, with ``attrs["schema_version"]`` set. Raises :class:`FeatureError`.
     """
     dirs, dbs = discover_inputs(inputs)
-    sources: list[Source] = [read_report(d) for d in dirs]
+    sources: list[Source] = [read_source(d) for d in dirs]
     for db in dbs:
         sources += read_database(db, run)
     if not sources:

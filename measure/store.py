@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from measure.errors import InputError, OutputError
+from measure.errors import InputError, OutputError, first_line
 from measure.paths import valid_text
 
 
@@ -379,14 +379,15 @@ def write_parquet(df: pd.DataFrame, path: Path, rows_per_group: int = 262_144) -
 
 
 def read_report(directory: str | Path) -> dict[str, Any]:
-    """Return the parsed ``report.json`` of an analysis directory (ValueError with the reason if bad)."""
+    """Return the parsed ``report.json`` of an analysis directory: the one reader of analysis folders
+    (InputError naming the file and the reason when it is not one)."""
     path = Path(directory) / "report.json"
     try:
         data = json.loads(path.read_text("utf-8"))
     except FileNotFoundError:
         raise InputError(f"{directory}: not an analysis directory (no report.json)") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise InputError(f"{path}: unreadable report: {e}") from None
+        raise InputError(f"{path}: cannot read report: {first_line(e)}") from None
     if not isinstance(data, dict) or "sponsors" not in data:
         raise InputError(f"{path}: not a SponsorLens report")
     return data
