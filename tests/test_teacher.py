@@ -140,6 +140,47 @@ def test_text_round_writes_the_reads_as_labels(
     assert len(list((out / "backgrounds").glob("*.jpg"))) == 2
 
 
+class _IconModel:
+    """Test double of the YOLO model: a sure detection of an icon-only sponsor ("Star", whose mark
+    never reads) at a fixed place, and an unsure Santander box off its board, on every frame."""
+
+    conf, imgsz, device = 0.1, 160, "cpu"
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        self.names = [*NAMES, "Star"]
+
+    def predict(
+        self, images: list, frames: list, times: list, imgsz: int | None = None
+    ) -> list[FrameDetections]:
+        xyxy = np.array([[600.0, 500, 680, 580], [40, 600, 200, 640]])
+        return [
+            FrameDetections(f, t, xyxy.copy(), np.array([0.9, 0.15]), np.array([2, 1]), self.names)
+            for f, t in zip(frames, times, strict=True)
+        ]
+
+
+def test_text_round_keeps_the_models_sure_detections_of_sponsors_the_reader_cannot_label(
+    reader: TextReader, layouts: dict[str, TextLayout], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import vision.detector
+
+    video = write_board_video(tmp_path / "boards.mp4", seconds=1.5)
+    monkeypatch.setattr(vision.detector, "LogoDetector", _IconModel)
+    out = tmp_path / "round"
+    stats = pseudo_label_round(
+        [video], tmp_path / "model.pt", out, PseudoRule(), imgsz=160, device="cpu", progress=False,
+        teacher="text", reader=reader, layouts=layouts,
+    )  # fmt: skip
+    # Apexa and Santander come from the reads; Star, which has no layout, from the model's sure boxes
+    assert stats["pseudo_labels"] == {"Apexa": 2, "Santander": 2, "Star": 2}
+    assert stats["uncertain_hidden"] == 2  # the unsure Santander box off the board, in both frames
+    for f in read_labelled(out / "pseudo"):
+        star = [b for b in f.boxes if b.sponsor == "Star"]
+        assert len(star) == 1
+        got = np.concatenate([star[0].points.min(0), star[0].points.max(0)]) * [1280, 720, 1280, 720]
+        assert np.allclose(got, [600, 500, 680, 580], atol=0.5)
+
+
 def test_teacher_option_is_checked(tmp_path: Path) -> None:
     args = ["adapt", str(tmp_path), "--weights", str(tmp_path / "w.pt"), "--logos", str(tmp_path)]
     res = runner.invoke(app, [*args, "--name", "x", "--out", str(tmp_path), "--teacher", "bogus"])

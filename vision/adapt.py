@@ -69,9 +69,10 @@ def pseudo_label_round(
     it), ``imgsz`` the inference size in pixels. With ``teacher="model"`` the pseudo-labels are the
     model's sure detections (``rule``) and its uncertain ones are hidden. With ``teacher="text"``
     they are ``reader``'s reads of the sponsors' names with confidence >= ``text_conf``, widened
-    with ``layouts`` (keyed by class name; :func:`vision.teacher.text_pseudo_labels`); the model's
-    detections no text label of their sponsor covers (IoU < :data:`COVER_IOU`) and the reads too
-    unsure to label are hidden, and frames with no text label are not pseudo-labelled. Text reads
+    with ``layouts`` (keyed by class name; :func:`vision.teacher.text_pseudo_labels`), plus, for the
+    sponsors with no layout (the reader cannot label them), the model's sure detections (``rule``);
+    the model's detections no label of their sponsor covers (IoU < :data:`COVER_IOU`) and the reads
+    too unsure to label are hidden, and frames with no label are not pseudo-labelled. Text reads
     are looked up in, and added to, ``read_cache`` (shared by rounds that sample the same frames).
     Every sampled frame is also written to ``out_dir/backgrounds`` with all its detections (and
     reads) blurred out, as synthesis backgrounds. Returns statistics: the teacher, frames sampled,
@@ -97,6 +98,10 @@ def pseudo_label_round(
     if teacher == "text":
         assert reader is not None
         cache: ReadCache = {} if read_cache is None else read_cache
+        # sponsors the reader cannot label (no layout: an icon mark, or artwork whose text does not
+        # read) keep the model teacher's sure detections, or the fine-tuning would forget them
+        unread = {c for c, n in enumerate(det.names) if n not in (layouts or {})}
+        model_sure = {id(f): sure_i for f, sure_i, _ in pseudo_labelled(frames, rule)} if unread else {}
         for k, f in enumerate(frames):
             image = cv2.imread(str(f.path))
             key = (f.source, round(f.t, 3))
@@ -106,9 +111,14 @@ def pseudo_label_round(
             sure = sure_labels(labels, layouts or {}, det.names, text_conf)
             read_boxes = np.array([lb.xyxy for lb in labels], np.float64).reshape(-1, 4)
             to_hide[k] = np.concatenate([f.dets.xyxy, read_boxes])
-            if not sure:
-                continue
             boxes = [(lb.cls, lb.xyxy) for lb in sure]
+            boxes += [
+                (int(f.dets.cls[i]), tuple(map(float, f.dets.xyxy[i])))
+                for i in model_sure.get(id(f), ())
+                if int(f.dets.cls[i]) in unread
+            ]
+            if not boxes:
+                continue
             uncovered = _uncovered(f, boxes)
             unsure = np.array([lb.xyxy for lb in labels if lb not in sure], np.float64).reshape(-1, 4)
             keep = np.array([b for _, b in boxes], np.float64)
