@@ -21,11 +21,12 @@ from pdf_text import pdf_text
 from report_fixtures import Logo, build_analysis
 from typer.testing import CliRunner
 
-from cli.annotate import ExposureClock, annotate_video
+from cli.annotate import annotate_video
 from cli.compare import COMPARED, compare_reports
 from cli.evidence import best_frame_file, safe_name, write_thumbnails
 from cli.main import app
 from cli.report_html import fmt_seconds, render_pdf, render_report
+from measure.clock import ExposureClock
 from vision.sources import SampleRule
 
 CLASSES = ["Apexa", "Boltline", "Café Noir/Ü", "Dunmore"]
