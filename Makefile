@@ -20,7 +20,9 @@ demo: $(STAMP)
 	$(VENV)/bin/sponsorlens demo --out $(DEMO_OUT)
 
 # pytest exits 5 when it collected no test: for this suite that is a failure, said plainly.
+# .ci/browser first installs Debian's chromium (as root, when missing) for the HTML report test.
 test: $(STAMP)
+	@.ci/browser
 	@$(PY) -m pytest -q -rs; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: the suite is missing" >&2; exit 1; fi; \
 	exit $$rc
