@@ -23,6 +23,7 @@ from measure.errors import (
     EXIT_PARTIAL_BATCH,
     EXIT_USAGE,
     SponsorLensError,
+    error_line,
     exit_code,
     first_line,
 )
@@ -74,11 +75,9 @@ def user_errors(func: F) -> F:
                 raise
             code = exit_code(exc)
             if code is None:
-                msg = (
-                    f"internal error: {type(exc).__name__}: {first_line(exc)} "
-                    "(set SPONSORLENS_DEBUG=1 for the traceback)"
-                )
-                raise fail(msg, EXIT_INTERNAL) from None
+                raise fail(
+                    f"{error_line(exc)} (set SPONSORLENS_DEBUG=1 for the traceback)", EXIT_INTERNAL
+                ) from None
             raise fail(first_line(exc), code) from None
 
     return wrapper  # type: ignore[return-value]

@@ -213,11 +213,12 @@ BAR_KEYS = frozenset({"share_of_voice", "photo_rate"})
 
 
 def _column(m: Metric) -> Column:
-    """The report column of a registry metric: seconds as ``m:ss``, the rest as the registry formats."""
+    """The report column of a registry metric: seconds (unit ``s``) as ``12.3 s`` or ``m:ss.s``, the
+    rest as the registry formats them."""
     return Column(
         m.key,
         m.label,
-        fmt_seconds if m.key in ("exposure_s", "solo_s") else m.format,
+        fmt_seconds if m.unit == "s" else m.format,
         m.summary,
         bar=m.key in BAR_KEYS,
     )

@@ -265,6 +265,16 @@ def finished_sources(con: duckdb.DuckDBPyConnection, key: str) -> dict[str, str]
     return dict(rows)
 
 
+def stored_contents(con: duckdb.DuckDBPyConnection, key: str) -> dict[str, set[str]]:
+    """Return ``{path: {content sha256, ...}}`` of the sources of run ``key`` already stored (a path
+    whose file changed between runs has several)."""
+    rows = con.execute("SELECT path, content_sha256 FROM sources WHERE run_key = ?", [key]).fetchall()
+    out: dict[str, set[str]] = {}
+    for path, content in rows:
+        out.setdefault(path, set()).add(content)
+    return out
+
+
 def _insert(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame, sid: str) -> None:
     if df is None or len(df) == 0:
         return

@@ -71,3 +71,11 @@ def first_line(exc: BaseException) -> str:
     the message is empty."""
     lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
     return lines[0] if lines else type(exc).__name__
+
+
+def error_line(exc: BaseException) -> str:
+    """Return one line for an exception: its :func:`first_line` for a user error, prefixed with
+    ``internal error`` and its type for a bug (not a :class:`SponsorLensError`)."""
+    if exit_code(exc) is None:
+        return f"internal error: {type(exc).__name__}: {first_line(exc)}"
+    return first_line(exc)

@@ -22,7 +22,6 @@ and photo sources (give them separate event ids), and one source never appears u
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,6 +58,7 @@ from measure.feature_schema import (
     validate_features,
     write_features,
 )
+from measure.paths import common_path
 from measure.store import read_report
 
 __all__ = [
@@ -373,13 +373,6 @@ def _combine(sources: Sequence[Source], kind: str) -> pd.DataFrame:
     return out
 
 
-def _common_path(paths: Sequence[str]) -> str:
-    try:
-        return os.path.commonpath(paths) or paths[0]
-    except ValueError:  # mixed absolute and relative paths
-        return paths[0]
-
-
 def build_features(
     inputs: Iterable[str | Path] = (),
     *,
@@ -436,7 +429,7 @@ def build_features(
         rows = group[0].rows.copy() if len(group) == 1 else _combine(group, kinds[0])
         rows.insert(0, "event_id", event_id)
         rows["source_kind"] = kinds[0]
-        rows["source_path"] = group[0].path if len(group) == 1 else _common_path(paths)
+        rows["source_path"] = common_path(paths)
         rows["photos"] = float(sum(s.photos for s in group)) if kinds[0] == "photos" else math.nan
         frames.append(rows)
     df = pd.concat(frames, ignore_index=True)

@@ -9,6 +9,7 @@ always opened by its real path.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 
@@ -33,3 +34,14 @@ def display_path(path: str | Path) -> str:
 def _only_escapes(text: str) -> bool:
     """True when every lone surrogate in ``text`` is one ``os.fsdecode`` makes of a non-UTF-8 byte."""
     return all(not 0xD800 <= ord(c) <= 0xDFFF or 0xDC80 <= ord(c) <= 0xDCFF for c in text)
+
+
+def common_path(paths: Sequence[str]) -> str:
+    """Return the one folder that holds all ``paths`` (absolute), or the path itself when there is
+    one; the first path when they share no root (different drives)."""
+    if len(paths) == 1:
+        return paths[0]
+    try:
+        return os.path.commonpath([os.path.abspath(p) for p in paths])
+    except ValueError:
+        return paths[0]

@@ -145,7 +145,9 @@ def test_stopped_banner(match: tuple[Path, Path, Path], tmp_path: Path) -> None:
     )
 
 
-@pytest.mark.skipif(chromium_binary() is None, reason="chromium not installed (make test installs it as root: .ci/browser)")
+@pytest.mark.skipif(
+    chromium_binary() is None, reason="chromium not installed (make test installs it as root: .ci/browser)"
+)
 def test_report_in_headless_chromium(match: tuple[Path, Path, Path], tmp_path: Path) -> None:
     _, d, _ = match
     out = render_report(d)

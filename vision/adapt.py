@@ -30,7 +30,7 @@ import numpy as np
 from measure.errors import InputError
 from measure.geometry import box_iou
 from vision.artwork_text import TextLayout
-from vision.footage import FootageFrame, PseudoRule, hide_boxes, pseudo_labelled, sample_footage
+from vision.footage import FootageFrame, PseudoRule, hide_boxes, pseudo_labelled, sample_footage, sure_mask
 from vision.labelled import write_labelled
 from vision.teacher import TEXT_MIN_CONF, check_teacher, plan_teacher, read_labels, sure_labels
 
@@ -101,7 +101,7 @@ def pseudo_label_round(
         # sponsors the reader cannot label (no layout: an icon mark, or artwork whose text does not
         # read) keep the model teacher's sure detections, or the fine-tuning would forget them
         unread = {c for c, n in enumerate(det.names) if n not in (layouts or {})}
-        model_sure = {id(f): sure_i for f, sure_i, _ in pseudo_labelled(frames, rule)} if unread else {}
+        model_sure = sure_mask(frames, rule) if unread else [np.zeros(len(f.dets), bool) for f in frames]
         for k, f in enumerate(frames):
             image = cv2.imread(str(f.path))
             key = (f.source, round(f.t, 3))
@@ -114,7 +114,7 @@ def pseudo_label_round(
             boxes = [(lb.cls, lb.xyxy) for lb in sure]
             boxes += [
                 (int(f.dets.cls[i]), tuple(map(float, f.dets.xyxy[i])))
-                for i in model_sure.get(id(f), ())
+                for i in np.flatnonzero(model_sure[k])
                 if int(f.dets.cls[i]) in unread
             ]
             if not boxes:

@@ -8,7 +8,6 @@ way. Writing an analysis folder (tables, thumbnails, rendered reports) is the co
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +17,7 @@ import pandas as pd
 
 from measure.errors import InputError
 from measure.exposure import aggregate
-from measure.paths import display_path
+from measure.paths import common_path, display_path
 from measure.photos import PhotoStats, photo_stats
 from measure.settings import Config
 from measure.store import records, sha256_file, tool_info
@@ -214,7 +213,7 @@ def analyse_photo_files(
     report = {
         "source": {
             "kind": "photos",
-            "path": _common_path(named),
+            "path": common_path(named),
             "paths": named,
             "photos": len(p),
             "failed": len(fail),
@@ -243,15 +242,6 @@ def photo_reading(detector: Any) -> dict[str, Any] | None:
         checking = detector.checker.summary() if detector.check else None
         return {"mode": "model+reader", "checking": checking, "whole_photo_reads": detector.read}
     return None
-
-
-def _common_path(paths: Sequence[str]) -> str:
-    if len(paths) == 1:
-        return paths[0]
-    try:
-        return os.path.commonpath([os.path.abspath(p) for p in paths])
-    except ValueError:  # paths on different drives
-        return paths[0]
 
 
 def collect_photos(paths: Sequence[Path]) -> tuple[list[Path], list[tuple[Path, Path]]]:

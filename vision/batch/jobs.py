@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from measure.errors import exit_code, first_line
 from measure.paths import display_path
 
 if TYPE_CHECKING:
@@ -70,7 +69,7 @@ class Job:
         return {
             "source_id": self.source_id,
             "run_key": self.run_key,
-            "path": db_text(self.path),
+            "path": display_path(self.path),
             "kind": self.kind,
             "content_sha256": self.content_sha256,
         }
@@ -127,16 +126,3 @@ def result_settings(cfg: Config, spec: WorkerSpec, found: Detectors) -> dict[str
         track_memory_s=spec.track_memory_s,
         **reading,
     )
-
-
-def db_text(text: str) -> str:
-    """Return ``text`` as valid UTF-8 for the database: undecodable file-name bytes become ``\\xNN``."""
-    return display_path(text)
-
-
-def one_line(exc: BaseException) -> str:
-    """Return a one-line description of an exception: its first line, prefixed with ``internal
-    error`` and its type for a bug (not a :class:`measure.errors.SponsorLensError`)."""
-    if exit_code(exc) is None:
-        return f"internal error: {type(exc).__name__}: {first_line(exc)}"
-    return first_line(exc)

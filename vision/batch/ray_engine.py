@@ -11,9 +11,9 @@ import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from measure.errors import InputError
+from measure.errors import InputError, error_line
 from vision.batch.engines import Engine, answer_or_raise, run_or_raise
-from vision.batch.jobs import Job, JobResult, RunIdentity, WorkerSpec, one_line
+from vision.batch.jobs import Job, JobResult, RunIdentity, WorkerSpec
 from vision.batch.retry import RetryPolicy
 from vision.batch.worker import describe_worker, open_worker
 
@@ -106,7 +106,7 @@ class RayEngine(Engine):
         except (ConnectionError, RuntimeError, ValueError) as e:
             if self.reaper:
                 self.reaper.kill()
-            raise InputError(f"cannot start or reach Ray ({address or 'local'}): {one_line(e)}") from None
+            raise InputError(f"cannot start or reach Ray ({address or 'local'}): {error_line(e)}") from None
         self.started = True
 
     def _new_actor(self) -> Any:
@@ -120,7 +120,7 @@ class RayEngine(Engine):
             try:
                 answer = ray.get(self.actors[0].describe.remote())
             except RayActorError as e:
-                self.policy.died(one_line(e))
+                self.policy.died(error_line(e))
                 self.actors[0] = self._new_actor()
                 continue
             self.policy.succeeded()
@@ -144,7 +144,7 @@ class RayEngine(Engine):
             try:
                 result = ray.get(ready[0])
             except RayActorError as e:
-                policy.died(one_line(e))
+                policy.died(error_line(e))
                 self.actors[slot] = self._new_actor()
                 idle.append(slot)
                 if (failed := policy.lost(job)) is not None:

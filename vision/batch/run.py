@@ -10,16 +10,17 @@ detectors: with workers in other processes, this process opens no model.
 
 from __future__ import annotations
 
-import sys
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from measure.errors import InputError
+from measure.paths import display_path
 from measure.store import sha256_file
 from vision.batch.engines import ENGINES, open_engine
-from vision.batch.jobs import Job, JobResult, WorkerSpec, db_text
+from vision.batch.jobs import Job, JobResult, WorkerSpec
 from vision.batch.sources import discover
 
 if TYPE_CHECKING:
@@ -38,13 +39,6 @@ class BatchSummary:
     run_key: str = ""
 
 
-def warn_on_stderr(message: str) -> None:
-    """Print ``warning: message`` on stderr (what :func:`run_batch` warns with by default)."""
-    from measure.paths import valid_text
-
-    print(f"warning: {valid_text(message)}", file=sys.stderr)
-
-
 def run_batch(
     paths: Sequence[str | Path],
     db_path: str | Path,
@@ -55,14 +49,15 @@ def run_batch(
     retry_failed: bool = False,
     log: Callable[[str], None] | None = None,
     progress: Callable[[int], Callable[[int], None]] | None = None,
-    warn: Callable[[str], None] = warn_on_stderr,
+    warn: Callable[[str], None] | None = None,
 ) -> BatchSummary:
     """Analyse every video and photo under ``paths`` into the DuckDB database ``db_path``.
 
     ``engine`` is ``local`` (``workers`` processes; 0 analyses in this process) or ``ray``.
     Sources already stored for the same model and settings are skipped (failed ones too, unless
     ``retry_failed``). ``log(line)`` receives one line per finished source; ``progress(total)``
-    may return a callback that receives source increments; ``warn(message)`` receives warnings.
+    may return a callback that receives source increments; ``warn(message)`` receives warnings
+    (default: :func:`warnings.warn`; the command line prints them as ``warning:`` lines).
     Returns the counts of this run.
     """
     from measure import db
@@ -74,6 +69,7 @@ def run_batch(
         raise InputError(f"--workers must be 0 or more, got {workers}")
     if engine == "ray" and workers == 0:
         raise InputError("--workers 0 (analyse in this process) is for --engine local only")
+    warn = warn or (lambda message: warnings.warn(message, stacklevel=3))
     cfg = Config.model_validate(spec.config)
     files = discover(paths)
     if not files:
@@ -88,7 +84,7 @@ def run_batch(
         try:
             db.register_run(con, key, {**identity.info, **identity.model}, identity.settings)
             finished = db.finished_sources(con, key)
-            known = _known_contents(con, key)
+            known = db.stored_contents(con, key)
             seen: dict[str, str] = {}
             tick = progress(len(files)) if progress else None
 
@@ -107,8 +103,8 @@ def run_batch(
                             con,
                             JobResult(
                                 Job(sid, key, path, kind, ""),
-                                {"source_id": sid, "run_key": key, "path": db_text(path), "kind": kind},
-                                error=db_text(f"{path}: cannot read: {e.strerror or e}"),
+                                {"source_id": sid, "run_key": key, "path": display_path(path), "kind": kind},
+                                error=display_path(f"{path}: cannot read: {e.strerror or e}"),
                             ),
                             summary,
                             log,
@@ -117,11 +113,13 @@ def run_batch(
                         continue
                     sid = db.source_id(content, key)
                     if path in known and content not in known[path]:
-                        warn(f"{db_text(path)} changed since it was analysed; both versions are now stored")
+                        warn(
+                            f"{display_path(path)} changed since it was analysed; both versions are now stored"
+                        )
                     if sid in seen:
                         summary.duplicates += 1
                         if log:
-                            log(db_text(f"same   {path} (same content as {seen[sid]})"))
+                            log(display_path(f"same   {path} (same content as {seen[sid]})"))
                         _tick(tick)
                         continue
                     seen[sid] = path
@@ -145,14 +143,6 @@ def run_batch(
 def _tick(tick: Callable[[int], None] | None) -> None:
     if tick is not None:
         tick(1)
-
-
-def _known_contents(con: duckdb.DuckDBPyConnection, key: str) -> dict[str, set[str]]:
-    rows = con.execute("SELECT path, content_sha256 FROM sources WHERE run_key = ?", [key]).fetchall()
-    out: dict[str, set[str]] = {}
-    for path, content in rows:
-        out.setdefault(path, set()).add(content)
-    return out
 
 
 def _store(

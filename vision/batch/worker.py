@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from measure.errors import InputError
-from vision.batch.jobs import Job, JobResult, RunIdentity, WorkerSpec, db_text, one_line, result_settings
+from measure.errors import InputError, error_line
+from measure.paths import display_path
+from vision.batch.jobs import Job, JobResult, RunIdentity, WorkerSpec, result_settings
 from vision.batch.sources import taken_at
 
 if TYPE_CHECKING:
@@ -50,7 +51,7 @@ class Worker:
             result.source.update(taken_at=when, taken_at_origin=origin)
             return result
         except Exception as e:
-            return JobResult(job, base, error=db_text(one_line(e)))
+            return JobResult(job, base, error=display_path(error_line(e)))
 
     def _video(self, job: Job, base: dict[str, Any]) -> JobResult:
         from vision.analysis import analyse_video_file
@@ -91,7 +92,7 @@ class Worker:
             raise InputError(out.failures["error"].iloc[0])
         photo = out.stats.photos.iloc[0]
         source = {**base, "width": int(photo["width"]), "height": int(photo["height"]), "photos": 1}
-        best = out.stats.sponsors["best_photo"].map(lambda p: db_text(p) if isinstance(p, str) else None)
+        best = out.stats.sponsors["best_photo"].map(lambda p: display_path(p) if isinstance(p, str) else None)
         return JobResult(job, source, out.stats.detections, None, out.stats.sponsors.assign(best_photo=best))
 
 
