@@ -74,8 +74,8 @@ def weights_for(arg: str | None, tmp: Path) -> tuple[str, str]:
     demo = REPO / "weights" / "demo.pt"
     if demo.is_file():
         return str(demo), "weights/demo.pt"
-    from vision.modelcard import write_card
-    from vision.train import init_model
+    from vision.inference.modelcard import write_card
+    from vision.training.train import init_model
 
     names = sorted(p.stem for p in ARTWORK.glob("*.png"))
     path = init_model(names, tmp / "untrained.pt")

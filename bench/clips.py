@@ -1,6 +1,6 @@
 """Test clips for the benchmarks: broadcast-like 1080p25 H.264 at a set bitrate, and long plain streams.
 
-``broadcast_clip`` renders the demo sponsors' football clip (:func:`vision.clip.render_clip`) and
+``broadcast_clip`` renders the demo sponsors' football clip (:func:`vision.training.clip.render_clip`) and
 re-encodes it with libx264 at a constant target bitrate, as a broadcast contribution feed would be
 (the renderer's own output is constant-quality, whose bitrate varies with content). Clips are
 cached by their parameters, so a second benchmark run does not render again.
@@ -67,8 +67,8 @@ def broadcast_clip(
 ) -> Path:
     """Return a cached broadcast-like H.264 clip: ``seconds`` long, ``size`` (w, h) pixels, 25 fps,
     ``bitrate`` bits/s, rendered with the demo sponsors' artwork."""
-    from vision.artwork import load_logos
-    from vision.clip import render_clip
+    from vision.io.artwork import load_logos
+    from vision.training.clip import render_clip
 
     CACHE.mkdir(parents=True, exist_ok=True)
     w, h = size

@@ -40,7 +40,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 if TYPE_CHECKING:
-    from vision.detector import FrameDetections
+    from vision.inference.detector import FrameDetections
 
 from bench.clips import CACHE, broadcast_clip, looped, small_broadcast_clip  # noqa: E402
 from bench.throughput import hardware, weights_for  # noqa: E402
@@ -56,7 +56,7 @@ def random_detections(
     """
     import numpy as np
 
-    from vision.detector import FrameDetections
+    from vision.inference.detector import FrameDetections
 
     xy = rng.uniform(0, 1500, (n, 2))
     wh = rng.uniform(8, 200, (n, 2))
@@ -83,7 +83,7 @@ def table_cost(hours: float, per_frame: int, fps: float = 25.0, sponsors: int = 
     """Build the detection table of a ``hours``-long stream in this process and aggregate it.
 
     Every frame gets ``per_frame`` detections (random boxes of ``sponsors`` sponsors, tracks and
-    quality columns) through the pipeline's own accumulator (:class:`vision.pipeline._Columns`); the
+    quality columns) through the pipeline's own accumulator (:class:`vision.inference.pipeline._Columns`); the
     table is then built, aggregated by :func:`measure.exposure.aggregate` and written by
     :func:`measure.store.write_tables`, as at the end of ``analyze``. Returns the RSS before (MB),
     the peak RSS (MB, kernel ``ru_maxrss``) and the number of detections.
@@ -97,8 +97,8 @@ def table_cost(hours: float, per_frame: int, fps: float = 25.0, sponsors: int = 
     from measure.records import Timeline
     from measure.settings import Config
     from measure.store import write_tables
+    from vision.inference.pipeline import _Columns
     from vision.memory import return_freed_memory_to_os
-    from vision.pipeline import _Columns
 
     return_freed_memory_to_os()  # as the sponsorlens command does
 

@@ -33,7 +33,7 @@ def main() -> None:
     ap.add_argument("--device", default="auto")
     args = ap.parse_args()
 
-    from vision.train import train
+    from vision.training.train import train
 
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()

@@ -38,16 +38,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from real_eval import DEFAULT_LABELS, DEFAULT_REAL_DIR, evaluate_frames  # noqa: E402
 
+from measure.benchmark.presence import exposure_errors, presence_scores  # noqa: E402
+from measure.benchmark.real_labels import load_real_labels  # noqa: E402
 from measure.catalogue import parse_catalogue  # noqa: E402
-from measure.presence import exposure_errors, presence_scores  # noqa: E402
-from measure.real_labels import load_real_labels  # noqa: E402
 
 CONFIGS = ("reader", "model", "checked", "read", "checked+read")
 
 
 def _detectors(config: str, model: Any, reader: Any) -> tuple[Any, Any, bool, bool]:
     """Return ``(frame detector, clip detector, check, read)`` of a configuration."""
-    from vision.checking import CheckedDetector
+    from vision.inference.checking import CheckedDetector
 
     if config == "reader":
         return reader, reader, False, False
@@ -62,8 +62,8 @@ def run_config(
 ) -> dict[str, Any]:
     """Score one configuration on the frames (and the clip); return its row."""
     from measure.settings import Config
-    from vision.analysis import analyse_video_file
-    from vision.detectors import READ_ONLY_FPS
+    from vision.inference.analysis import analyse_video_file
+    from vision.inference.detectors import READ_ONLY_FPS
 
     frame_det, clip_det, check, read = _detectors(config, model, reader)
     cpu0 = time.process_time()
@@ -135,8 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-clip", action="store_true")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args(argv)
-    from vision.detector import LogoDetector
-    from vision.reader import TextReader
+    from vision.inference.detector import LogoDetector
+    from vision.inference.reader import TextReader
 
     labels = load_real_labels(DEFAULT_LABELS)
     catalogue = parse_catalogue(",".join(labels.sponsors))

@@ -7,7 +7,7 @@ Usage::
 
 Without CLIP it uses the demo sponsors' broadcast-like 720p25 clip (:func:`bench.clips.broadcast_clip`,
 cached), the shipped demo model and the demo catalogue. In one process it times
-:func:`vision.analysis.analyse_video_file` (what ``sponsorlens analyze`` runs):
+:func:`vision.inference.analysis.analyse_video_file` (what ``sponsorlens analyze`` runs):
 
 * ``model``: ``--sample-fps`` with the model alone;
 * ``checked``: the same with the reader checking every track (``--sponsors``, the default ``--check``);
@@ -47,8 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--device", default="cpu")
     args = ap.parse_args(argv)
     from measure.settings import Config
-    from vision.analysis import analyse_video_file
-    from vision.detectors import READ_ONLY_FPS, open_detectors
+    from vision.inference.analysis import analyse_video_file
+    from vision.inference.detectors import READ_ONLY_FPS, open_detectors
 
     clip = args.clip or broadcast_clip(args.seconds, size=(1280, 720), bitrate=4_000_000)
     both = open_detectors(args.weights, args.sponsors, imgsz=args.imgsz, device=args.device)

@@ -39,8 +39,8 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from measure.presence import exposure_errors, false_positives_per_frame, presence_scores  # noqa: E402
-from measure.real_labels import LabelledFrame, LabelsError, RealLabels, load_real_labels  # noqa: E402
+from measure.benchmark.presence import exposure_errors, false_positives_per_frame, presence_scores  # noqa: E402
+from measure.benchmark.real_labels import LabelledFrame, LabelsError, RealLabels, load_real_labels  # noqa: E402
 
 DEFAULT_LABELS = REPO / "tests" / "data" / "real_labels.json"
 DEFAULT_REAL_DIR = REPO.parent / "shared" / "real"
@@ -97,7 +97,7 @@ def detect_frames(
     mapping: Mapping[str, str],
     batch: int = 8,
 ) -> list[FrameResult]:
-    """Run ``detector`` (a :class:`vision.detector.LogoDetector`) over ``frames``; return mapped detections."""
+    """Run ``detector`` (a :class:`vision.inference.detector.LogoDetector`) over ``frames``; return mapped detections."""
     results: list[FrameResult] = []
     for start in range(0, len(frames), batch):
         chunk = frames[start : start + batch]
@@ -186,8 +186,8 @@ def evaluate_frames(
 
     Keys: ``split``, ``frames``, ``onboarded`` (label names the model knows), ``unknown_classes``
     (model classes with no such label name: a naming problem), ``presence`` (see
-    :func:`measure.presence.presence_scores`), ``negatives`` (see
-    :func:`measure.presence.false_positives_per_frame`), ``boxes`` (see :func:`box_scores`),
+    :func:`measure.benchmark.presence.presence_scores`), ``negatives`` (see
+    :func:`measure.benchmark.presence.false_positives_per_frame`), ``boxes`` (see :func:`box_scores`),
     ``false_claims_per_frame`` (onboarded sponsors reported but not legible, per frame, all frames),
     ``per_frame`` ({file: {truth, predicted}}) and ``seconds`` (wall time of inference).
     """
@@ -226,10 +226,10 @@ def evaluate_clip(
 ) -> dict[str, Any]:
     """Analyse the labelled clip like ``sponsorlens analyze`` and compare exposure seconds with the labels.
 
-    Returns :func:`measure.presence.exposure_errors` for the onboarded sponsors plus ``clip``.
+    Returns :func:`measure.benchmark.presence.exposure_errors` for the onboarded sponsors plus ``clip``.
     """
     from measure.settings import Config
-    from vision.analysis import analyse_video_file
+    from vision.inference.analysis import analyse_video_file
 
     if not labels.clip_file:
         raise BenchError(f"{labels.path}: no clip is labelled")
@@ -313,8 +313,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, help="write the full report here")
     ap.add_argument("--trust-weights", action="store_true", help="load weights without a matching model card")
     args = ap.parse_args(argv)
-    from vision.detector import LogoDetector
-    from vision.modelcard import WeightsError
+    from vision.inference.detector import LogoDetector
+    from vision.inference.modelcard import WeightsError
 
     try:
         mapping = parse_map(args.map)

@@ -43,7 +43,7 @@ for p in (REPO, BENCH):
 
 from real_eval import DEFAULT_LABELS, DEFAULT_REAL_DIR, VIEW_SIZE, evaluate_clip, evaluate_frames  # noqa: E402
 
-from measure.real_labels import LabelledFrame, RealLabels, load_real_labels  # noqa: E402
+from measure.benchmark.real_labels import LabelledFrame, RealLabels, load_real_labels  # noqa: E402
 
 STEPS = ("synthetic", "backgrounds", "adapt", "labels", "text")
 #: Most hand-labelled frames the ``labels`` step may use (issue 4's budget).
@@ -77,7 +77,7 @@ def hand_labels(labels: RealLabels, real_dir: Path, names: list[str], out: Path)
     Boxes of sponsors that are not onboarded are left out (their boards are background). Returns
     ``out``.
     """
-    from vision.labelled import write_labelled
+    from vision.training.labelled import write_labelled
 
     sx, sy = VIEW_SIZE[0] / labels.image_size[0], VIEW_SIZE[1] / labels.image_size[1]
     index = {n: i for i, n in enumerate(names)}
@@ -102,8 +102,8 @@ def hand_labels(labels: RealLabels, real_dir: Path, names: list[str], out: Path)
 
 def score(weights: Path, labels: RealLabels, real_dir: Path, imgsz: int, device: str) -> dict[str, Any]:
     """Return the eval-split presence scores, false claims and clip exposure error of ``weights``."""
-    from vision.detector import LogoDetector
-    from vision.modelcard import read_card
+    from vision.inference.detector import LogoDetector
+    from vision.inference.modelcard import read_card
 
     det = LogoDetector(weights, conf=0.25, imgsz=imgsz, device=device)
     frames = evaluate_frames(det, labels, real_dir, "eval")
@@ -127,13 +127,13 @@ def score(weights: Path, labels: RealLabels, real_dir: Path, imgsz: int, device:
 
 def ship(model: Path, dest: Path, benchmark: dict[str, Any]) -> None:
     """Copy ``model`` to ``dest`` with its card, adding the benchmark scores under ``real_benchmark``."""
-    from vision.modelcard import read_card, write_card
+    from vision.inference.modelcard import read_card, write_card
 
     shutil.copyfile(model, dest)
     card = read_card(model) or {}
     card["name"] = dest.stem
     card["artwork_source"] = (
-        "crops cut at run time from ../shared/real by vision.real_artwork.extract_artwork with "
+        "crops cut at run time from ../shared/real by vision.training.real_artwork.extract_artwork with "
         "tests/data/real_artwork.json (the media are never copied into the repository)"
     )
     # the crops live in a temporary folder: name each by its spec entry instead
@@ -175,10 +175,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {args.real_dir}/dfl_frames not found", file=sys.stderr)
         return 2
 
-    from vision.adapt import adapt
-    from vision.footage import PseudoRule
-    from vision.real_artwork import extract_artwork
-    from vision.train import train
+    from vision.training.adapt import adapt
+    from vision.training.footage import PseudoRule
+    from vision.training.real_artwork import extract_artwork
+    from vision.training.train import train
 
     out = args.out
     out.mkdir(parents=True, exist_ok=True)

@@ -11,7 +11,7 @@ the same clip, it measures:
 * (a) OpenCV decode alone (``cv2.VideoCapture.read`` of every frame): the ceiling of any
   OpenCV-based pipeline;
 * (b) the loop most public projects use, ``model.track(frame, persist=True)`` frame by frame;
-* (c) ``sponsorlens analyze``'s code path (:func:`vision.analysis.analyse_video_file`: threaded
+* (c) ``sponsorlens analyze``'s code path (:func:`vision.inference.analysis.analyse_video_file`: threaded
   decode, batched detection, cut detection, tracking, quality, exposure) on every frame;
 * (d) the same with ``--sample-fps 5``, as a multiple of real time;
 * (e) (d) with each exported model given by ``--export`` (ONNX, OpenVINO), exported here.
@@ -74,8 +74,8 @@ def weights_for(arg: str | None, tmp: Path, untrained: bool = False) -> Path:
     demo = REPO / "weights" / "demo.pt"
     if demo.is_file() and not untrained:
         return demo
-    from vision.modelcard import write_card
-    from vision.train import init_model
+    from vision.inference.modelcard import write_card
+    from vision.training.train import init_model
 
     names = sorted(p.stem for p in ARTWORK.glob("*.png"))
     path = init_model(names, tmp / "untrained.pt")
@@ -105,7 +105,7 @@ def naive_model(weights: Path, clip: Path, imgsz: int, conf: float, device: str)
     """Load ``weights`` as a plain ultralytics ``YOLO`` and warm it up on the first frame of ``clip``."""
     from ultralytics import YOLO
 
-    from vision.modelcard import verify_weights
+    from vision.inference.modelcard import verify_weights
 
     _, card = verify_weights(weights)
     task = (card or {}).get("task")
@@ -128,7 +128,7 @@ def naive_track(model: Any, clip: Path, imgsz: int, conf: float, device: str) ->
 def analyse(clip: Path, detector: Any, sample_fps: float | None, batch: int) -> tuple[int, Any]:
     """(c)/(d): the analyze code path; return (decoded frames, AnalysisOutput)."""
     from measure.settings import Config
-    from vision.analysis import analyse_video_file
+    from vision.inference.analysis import analyse_video_file
 
     result = analyse_video_file(clip, detector, Config(), sample_fps=sample_fps, batch_size=batch)
     return int(result.analysis.info.frames), result
@@ -157,17 +157,17 @@ def exposure_diff(a: dict[str, float], b: dict[str, float]) -> dict[str, float]:
 
 @contextmanager
 def stage_timer() -> Iterator[dict[str, float]]:
-    """Time the stages of :func:`vision.pipeline.analyse_video` (seconds, summed) while active.
+    """Time the stages of :func:`vision.inference.pipeline.analyse_video` (seconds, summed) while active.
 
     ``wait_frames`` is the time the pipeline waited for the decoding thread; ``predict_*`` split
     detection into ultralytics' pre-processing, forward pass and post-processing (NMS) plus our
     conversion to arrays; the rest are cut detection, tracking and quality scoring.
     """
-    import vision.pipeline as pipeline
-    from vision.detector import LogoDetector
-    from vision.shots import CutDetector
-    from vision.sources import VideoSource
-    from vision.tracker import SponsorTracker
+    import vision.inference.pipeline as pipeline
+    from vision.inference.detector import LogoDetector
+    from vision.inference.shots import CutDetector
+    from vision.inference.tracker import SponsorTracker
+    from vision.io.sources import VideoSource
 
     t: dict[str, float] = dict.fromkeys(
         [
@@ -260,7 +260,7 @@ def untuned(detector: Any) -> Any:
 def unoptimised() -> Iterator[None]:
     """Run the pipeline as before its CPU optimisation: the cut detector's frame shrunk by one
     ``INTER_AREA`` resize (the caller also uses batch 1 and an :func:`untuned` detector)."""
-    import vision.shots as shots
+    import vision.inference.shots as shots
 
     fast = shots.downscale
 
@@ -350,7 +350,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--json", type=Path, default=None, help="also write the results here")
     a = ap.parse_args(argv)
 
-    from vision.detector import LogoDetector, select_device
+    from vision.inference.detector import LogoDetector, select_device
 
     device = select_device(a.device)
     on_gpu = device.startswith("cuda")
@@ -453,7 +453,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
         best = ("pt", fps_d)
         for fmt in exports:
-            from vision.export import export_model
+            from vision.inference.export import export_model
 
             name = {"onnx": "model.onnx", "engine": "model.engine", "openvino": "model_openvino_model"}[fmt]
             exported = export_model(

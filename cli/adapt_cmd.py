@@ -16,7 +16,7 @@ from measure.store import check_name
 
 
 class Teacher(StrEnum):
-    """Where ``adapt``'s pseudo-labels come from (see :mod:`vision.adapt`)."""
+    """Where ``adapt``'s pseudo-labels come from (see :mod:`vision.training.adapt`)."""
 
     auto = "auto"
     text = "text"
@@ -74,10 +74,10 @@ def adapt(
 ) -> None:
     """Pseudo-label the footage (with the text reader or the model's sure detections) and fine-tune on
     it, ROUNDS times."""
-    from vision.adapt import adapt as run_adapt
-    from vision.detector import LogoDetector
-    from vision.footage import pseudo_rule
-    from vision.teacher import check_teacher, plan_teacher
+    from vision.inference.detector import LogoDetector
+    from vision.training.adapt import adapt as run_adapt
+    from vision.training.footage import pseudo_rule
+    from vision.training.teacher import check_teacher, plan_teacher
 
     check_name(name)
     check_teacher(teacher.value)

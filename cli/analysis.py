@@ -1,5 +1,5 @@
 """Writing an analysis folder: the tables, best frames and evidence thumbnails, and the rendered
-reports. The analysis itself is :mod:`vision.analysis`.
+reports. The analysis itself is :mod:`vision.inference.analysis`.
 """
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from measure.store import atomic_dir, records, write_tables
-from vision.analysis import AnalysisOutput
+from vision.inference.analysis import AnalysisOutput
 
 
 def write_analysis(

@@ -21,9 +21,9 @@ def check_reading_options(
     sample_fps: float | None, read_fps: float | None, sponsors: str | None, weights: Path | None
 ) -> float | None:
     """Validate ``--sample-fps`` and ``--read-fps``; return the sampling rate to use: the reader's
-    default rate (:data:`vision.detectors.READ_ONLY_FPS`) when it alone is the detector and no rate
+    default rate (:data:`vision.inference.detectors.READ_ONLY_FPS`) when it alone is the detector and no rate
     was given, else ``sample_fps``."""
-    from vision.detectors import READ_ONLY_FPS
+    from vision.inference.detectors import READ_ONLY_FPS
 
     if sample_fps is not None and sample_fps <= 0:
         raise InputError(f"--sample-fps must be positive, got {sample_fps}")
@@ -35,7 +35,7 @@ def check_reading_options(
 
 
 def tqdm_progress(desc: str) -> Callable[[int, int], Callable[[int], None]]:
-    """Return a progress factory for :func:`vision.analysis.analyse_video_file` drawing a tqdm bar."""
+    """Return a progress factory for :func:`vision.inference.analysis.analyse_video_file` drawing a tqdm bar."""
     from tqdm import tqdm
 
     def start(total: int, _initial: int) -> Callable[[int], None]:
@@ -115,9 +115,9 @@ def analyze(
     from measure.paths import valid_text
     from measure.settings import load_config
     from measure.store import check_disjoint, check_output_dir
-    from vision.analysis import analyse_video_file
-    from vision.detectors import open_detectors
-    from vision.sources import is_stream_url, open_video
+    from vision.inference.analysis import analyse_video_file
+    from vision.inference.detectors import open_detectors
+    from vision.io.sources import is_stream_url, open_video
 
     cfg = load_config(config)
     sample_fps = check_reading_options(sample_fps, read_fps, sponsors, weights)

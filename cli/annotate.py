@@ -24,7 +24,7 @@ from cli.draw import bgr, draw_polygon, paste_label, sponsor_colors
 from measure.clock import ExposureClock
 from measure.errors import InputError, OutputError
 from measure.records import polygons
-from vision.sources import SampleRule
+from vision.io.sources import SampleRule
 
 VIDEO_OUT_SUFFIXES = (".mp4", ".m4v", ".mov")
 MAX_CLOCK_ROWS = 12
@@ -154,7 +154,7 @@ def annotate_video(
     ``on_frames(1)`` is called per written frame. Raises :class:`OutputError` when the file cannot
     be written and ValueError for an unsupported suffix or a stream URL.
     """
-    from vision.sources import is_stream_url, open_video
+    from vision.io.sources import is_stream_url, open_video
 
     if is_stream_url(video):
         raise InputError(f"{video}: --annotate needs a video file; a live stream cannot be read twice")

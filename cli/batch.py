@@ -93,7 +93,7 @@ def batch(
     from measure.settings import load_config
     from vision.batch.jobs import WorkerSpec
     from vision.batch.run import run_batch
-    from vision.detector import DEFAULT_WEIGHTS
+    from vision.inference.detector import DEFAULT_WEIGHTS
 
     cfg = load_config(config)
     sample_fps = check_reading_options(sample_fps, read_fps, sponsors, weights)

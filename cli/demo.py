@@ -1,6 +1,6 @@
 """``sponsorlens demo``: render a broadcast-like clip with known truth, analyse it, compare.
 
-The clip comes from the scene renderer used for onboarding (:mod:`vision.clip`), with the demo
+The clip comes from the scene renderer used for onboarding (:mod:`vision.training.clip`), with the demo
 sponsors' artwork shipped in ``weights/demo_artwork``; the model is the shipped ``weights/demo.pt``.
 """
 
@@ -71,11 +71,11 @@ def demo(
     from cli.analyze import print_summary, tqdm_progress
     from measure.settings import Config
     from measure.truth import comparison_markdown, truth_comparison
-    from vision.analysis import analyse_video_file
-    from vision.artwork import load_logos
-    from vision.clip import render_clip
-    from vision.detector import DEFAULT_WEIGHTS
-    from vision.detectors import open_detectors
+    from vision.inference.analysis import analyse_video_file
+    from vision.inference.detector import DEFAULT_WEIGHTS
+    from vision.inference.detectors import open_detectors
+    from vision.io.artwork import load_logos
+    from vision.training.clip import render_clip
 
     clip_dir = out / "clip"
     video = clip_dir / "demo_clip.mp4"

@@ -123,7 +123,7 @@ def write_shots(video: str | Path, shots: Sequence[Shot], colors: dict[str, str]
     whose frame is never reached (damaged video) is skipped. Raises :class:`OutputError` if a file
     cannot be written.
     """
-    from vision.sources import open_video
+    from vision.io.sources import open_video
 
     by_frame: dict[int, list[Shot]] = defaultdict(list)
     for s in shots:
@@ -248,7 +248,7 @@ def write_thumbnails(
     when ``evidence_dir`` is asked for.
     Raises :class:`OutputError` when a file cannot be written.
     """
-    from vision.sources import is_stream_url
+    from vision.io.sources import is_stream_url
 
     if is_stream_url(video):
         if evidence_dir is not None:

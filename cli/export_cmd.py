@@ -51,7 +51,7 @@ def export_cmd(
     ] = False,
 ) -> None:
     """Export a model to ONNX, OpenVINO or TensorRT and write its model card; pass it to --weights."""
-    from vision.export import export_model
+    from vision.inference.export import export_model
 
     result = export_model(
         weights,

@@ -17,7 +17,7 @@ from measure.photos import PHOTO_COLUMNS
 from measure.store import atomic_dir, check_disjoint, check_output_dir, write_json, write_parquet
 
 if TYPE_CHECKING:
-    from vision.analysis import PhotoOutput
+    from vision.inference.analysis import PhotoOutput
 
 
 def write_photo_tables(out: Path, result: PhotoOutput) -> None:
@@ -72,8 +72,8 @@ def photos(
     from tqdm import tqdm
 
     from measure.settings import load_config
-    from vision.analysis import analyse_photo_files, collect_photos
-    from vision.detectors import open_detectors
+    from vision.inference.analysis import analyse_photo_files, collect_photos
+    from vision.inference.detectors import open_detectors
 
     cfg = load_config(config)
     if batch < 1:

@@ -12,23 +12,23 @@ from cli.app import app
 from cli.errors import user_errors
 from cli.footage_options import MaxFrames, MinTrack, SampleFps
 from measure.errors import InputError
-from vision.detector import DEFAULT_WEIGHTS
+from vision.inference.detector import DEFAULT_WEIGHTS
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from vision.detector import FrameDetections
-    from vision.reader import TextReader
+    from vision.inference.detector import FrameDetections
+    from vision.inference.reader import TextReader
 
 
 def read_detections(
     reader: TextReader, image: np.ndarray, dets: FrameDetections
 ) -> list[tuple[str, str] | None]:
     """Read each detection's crop; return ``(text read, verdict)`` per detection (``confirmed``,
-    ``rejected`` or ``unread``, as :func:`vision.checking.read_verdict` judges), None for a sponsor
+    ``rejected`` or ``unread``, as :func:`vision.inference.checking.read_verdict` judges), None for a sponsor
     whose mark does not read."""
-    from vision.checking import read_verdict, verdict
-    from vision.reader import crop_polygon
+    from vision.inference.checking import read_verdict, verdict
+    from vision.inference.reader import crop_polygon
 
     out: list[tuple[str, str] | None] = []
     for sponsor, corners in zip(dets.sponsors, dets.corners, strict=True):
@@ -72,9 +72,9 @@ def review(
     import cv2
 
     from cli.review_sheet import write_sheet
-    from vision.detector import LogoDetector
-    from vision.footage import pseudo_rule, review_order, sample_footage, sure_mask
-    from vision.labelled import write_labelled
+    from vision.inference.detector import LogoDetector
+    from vision.training.footage import pseudo_rule, review_order, sample_footage, sure_mask
+    from vision.training.labelled import write_labelled
 
     rule = pseudo_rule(conf, low_conf, min_track)
     if frames < 1:
@@ -87,7 +87,7 @@ def review(
     reader = None
     if sponsors is not None:
         from measure.catalogue import parse_catalogue
-        from vision.detectors import reader_beside
+        from vision.inference.detectors import reader_beside
 
         reader = reader_beside(det, parse_catalogue(sponsors), device=device)
     items = []

@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 
 from cli.draw import bgr, draw_polygon, paste_label, sponsor_colors
-from vision.footage import FootageFrame
+from vision.training.footage import FootageFrame
 
 #: Width of a frame thumbnail and height of a zoomed crop on the sheet, pixels.
 THUMB_W = 480

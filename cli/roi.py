@@ -17,7 +17,7 @@ import typer
 
 from cli.errors import user_errors
 
-# The names of measure.roi_models.CANDIDATES, kept here so that `sponsorlens --help` does not import
+# The names of measure.roi.candidates.CANDIDATES, kept here so that `sponsorlens --help` does not import
 # scikit-learn (a test checks they agree).
 CANDIDATES: tuple[str, ...] = ("baseline", "ridge", "hgb")
 
@@ -63,7 +63,7 @@ def features_cmd(
     ] = None,
 ) -> None:
     """Build the features table: one row per (event, sponsor), schema-versioned."""
-    from measure.features import build_features, write_features
+    from measure.roi.features import build_features, write_features
 
     df = build_features(inputs, events=events, costs=costs, run=run)
     write_features(df, out)
@@ -99,9 +99,9 @@ def fit_cmd(
     seed: Annotated[int, typer.Option(help="random seed")] = 0,
 ) -> None:
     """Cross-validate the candidate models by event, choose one and save it with its metrics."""
-    from measure.features import read_features
-    from measure.roi import fit_roi, read_outcomes, save_fit
-    from measure.roi_plots import plot_predicted_vs_actual
+    from measure.roi.features import read_features
+    from measure.roi.fit import fit_roi, read_outcomes, save_fit
+    from measure.roi.plots import plot_predicted_vs_actual
 
     feats = read_features(features)
     outs = read_outcomes(outcomes)
@@ -148,9 +148,9 @@ def predict_cmd(
     ] = None,
 ) -> None:
     """Predict the model's target with intervals, and report feature drift (PSI)."""
-    from measure.drift import DriftWarning
-    from measure.features import atomic_path, clean_json, read_features
-    from measure.roi import RoiModel
+    from measure.roi.drift import DriftWarning
+    from measure.roi.features import atomic_path, clean_json, read_features
+    from measure.roi.fit import RoiModel
 
     out = out or features.with_name(f"{features.stem}.predictions.csv")
     drift_out = drift_out or features.with_name(f"{features.stem}.drift.json")
@@ -189,8 +189,8 @@ def explain_cmd(
     top: Annotated[int, typer.Option(min=1, help="features to list")] = 20,
 ) -> None:
     """Print the chosen model, its metrics and its permutation importance; plot the importance."""
-    from measure.roi import RoiModel
-    from measure.roi_plots import plot_importance
+    from measure.roi.fit import RoiModel
+    from measure.roi.plots import plot_importance
 
     model = RoiModel.load(model_dir)
     meta, m = model.meta, model.meta["metrics"]
@@ -223,7 +223,7 @@ def sample_cmd(
     seed: Annotated[int, typer.Option(help="random seed")] = 0,
 ) -> None:
     """Write a synthetic features.parquet, outcomes.csv and events.csv (known generating function)."""
-    from measure.roi_sample import write_sample
+    from measure.roi.sample import write_sample
 
     paths = write_sample(out, n_events=events, n_sponsors=sponsors, seed=seed)
     typer.echo(f"wrote {events} events x {sponsors} sponsors: " + ", ".join(str(p) for p in paths.values()))

@@ -68,7 +68,7 @@ def train(
 ) -> None:
     """Synthesise training scenes from sponsor artwork and train a YOLO logo detector."""
     from measure.catalogue import parse_catalogue
-    from vision.train import train as run_training
+    from vision.training.train import train as run_training
 
     check_name(name)
     names = parse_catalogue(sponsors).names if sponsors is not None else None

@@ -4,7 +4,7 @@ This package never imports torch or ultralytics, and this ``__init__`` imports n
 ``import measure.settings`` stays cheap. The main entry points:
 
 - :mod:`measure.records`: the detection table columns and :class:`~measure.records.Timeline`.
-- :mod:`measure.quality`: :func:`~measure.quality.frame_quality` scores one frame's detections
+- :mod:`measure.quality`: :func:`~measure.quality.detection_quality` scores one frame's detections
   (screen share, sharpness, contrast, clarity, zone, ...); :func:`~measure.quality.union_share`.
 - :mod:`measure.exposure`: :func:`~measure.exposure.aggregate` turns scored detections of a video
   into per-sponsor exposure seconds, segments, share of voice, quality seconds and media value.

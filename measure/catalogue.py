@@ -212,7 +212,7 @@ class Catalogue(BaseModel):
         return [e.name for e in self.sponsors if e.reads is not False]
 
     def texts(self) -> dict[str, tuple[str, ...]]:
-        """Return ``{name: texts}`` of the readable sponsors, for :class:`vision.text_match.SponsorMatcher`."""
+        """Return ``{name: texts}`` of the readable sponsors, for :class:`vision.inference.text_match.SponsorMatcher`."""
         return {e.name: e.texts() for e in self.sponsors if e.reads is not False}
 
     def with_classes(self, classes: Sequence[str], reads: Mapping[str, bool] | None = None) -> Catalogue:

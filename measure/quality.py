@@ -1,7 +1,8 @@
 """Per-detection quality: screen share, size, sharpness, contrast, truncation, clarity, position.
 
-Everything here looks only at the pixels inside each detection's bounding box (the crop), so it is
-cheap enough to run on every detection of every analysed frame. The formulas and their constants
+This module needs no pixels: ``sharpness`` and ``contrast`` are measured on the pixels inside each
+detection's polygon (the crop) by :mod:`vision.inference.quality`, cheap enough to run on every
+detection of every analysed frame, and enter here as numbers. The formulas and their constants
 are defined once in :mod:`measure.methodology` (docs/methodology.md); in short::
 
     screen_share     = area(polygon ∩ frame) / area(frame)                       fraction
@@ -24,24 +25,17 @@ from __future__ import annotations
 
 import math
 
-import cv2
 import numpy as np
 import pandas as pd
 
-from measure.geometry import clipped_areas, is_axis_aligned, polygon_areas, union_areas
+from measure.geometry import clipped_areas, polygon_areas, union_areas
 from measure.methodology import (
     CONTRAST_FLOOR,
     CONTRAST_FULL,
-    CONTRAST_PERCENTILES,
-    EDGE_FRACTION,
     LEGIBLE_SIDE_PX,
-    SHARPNESS_SCALE,
 )
-from measure.records import QUALITY_COLUMNS, ZONES, polygons
+from measure.records import ZONES
 from measure.settings import MeasureSettings
-
-_LOW_FRACTION, _HIGH_FRACTION = (p / 100.0 for p in CONTRAST_PERCENTILES)
-_QUALITY_OUT = [c for c in QUALITY_COLUMNS if c != "qualifies"]
 
 
 def union_share(polys: np.ndarray, width: int, height: int) -> float:
@@ -86,46 +80,6 @@ def short_sides(polys: np.ndarray) -> np.ndarray:
     return np.minimum(0.5 * (sides[:, 0] + sides[:, 2]), 0.5 * (sides[:, 1] + sides[:, 3]))
 
 
-def _crop_stats(image: np.ndarray, poly: np.ndarray, rotated: bool) -> tuple[float, float]:
-    """Return ``(sharpness, contrast)`` of the pixels of ``image`` inside ``poly``."""
-    h, w = image.shape[:2]
-    x0 = max(0, math.floor(poly[:, 0].min()))
-    y0 = max(0, math.floor(poly[:, 1].min()))
-    x1 = min(w, math.ceil(poly[:, 0].max()))
-    y1 = min(h, math.ceil(poly[:, 1].max()))
-    if x1 <= x0 or y1 <= y0:
-        return 0.0, 0.0
-    crop = image[y0:y1, x0:x1]
-    mask = None
-    if rotated:
-        mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
-        pts = np.round((poly - [x0, y0]) * 16).astype(np.int32)
-        cv2.fillConvexPoly(mask, pts, 1, lineType=cv2.LINE_8, shift=4)
-        if not mask.any():
-            return 0.0, 0.0
-    chans = crop.reshape(crop.shape[0], crop.shape[1], -1)
-    spreads = []
-    for c in range(chans.shape[2]):
-        hist = cv2.calcHist([chans], [c], mask, [256], [0, 256]).ravel()
-        cum = np.cumsum(hist)
-        lo, hi = np.searchsorted(cum, [_LOW_FRACTION * cum[-1], _HIGH_FRACTION * cum[-1]])
-        spreads.append(float(hi - lo))
-    best = int(np.argmax(spreads))
-    spread = spreads[best]
-    contrast = spread / 255.0
-    if spread <= 0:
-        return 0.0, contrast
-    chan = np.ascontiguousarray(chans[:, :, best], dtype=np.float32)
-    gx = cv2.Sobel(chan, cv2.CV_32F, 1, 0, ksize=3, scale=0.125, borderType=cv2.BORDER_REPLICATE)
-    gy = cv2.Sobel(chan, cv2.CV_32F, 0, 1, ksize=3, scale=0.125, borderType=cv2.BORDER_REPLICATE)
-    grad = cv2.magnitude(gx, gy)
-    grad_values = grad[mask.astype(bool)] if mask is not None else grad.ravel()
-    n_top = min(grad_values.size, max(4, math.ceil(EDGE_FRACTION * math.sqrt(grad_values.size))))
-    top = np.partition(grad_values, grad_values.size - n_top)[grad_values.size - n_top :]
-    slope = float(np.sort(top.astype(np.float64)).sum() / top.size) / spread  # 1 / pixels
-    return float(1.0 - math.exp(-slope / SHARPNESS_SCALE)), contrast
-
-
 def zones_and_centrality(polys: np.ndarray, width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
     """Return each polygon's screen zone (one of ``ZONES``) and centrality in [0, 1].
 
@@ -142,37 +96,42 @@ def zones_and_centrality(polys: np.ndarray, width: int, height: int) -> tuple[np
     return zone, np.clip(1.0 - dist, 0.0, 1.0)
 
 
-def frame_quality(image: np.ndarray, polys: np.ndarray) -> dict[str, np.ndarray]:
-    """Score every detection of one decoded frame.
+def visible_fractions(polys: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Return area(polygon ∩ frame) / area(polygon) of each ``(N, 4, 2)`` polygon: fractions in [0, 1]."""
+    polys = np.asarray(polys, dtype=float).reshape(-1, 4, 2)
+    area = polygon_areas(polys)
+    inside = clipped_areas(polys, width, height)
+    return np.divide(inside, area, out=np.zeros(len(polys)), where=area > 0).clip(0.0, 1.0)
 
-    ``image`` is the frame (H x W grey or H x W x 3 BGR, uint8) and ``polys`` the detections'
-    polygons (``(N, 4, 2)`` pixels, e.g. from :func:`measure.records.polygons`). Returns arrays of
-    length N for every column of ``QUALITY_COLUMNS`` except ``qualifies``: ``screen_share`` and
-    ``visible_fraction`` (fractions), ``short_side_px`` (pixels), ``sharpness``, ``contrast``,
-    ``size_score``, ``clarity``, ``centrality`` (all in [0, 1]) and ``zone`` (strings of ``ZONES``).
+
+def detection_quality(
+    polys: np.ndarray, width: int, height: int, sharpness: np.ndarray, contrast: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Score the detections of one ``width x height`` frame from their polygons and pixel measures.
+
+    ``polys`` are the detections' polygons (``(N, 4, 2)`` pixels, e.g. from
+    :func:`measure.records.polygons`); ``sharpness`` and ``contrast`` (N values in [0, 1]) are
+    measured on the crops' pixels by the vision side (``vision.inference.quality``), so this
+    module needs no pixels. Returns arrays of length N for every column of ``QUALITY_COLUMNS``
+    except ``qualifies``: ``screen_share`` and ``visible_fraction`` (fractions), ``short_side_px``
+    (pixels), ``sharpness``, ``contrast``, ``size_score``, ``clarity``, ``centrality`` (all in
+    [0, 1]) and ``zone`` (strings of ``ZONES``).
     """
-    image = np.asarray(image)
-    shape_ok = image.ndim == 2 or (image.ndim == 3 and image.shape[2] in (1, 3))
-    if image.dtype != np.uint8 or not shape_ok:
-        raise ValueError(f"frame must be an HxW or HxWx3 uint8 image, got {image.dtype} {image.shape}")
-    height, width = image.shape[:2]
-    if width == 0 or height == 0:
+    if width <= 0 or height <= 0:
         raise ValueError(f"frame is empty ({width}x{height})")
     polys = np.asarray(polys, dtype=float).reshape(-1, 4, 2)
     if not np.isfinite(polys).all():
         raise ValueError("detection polygons contain NaN or infinite coordinates")
-    n = len(polys)
-    area = polygon_areas(polys)
+    sharp = np.asarray(sharpness, dtype=float).reshape(-1)
+    contrast = np.asarray(contrast, dtype=float).reshape(-1)
+    if not len(sharp) == len(contrast) == len(polys):
+        raise ValueError(
+            f"{len(polys)} polygons but {len(sharp)} sharpness and {len(contrast)} contrast values"
+        )
     inside = clipped_areas(polys, width, height)
-    visible = np.divide(inside, area, out=np.zeros(n), where=area > 0).clip(0.0, 1.0)
+    visible = visible_fractions(polys, width, height)
     short = short_sides(polys)
     size_score = np.clip(short / LEGIBLE_SIDE_PX, 0.0, 1.0)
-    rotated = ~is_axis_aligned(polys)
-    sharp = np.zeros(n)
-    contrast = np.zeros(n)
-    for i in range(n):
-        if visible[i] > 0:
-            sharp[i], contrast[i] = _crop_stats(image, polys[i], bool(rotated[i]))
     zone, centrality = zones_and_centrality(polys, width, height)
     return {
         "screen_share": inside / (float(width) * float(height)),
@@ -194,20 +153,3 @@ def qualifies(
     clarity = np.asarray(clarity, dtype=float)
     short = np.asarray(short_side_px, dtype=float)
     return (clarity >= settings.min_clarity) & (short >= settings.min_side_px)
-
-
-def score_detections(
-    detections: pd.DataFrame, image: np.ndarray, settings: MeasureSettings | None = None
-) -> pd.DataFrame:
-    """Return a copy of one frame's ``detections`` with all ``QUALITY_COLUMNS`` filled in.
-
-    ``qualifies`` uses ``settings`` (the defaults when ``None``); :func:`measure.exposure.aggregate`
-    recomputes it from its own settings anyway.
-    """
-    settings = settings or MeasureSettings()
-    out = detections.copy()
-    scores = frame_quality(image, polygons(detections))
-    for col in _QUALITY_OUT:
-        out[col] = pd.Series(scores[col], index=out.index, dtype=QUALITY_COLUMNS[col])
-    out["qualifies"] = qualifies(out["clarity"], out["short_side_px"], settings)
-    return out

@@ -44,7 +44,7 @@ DETECTION_COLUMNS: dict[str, str] = {
 BOX_COLUMNS: tuple[str, ...] = ("x1", "y1", "x2", "y2")
 POLY_COLUMNS: tuple[str, ...] = tuple(f"p{axis}{i}" for i in range(4) for axis in "xy")  # px0, py0, ..., py3
 
-#: Columns :func:`measure.quality.score_detections` adds.
+#: Columns :func:`vision.inference.quality.score_detections` adds (from :func:`measure.quality.detection_quality`).
 QUALITY_COLUMNS: dict[str, str] = {
     "screen_share": "float64",  # polygon area inside the frame / frame area, fraction
     "short_side_px": "float64",  # short side of the (rotated) box, pixels

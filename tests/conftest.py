@@ -30,8 +30,8 @@ def demo_below_target() -> str | None:
 
 def make_yaml_model(path: Path, names: list[str], task: str = "detect") -> Path:
     """Write an untrained yolo11n (or -obb) built from the ultralytics yaml, with its model card."""
-    from vision.modelcard import write_card
-    from vision.train import init_model
+    from vision.inference.modelcard import write_card
+    from vision.training.train import init_model
 
     init_model(names, path, task=task)
     write_card(path, {"name": path.stem, "task": task, "classes": names})

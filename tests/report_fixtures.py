@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 
 from measure.exposure import aggregate
-from measure.quality import frame_quality
 from measure.records import DETECTION_COLUMNS, QUALITY_COLUMNS, Timeline
 from measure.settings import MeasureSettings, RateCard
 from measure.store import atomic_dir, records, tool_info, write_tables
+from vision.inference.quality import frame_quality
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """End to end accuracy with the shipped model: measured exposure against a rendered clip's exact truth.
 
-The clip is the demo's: 30 s, 1280x720, 25 fps H.264, rendered by ``vision.clip`` with camera pans,
+The clip is the demo's: 30 s, 1280x720, 25 fps H.264, rendered by ``vision.training.clip`` with camera pans,
 zooms, cuts, occluding players, motion blur and a score bug. The product's tolerances are exposure
 seconds within 10 % and mean screen share within 20 % for every sponsor with at least 2 s of true
 exposure. They are asserted for a shipped model whose card reports the onboarding target

@@ -13,10 +13,10 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
-from vision.artwork import load_logos
-from vision.clip import render_clip
-from vision.detector import FrameDetections, LogoDetector
-from vision.footage import (
+from vision.inference.detector import FrameDetections, LogoDetector
+from vision.io.artwork import load_logos
+from vision.training.clip import render_clip
+from vision.training.footage import (
     FootageFrame,
     PseudoRule,
     hide_boxes,
@@ -25,7 +25,7 @@ from vision.footage import (
     sample_footage,
     sure_mask,
 )
-from vision.labelled import (
+from vision.training.labelled import (
     LabelledDirError,
     add_labelled,
     auto_repeat,
@@ -33,7 +33,7 @@ from vision.labelled import (
     read_labelled,
     write_labelled,
 )
-from vision.synth import _fit_background, match_footage_blur, render_scene, sharpness
+from vision.training.synth import _fit_background, match_footage_blur, render_scene, sharpness
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "weights" / "demo.pt"

@@ -191,14 +191,14 @@ def test_obb_model_runs_through_analyze(tmp_path: Path, yaml_obb_model: Path) ->
 def test_pdf_without_weasyprint_fails_before_decoding(
     tmp_path: Path, yaml_model: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import vision.analysis
+    import vision.inference.analysis
 
     monkeypatch.setitem(sys.modules, "weasyprint", None)  # import weasyprint -> ImportError
 
     def must_not_run(*args: object, **kwargs: object) -> None:
         raise AssertionError("the video was analysed before the PDF engine was checked")
 
-    monkeypatch.setattr(vision.analysis, "analyse_video_file", must_not_run)
+    monkeypatch.setattr(vision.inference.analysis, "analyse_video_file", must_not_run)
     video = write_pitch_clip(tmp_path / "pitch.mp4")
     out = tmp_path / "out"
     args = ["analyze", str(video), "--out", str(out), "--weights", str(yaml_model), "--pdf"]

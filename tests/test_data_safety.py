@@ -113,12 +113,12 @@ def test_evidence_equal_to_or_inside_out_is_refused(tmp_path: Path, yaml_model: 
 def test_out_dot_fails_before_any_work(
     tmp_path: Path, yaml_model: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import vision.analysis
+    import vision.inference.analysis
 
     def must_not_run(*args: object, **kwargs: object) -> None:
         raise AssertionError("analysed before --out was checked")
 
-    monkeypatch.setattr(vision.analysis, "analyse_video_file", must_not_run)
+    monkeypatch.setattr(vision.inference.analysis, "analyse_video_file", must_not_run)
     video = write_cv_video(tmp_path / "v.mp4", n=12)
     monkeypatch.chdir(tmp_path)
     before = snapshot(tmp_path)
@@ -225,7 +225,7 @@ def test_symlinked_folders_are_followed_and_copies_counted_once(tmp_path: Path, 
 
 
 def test_train_removes_its_work_folder_unless_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import vision.synth
+    import vision.training.synth
 
     tmp = tmp_path / "tmp"
     tmp.mkdir()
@@ -233,13 +233,13 @@ def test_train_removes_its_work_folder_unless_kept(tmp_path: Path, monkeypatch: 
     logos = tmp_path / "logos"
     logos.mkdir()
     shutil.copy(REPO / "weights" / "demo_artwork" / "Apexa.png", logos / "Apexa.png")
-    real = vision.synth.make_dataset
+    real = vision.training.synth.make_dataset
 
     def fails_half_way(*args: object, **kwargs: object) -> object:
         real(*args, **kwargs)
         raise RuntimeError("synthesis broke")
 
-    monkeypatch.setattr(vision.synth, "make_dataset", fails_half_way)
+    monkeypatch.setattr(vision.training.synth, "make_dataset", fails_half_way)
     base = ["train", str(logos), "--name", "t", "--out", str(tmp_path / "w"), "--images", "4"]
     base += ["--epochs", "1", "--imgsz", "64", "--device", "cpu"]
     res = runner.invoke(app, base)
@@ -254,7 +254,7 @@ def test_train_removes_its_work_folder_unless_kept(tmp_path: Path, monkeypatch: 
 def test_documented_export_example_names_the_file_export_writes() -> None:
     import json
 
-    from vision.export import default_export_path
+    from vision.inference.export import default_export_path
 
     guide = (REPO / "docs" / "guide" / "train.md").read_text()
     imgsz = json.loads((REPO / "weights" / "demo.json").read_text())["imgsz"]

@@ -97,7 +97,21 @@ def test_demo_table_is_quoted_once_in_the_benchmarks() -> None:
     assert DEMO_TABLE not in README.read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("package", ["vision", "vision/batch", "measure", "cli", "bench"])
+@pytest.mark.parametrize(
+    "package",
+    [
+        "vision",
+        "vision/io",
+        "vision/inference",
+        "vision/training",
+        "vision/batch",
+        "measure",
+        "measure/roi",
+        "measure/benchmark",
+        "cli",
+        "bench",
+    ],
+)
 def test_architecture_page_maps_every_module(package: str) -> None:
     page = (DOCS / "architecture.md").read_text(encoding="utf-8").split("## Package map", 1)[1]
     heading = "### `weights/` and `bench/`" if package == "bench" else f"### `{package}/`"

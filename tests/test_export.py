@@ -17,7 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
-from vision.modelcard import WeightsError, sha256_file, sha256_path, verify_weights
+from vision.inference.modelcard import WeightsError, sha256_file, sha256_path, verify_weights
 
 runner = CliRunner()
 REPO = Path(__file__).resolve().parent.parent
@@ -126,8 +126,8 @@ def test_changed_export_is_refused_against_its_card(tmp_path: Path, onnx_model: 
 
 @needs_onnx
 def test_static_export_runs_at_its_own_size(tmp_path: Path, yaml_model: Path) -> None:
-    from vision.detector import LogoDetector
-    from vision.export import export_model
+    from vision.inference.detector import LogoDetector
+    from vision.inference.export import export_model
 
     result = export_model(yaml_model, "onnx", out=tmp_path / "static.onnx", imgsz=128, dynamic=False, batch=2)
     detector = LogoDetector(result.path, conf=0.001, imgsz=640, device="cpu")
@@ -139,8 +139,8 @@ def test_static_export_runs_at_its_own_size(tmp_path: Path, yaml_model: Path) ->
 
 @needs_openvino
 def test_openvino_folder_export_is_verified_file_by_file(tmp_path: Path, yaml_model: Path) -> None:
-    from vision.detector import LogoDetector
-    from vision.export import export_model
+    from vision.inference.detector import LogoDetector
+    from vision.inference.export import export_model
 
     result = export_model(yaml_model, "openvino", out=tmp_path / "acme_openvino_model", imgsz=96)
     assert result.path.is_dir() and result.card == tmp_path / "acme_openvino_model.json"
@@ -161,10 +161,10 @@ def test_reported_precision_is_the_arithmetic_that_ran(tmp_path: Path) -> None:
     says bf16 exactly when OpenVINO's scores really differ from the fp32 .pt's."""
     import openvino as ov
 
-    from vision.artwork import load_logos
-    from vision.detector import LogoDetector
-    from vision.export import export_model
-    from vision.synth import render_scene
+    from vision.inference.detector import LogoDetector
+    from vision.inference.export import export_model
+    from vision.io.artwork import load_logos
+    from vision.training.synth import render_scene
 
     demo = REPO / "weights" / "demo.pt"
     image = render_scene(
@@ -185,7 +185,7 @@ def test_reported_precision_is_the_arithmetic_that_ran(tmp_path: Path) -> None:
 def test_export_refuses_what_it_cannot_do(
     tmp_path: Path, yaml_model: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from vision import export
+    from vision.inference import export
 
     res = runner.invoke(app, ["export", "--weights", str(yaml_model), "--format", "tflite"])
     assert res.exit_code == 4 and "unknown export format 'tflite'" in res.output
@@ -223,8 +223,8 @@ def test_engine_export_needs_cuda_and_tensorrt(yaml_model: Path) -> None:
 
 
 def test_default_export_names_never_clash_with_the_source_card(tmp_path: Path) -> None:
-    from vision.export import default_export_path
-    from vision.modelcard import card_path
+    from vision.inference.export import default_export_path
+    from vision.inference.modelcard import card_path
 
     src = tmp_path / "demo.pt"
     assert default_export_path(src, "onnx", 640) == tmp_path / "demo_640.onnx"
@@ -239,7 +239,7 @@ def test_default_export_names_never_clash_with_the_source_card(tmp_path: Path) -
 def test_exported_model_without_its_runtime_is_a_clear_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from vision.detector import LogoDetector
+    from vision.inference.detector import LogoDetector
 
     model = tmp_path / "m.onnx"
     model.write_bytes(b"\0" * 64)

@@ -14,7 +14,7 @@ import pytest
 from roi_fixtures import video_row, write_photo_report, write_video_report
 
 from measure import db as batch_db
-from measure.features import (
+from measure.roi.features import (
     FEATURE_COLUMNS,
     FEATURE_SCHEMA,
     FEATURE_SCHEMA_VERSION,

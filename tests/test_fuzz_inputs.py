@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from media_factory import write_av_video, write_cv_video
 from PIL import Image
 
-from vision.images import ImageError, load_image
-from vision.sources import SourceError, open_video
+from vision.io.images import ImageError, load_image
+from vision.io.sources import SourceError, open_video
 
 FUZZ = settings(
     max_examples=40,

@@ -28,11 +28,11 @@ from media_factory import frame_id, frame_image, truncate, write_av_video, write
 from PIL import Image
 from typer.testing import CliRunner, Result
 
-import vision.sources  # noqa: F401  (sets FFmpeg's log level before any video is written)
+import vision.io.sources  # noqa: F401  (sets FFmpeg's log level before any video is written)
 from cli.errors import EXIT_CONFIG, EXIT_INPUT, EXIT_MODEL, EXIT_OUTPUT
 from cli.main import app
 from measure.settings import Config, MeasureSettings
-from vision.detector import FrameDetections, LogoDetector
+from vision.inference.detector import FrameDetections, LogoDetector
 
 REPO = Path(__file__).resolve().parent.parent
 runner = CliRunner()
@@ -601,16 +601,16 @@ def _call_name(node: ast.Call) -> str:
 
 def audit(source: str, rel: str) -> list[str]:
     """Return the unsafe calls in one module's source: eval/exec/unpickling calls, ``shell=True``,
-    ``allow_pickle``, and YOLO models built without :func:`vision.modelcard.verify_weights` first.
+    ``allow_pickle``, and YOLO models built without :func:`vision.inference.modelcard.verify_weights` first.
 
     ultralytics unpickles a ``.pt`` when a YOLO model is built from it, so every function that
     builds one must have checked the file against its model card earlier in the same function
-    (``vision/train.py`` is exempt: it builds from an architecture yaml and reloads only the file
+    (``vision/training/train.py`` is exempt: it builds from an architecture yaml and reloads only the file
     its own training run just wrote).
     """
     found = []
     for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.FunctionDef) and rel != "vision/train.py":
+        if isinstance(node, ast.FunctionDef) and rel != "vision/training/train.py":
             calls = [
                 (n.lineno, _call_name(n).rsplit(".", 1)[-1])
                 for n in ast.walk(node)
@@ -714,7 +714,7 @@ def test_real_process_stderr_and_the_debug_traceback(tmp_path: Path) -> None:
     assert proc.returncode == 1 and "Traceback (most recent call last)" in debug
     assert (
         debug.strip().splitlines()[-1]
-        == f"vision.sources.SourceError: {tmp_path / 'gone.mp4'}: file not found"
+        == f"vision.io.sources.SourceError: {tmp_path / 'gone.mp4'}: file not found"
     )
     assert_nothing_written(tmp_path / "out")
 

@@ -1,4 +1,4 @@
-"""vision.images on photos generated here: orientation, colour modes, size limits, errors, walking."""
+"""vision.io.images on photos generated here: orientation, colour modes, size limits, errors, walking."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from PIL import Image, JpegImagePlugin
 
-from vision import images
-from vision.images import MAX_IMAGE_PIXELS, ImageError, iter_images, load_image
+from vision.io import images
+from vision.io.images import MAX_IMAGE_PIXELS, ImageError, iter_images, load_image
 
 # Four flat patches (RGB): red, green, blue, yellow, in the quadrants TL, TR, BL, BR.
 PATCHES_RGB = [(220, 30, 30), (30, 200, 40), (20, 40, 210), (230, 220, 20)]

@@ -13,38 +13,13 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 HEAVY = ("torch", "torchvision", "ultralytics")
-#: Training modules: synthesis, training, self-training and labelled-folder import. (Sampling the
-#: user's footage, ``vision.footage``, serves ``review`` as well as ``adapt``: it is shared.)
-TRAINING = (
-    "vision.train",
-    "vision.adapt",
-    "vision.teacher",
-    "vision.synth",
-    "vision.scenes",
-    "vision.compose",
-    "vision.degrade",
-    "vision.labelled",
-    "vision.clip",
-)
-#: Inference modules: everything an analysis runs, from decoding to the report blocks.
-INFERENCE = (
-    "vision.sources",
-    "vision.images",
-    "vision.discovery",
-    "vision.detector",
-    "vision.detectors",
-    "vision.reader",
-    "vision.text_match",
-    "vision.artwork_text",
-    "vision.checking",
-    "vision.tracker",
-    "vision.shots",
-    "vision.pipeline",
-    "vision.photo_analysis",
-    "vision.analysis",
-    "vision.export",
-    "vision.modelcard",
-)
+PIXELS = ("cv2", "PIL", "skimage")
+#: The subpackages of vision/ (docs/architecture.md): io and inference are what an analysis runs,
+#: training is synthesis, training, self-training and labelled-folder import.
+TRAINING = ("vision.training",)
+INFERENCE = ("vision.io", "vision.inference")
+#: Top-level vision modules shared by both sides (process-level helpers) and the batch library.
+SHARED = ("vision", "vision.memory", "vision.processes", "vision.batch")
 
 
 def _modules(folder: str) -> list[Path]:
@@ -75,39 +50,44 @@ def test_measure_imports_neither_torch_ultralytics_vision_nor_cli() -> None:
     assert not _breaks(_modules("measure"), (*HEAVY, "vision", "cli"))
 
 
+def test_measure_needs_no_pixels() -> None:
+    """Per-detection scoring on pixels lives in vision.inference.quality; measure gets columns."""
+    assert not _breaks(_modules("measure"), PIXELS)
+
+
 def test_nothing_but_the_tests_imports_cli() -> None:
     assert not _breaks(_modules("vision") + _modules("measure") + _modules("bench"), ("cli",))
 
 
+def _module_name(path: Path) -> str:
+    return ".".join(path.relative_to(REPO).with_suffix("").parts).removesuffix(".__init__")
+
+
+def _within(module: str, packages: tuple[str, ...]) -> bool:
+    return any(module == p or module.startswith(p + ".") for p in packages)
+
+
 def test_inference_modules_import_no_training_module() -> None:
-    paths = [REPO / (m.replace(".", "/") + ".py") for m in INFERENCE]
-    assert all(p.is_file() for p in paths), [str(p) for p in paths if not p.is_file()]
+    paths = [p for p in _modules("vision") if _within(_module_name(p), INFERENCE)]
+    assert len(paths) > 15
     assert not _breaks(paths, TRAINING)
 
 
-def test_the_classification_covers_every_vision_module() -> None:
-    modules = {".".join(p.relative_to(REPO).with_suffix("").parts) for p in _modules("vision")}
-    modules = {m.removesuffix(".__init__") for m in modules}
-    shared = {
-        "vision",
-        "vision.artwork",
-        "vision.demo_artwork",
-        "vision.real_artwork",
-        "vision.memory",
-        "vision.footage",
-    }
-    shared |= {"vision.processes"} | {m for m in modules if m.startswith("vision.batch")}
-    unclassified = modules - set(TRAINING) - set(INFERENCE) - shared
-    assert not unclassified, (
-        f"classify these as inference or training in tests/test_layering.py: {unclassified}"
-    )
+def test_every_vision_module_sits_in_a_subpackage() -> None:
+    modules = {_module_name(p) for p in _modules("vision")}
+    loose = {m for m in modules if not _within(m, (*TRAINING, *INFERENCE)) and m not in SHARED}
+    loose -= {m for m in modules if _within(m, ("vision.batch",))}
+    assert not loose, f"put these in vision/io, vision/inference or vision/training: {loose}"
 
 
 @pytest.mark.parametrize(
     ("entry", "banned"),
     [
-        ("measure.exposure, measure.photos, measure.features, measure.roi, measure.db, measure.store", HEAVY),
-        ("vision.analysis, vision.detectors, cli.main", TRAINING),
+        (
+            "measure.exposure, measure.photos, measure.roi.features, measure.roi.fit, measure.db, measure.store",
+            (*HEAVY, *PIXELS),
+        ),
+        ("vision.inference.analysis, vision.inference.detectors, cli.main", TRAINING),
     ],
 )
 def test_a_fresh_interpreter_loads_no_banned_module(entry: str, banned: tuple[str, ...]) -> None:

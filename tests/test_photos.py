@@ -15,9 +15,9 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from measure.photos import APPEARANCE_COLUMNS, PHOTO_COLUMNS, PHOTO_SPONSOR_COLUMNS, photo_stats
-from measure.quality import frame_quality
 from measure.records import DETECTION_COLUMNS, QUALITY_COLUMNS
 from measure.settings import MeasureSettings
+from vision.inference.quality import frame_quality
 
 REPO = Path(__file__).resolve().parent.parent
 ARTWORK = REPO / "weights" / "demo_artwork"
@@ -160,7 +160,7 @@ def paste(canvas: np.ndarray, art: np.ndarray, x: int, y: int) -> tuple[int, int
 
 def test_photo_stats_on_generated_photos_with_known_logos(tmp_path: Path) -> None:
     """Logos pasted at known boxes; the detector is replaced by those boxes, everything else is real."""
-    from vision.images import load_image
+    from vision.io.images import load_image
 
     rng = np.random.default_rng(0)
     plan = {  # photo -> [(sponsor, logo width px, x, y)]

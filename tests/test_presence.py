@@ -1,4 +1,4 @@
-"""Presence and clip-exposure scores against hand labels (measure.presence)."""
+"""Presence and clip-exposure scores against hand labels (measure.benchmark.presence)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from measure.presence import (
+from measure.benchmark.presence import (
     exposure_errors,
     false_positives_per_frame,
     negative_frames,
@@ -98,6 +98,6 @@ def test_exposure_median_relative_error() -> None:
 
 
 def test_presence_module_does_not_import_torch() -> None:
-    code = "import sys, measure.presence; print('torch' in sys.modules or 'ultralytics' in sys.modules)"
+    code = "import sys, measure.benchmark.presence; print('torch' in sys.modules or 'ultralytics' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -13,14 +13,14 @@ import pytest
 from measure.methodology import METRICS
 from measure.quality import (
     LEGIBLE_SIDE_PX,
-    frame_quality,
-    score_detections,
+    detection_quality,
     short_sides,
     union_share,
     zones_and_centrality,
 )
 from measure.records import DETECTION_COLUMNS, QUALITY_COLUMNS, ZONES
 from measure.settings import MeasureSettings
+from vision.inference.quality import frame_quality, score_detections
 
 W, H = 640, 360
 GRASS, BOARD, WHITE, YELLOW = (40, 110, 30), (200, 40, 20), (255, 255, 255), (0, 200, 255)
@@ -248,3 +248,17 @@ def test_union_share_matches_pixel_counting_for_random_integer_boxes() -> None:
             grid[max(y1, 0) : max(y2, 0), max(x1, 0) : max(x2, 0)] = True
         polys = np.array([box_poly(x1, y1, x2, y2) for (x1, y1), (x2, y2) in zip(lo, hi, strict=True)])
         assert union_share(polys, 60, 45) == grid.sum() / (60 * 45)
+
+
+def test_measure_scores_from_pixel_measures_alone() -> None:
+    """measure needs no pixels: given the crops' sharpness and contrast, it gives what the frame gives."""
+    img, poly = render_logo(48)
+    from_pixels = frame_quality(img, poly)
+    from_numbers = detection_quality(
+        poly, img.shape[1], img.shape[0], from_pixels["sharpness"], from_pixels["contrast"]
+    )
+    assert from_pixels["clarity"][0] > 0.1
+    for key, value in from_pixels.items():
+        assert list(from_numbers[key]) == list(value), key
+    with pytest.raises(ValueError, match="1 polygons but 2 sharpness"):
+        detection_quality(poly, 640, 360, [0.5, 0.5], [0.5])

@@ -15,12 +15,12 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from measure.catalogue import parse_catalogue
-from vision import reader as reader_module
-from vision.checking import TrackChecker, add_reads
-from vision.detector import FrameDetections
-from vision.pipeline import analyse_video
-from vision.reader import ReaderError, TextReader, crop_polygon
-from vision.sources import open_video
+from vision.inference import reader as reader_module
+from vision.inference.checking import TrackChecker, add_reads
+from vision.inference.detector import FrameDetections
+from vision.inference.pipeline import analyse_video
+from vision.inference.reader import ReaderError, TextReader, crop_polygon
+from vision.io.sources import open_video
 
 runner = CliRunner()
 CATALOGUE = "Santander,Cantabria Labs,Apexa,Emirates"
@@ -350,7 +350,7 @@ DEMO_CATALOGUE = str(Path(__file__).resolve().parent.parent / "weights" / "demo_
 def test_the_real_demo_model_checked_by_the_reader_on_photos(tmp_path: Path) -> None:
     import cv2
 
-    from vision.detector import DEFAULT_WEIGHTS
+    from vision.inference.detector import DEFAULT_WEIGHTS
 
     photo = tmp_path / "boards.jpg"
     cv2.imwrite(str(photo), board_frame(DEMO_BOARDS), [cv2.IMWRITE_JPEG_QUALITY, 95])
@@ -375,7 +375,7 @@ def test_the_real_demo_model_checked_by_the_reader_on_photos(tmp_path: Path) -> 
 
 
 def test_analyze_with_the_real_model_and_a_catalogue_drops_the_rejected_track(tmp_path: Path) -> None:
-    from vision.detector import DEFAULT_WEIGHTS
+    from vision.inference.detector import DEFAULT_WEIGHTS
 
     video = write_board_video(tmp_path / "demo_boards.mp4", seconds=2.0, boards=DEMO_BOARDS)
     out = tmp_path / "out"
@@ -446,8 +446,8 @@ def test_reader_only_analysis_renders_the_report_and_annotated_video(
 def test_review_with_a_catalogue_shows_the_reads_and_drops_rejected_labels(tmp_path: Path) -> None:
     import cv2
 
-    from vision.detector import DEFAULT_WEIGHTS
-    from vision.labelled import read_labelled
+    from vision.inference.detector import DEFAULT_WEIGHTS
+    from vision.training.labelled import read_labelled
 
     photo = tmp_path / "in" / "boards.jpg"
     photo.parent.mkdir()

@@ -12,8 +12,8 @@ import cv2
 import numpy as np
 import pytest
 
-from measure.real_labels import LabelsError, load_real_labels
-from vision.real_artwork import ArtworkSpecError, extract_artwork
+from measure.benchmark.real_labels import LabelsError, load_real_labels
+from vision.training.real_artwork import ArtworkSpecError, extract_artwork
 
 REPO = Path(__file__).resolve().parent.parent
 LABELS = REPO / "tests" / "data" / "real_labels.json"
@@ -125,8 +125,8 @@ def test_committed_artwork_extracts_from_the_real_frames(tmp_path: Path) -> None
 
 @needs_real
 def test_untrained_model_scores_zero_recall_without_crashing(tmp_path: Path) -> None:
-    from vision.detector import LogoDetector
-    from vision.train import init_model
+    from vision.inference.detector import LogoDetector
+    from vision.training.train import init_model
 
     bench = _bench()
     labels = load_real_labels(LABELS)
@@ -151,7 +151,7 @@ def _onboarding_bench():
 
 @needs_real
 def test_onboarding_steps_use_only_adaptation_material(tmp_path: Path) -> None:
-    from vision.labelled import read_labelled
+    from vision.training.labelled import read_labelled
 
     bench = _onboarding_bench()
     labels = load_real_labels(LABELS)
@@ -184,8 +184,8 @@ def test_the_documented_real_footage_f1_is_the_shipped_cards() -> None:
 
 @needs_real
 def test_shipped_real_footage_model_keeps_the_f1_on_its_card() -> None:
-    from vision.detector import LogoDetector
-    from vision.modelcard import read_card
+    from vision.inference.detector import LogoDetector
+    from vision.inference.modelcard import read_card
 
     weights = REPO / "weights" / "dfl.pt"
     card = read_card(weights)

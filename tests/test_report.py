@@ -27,7 +27,7 @@ from cli.evidence import best_frame_file, safe_name, write_thumbnails
 from cli.main import app
 from cli.report_html import fmt_seconds, render_pdf, render_report
 from measure.clock import ExposureClock
-from vision.sources import SampleRule
+from vision.io.sources import SampleRule
 
 CLASSES = ["Apexa", "Boltline", "Café Noir/Ü", "Dunmore"]
 
@@ -401,7 +401,7 @@ def test_annotated_video_has_input_frames_and_duration(
 
 
 def test_annotate_sampled_analysis_keeps_every_frame(match: tuple[Path, Path, Path], tmp_path: Path) -> None:
-    from vision.sources import open_video
+    from vision.io.sources import open_video
 
     video, d, _ = match
     _, seg, det = tables(d)

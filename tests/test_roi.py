@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from measure.drift import DriftWarning, drift_report, noise_threshold, psi, reference_bins
-from measure.roi import RoiError, RoiFit, RoiModel, fit_roi, save_fit
-from measure.roi_models import conformal_quantile, make_splits
-from measure.roi_sample import SampleData, sample_roi_data, true_web_visits
+from measure.roi.candidates import conformal_quantile, make_splits
+from measure.roi.drift import DriftWarning, drift_report, noise_threshold, psi, reference_bins
+from measure.roi.fit import RoiError, RoiFit, RoiModel, fit_roi, save_fit
+from measure.roi.sample import SampleData, sample_roi_data, true_web_visits
 
 
 @pytest.fixture(scope="module")
@@ -233,7 +233,7 @@ def test_roi_modules_do_not_import_torch() -> None:
     import sys
 
     code = (
-        "import sys, measure.features, measure.roi, measure.roi_sample, measure.drift, cli.roi; "
+        "import sys, measure.roi.features, measure.roi.fit, measure.roi.sample, measure.roi.drift, cli.roi; "
         "bad = [m for m in ('torch', 'ultralytics', 'matplotlib') if m in sys.modules]; "
         "assert not bad, bad"
     )

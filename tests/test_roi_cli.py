@@ -13,8 +13,8 @@ from roi_fixtures import video_row, write_video_report
 from typer.testing import CliRunner
 
 from cli.roi import roi_app
-from measure.features import read_features, write_features
-from measure.roi_sample import sample_roi_data
+from measure.roi.features import read_features, write_features
+from measure.roi.sample import sample_roi_data
 
 app = typer.Typer()
 app.add_typer(roi_app, name="roi")
@@ -150,6 +150,6 @@ def test_help(cmd: str) -> None:
 
 def test_cli_candidate_names_match_the_models() -> None:
     from cli.roi import CANDIDATES as CLI_CANDIDATES
-    from measure.roi_models import CANDIDATES
+    from measure.roi.candidates import CANDIDATES
 
     assert CLI_CANDIDATES == CANDIDATES

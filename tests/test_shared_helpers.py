@@ -29,12 +29,12 @@ from measure.errors import (
 )
 from measure.paths import display_path
 from vision.batch.sources import discover
-from vision.discovery import is_image_path, is_video_path, media_files
-from vision.images import iter_images
-from vision.modelcard import WeightsError
-from vision.reader import ReaderError
-from vision.sources import SourceError
-from vision.synth import expand_backgrounds, load_backgrounds
+from vision.inference.modelcard import WeightsError
+from vision.inference.reader import ReaderError
+from vision.io.discovery import is_image_path, is_video_path, media_files
+from vision.io.images import iter_images
+from vision.io.sources import SourceError
+from vision.training.synth import expand_backgrounds, load_backgrounds
 
 runner = CliRunner()
 

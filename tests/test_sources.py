@@ -1,4 +1,4 @@
-"""vision.sources on videos generated here: timestamps, sampling, damage, rotation, errors."""
+"""vision.io.sources on videos generated here: timestamps, sampling, damage, rotation, errors."""
 
 from __future__ import annotations
 
@@ -23,9 +23,9 @@ from media_factory import (
     write_cv_video,
 )
 
-from vision import sources
-from vision.discovery import is_image_path, is_video_path
-from vision.sources import SourceError, open_video
+from vision.io import sources
+from vision.io.discovery import is_image_path, is_video_path
+from vision.io.sources import SourceError, open_video
 
 VFR_PTS_MS = [0, 40, 80, 200, 240, 400, 440, 480, 700, 740]
 

@@ -11,10 +11,10 @@ import pytest
 import yaml
 from PIL import Image
 
-from vision.artwork import ArtworkError, Logo, load_logos, make_demo_artwork
-from vision.compose import Canvas, LogoBank, plane_homography
-from vision.scenes import SceneRecipe, cloth
-from vision.synth import SynthError, make_dataset, render_scene
+from vision.io.artwork import ArtworkError, Logo, load_logos, make_demo_artwork
+from vision.training.compose import Canvas, LogoBank, plane_homography
+from vision.training.scenes import SceneRecipe, cloth
+from vision.training.synth import SynthError, make_dataset, render_scene
 
 DEMO = Path(__file__).resolve().parents[1] / "weights" / "demo_artwork"
 
@@ -75,7 +75,7 @@ def _paste_single(rgb: tuple[int, int, int]) -> tuple[np.ndarray, list, np.ndarr
 
 
 def cloth_field(rng: np.random.Generator):
-    from vision.scenes import PALETTES, Ctx
+    from vision.training.scenes import PALETTES, Ctx
 
     ctx = Ctx(
         Canvas(np.zeros((180, 320, 3), np.float32)), None, rng, PALETTES["train"][0], SceneRecipe(), False
@@ -376,7 +376,7 @@ def test_demo_drawing_code_still_draws_the_committed_artwork(tmp_path: Path) -> 
 
 # ----------------------------------------------------------------------------------------------- clip
 def test_render_clip_decodes_and_truth_is_consistent(tmp_path: Path) -> None:
-    from vision.clip import MIN_SHORT_SIDE_PX, MIN_VISIBLE, ClipTruth, render_clip
+    from vision.training.clip import MIN_SHORT_SIDE_PX, MIN_VISIBLE, ClipTruth, render_clip
 
     logos = load_logos(DEMO)
     out = tmp_path / "clip" / "match.mp4"
@@ -433,7 +433,7 @@ def test_render_clip_decodes_and_truth_is_consistent(tmp_path: Path) -> None:
 
 
 def test_box_union_area() -> None:
-    from vision.clip import box_union_area
+    from vision.training.clip import box_union_area
 
     boxes = np.array([[0, 0, 10, 10], [5, 5, 15, 15], [20, 0, 30, 5], [1, 1, 2, 2]], float)
     mask = np.zeros((40, 40), bool)
@@ -444,7 +444,7 @@ def test_box_union_area() -> None:
 
 
 def test_render_clip_rejects_odd_size(tmp_path: Path) -> None:
-    from vision.clip import render_clip
+    from vision.training.clip import render_clip
 
     with pytest.raises(SynthError, match="even"):
         render_clip(load_logos(DEMO), tmp_path / "x.mp4", seconds=1, size=(321, 180))

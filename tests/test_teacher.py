@@ -16,13 +16,13 @@ from typer.testing import CliRunner
 from cli.main import app
 from measure.catalogue import parse_catalogue
 from measure.geometry import box_iou
-from vision.adapt import _uncovered, pseudo_label_round
-from vision.artwork_text import TextLayout, text_layout
-from vision.detector import FrameDetections
-from vision.footage import FootageFrame, PseudoRule
-from vision.labelled import read_labelled
-from vision.reader import TextReader
-from vision.teacher import check_teacher, text_pseudo_labels, widen
+from vision.inference.artwork_text import TextLayout, text_layout
+from vision.inference.detector import FrameDetections
+from vision.inference.reader import TextReader
+from vision.training.adapt import _uncovered, pseudo_label_round
+from vision.training.footage import FootageFrame, PseudoRule
+from vision.training.labelled import read_labelled
+from vision.training.teacher import check_teacher, text_pseudo_labels, widen
 
 runner = CliRunner()
 NAMES = ["Apexa", "Santander"]
@@ -162,10 +162,10 @@ class _IconModel:
 def test_text_round_keeps_the_models_sure_detections_of_sponsors_the_reader_cannot_label(
     reader: TextReader, layouts: dict[str, TextLayout], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import vision.detector
+    import vision.inference.detector
 
     video = write_board_video(tmp_path / "boards.mp4", seconds=1.5)
-    monkeypatch.setattr(vision.detector, "LogoDetector", _IconModel)
+    monkeypatch.setattr(vision.inference.detector, "LogoDetector", _IconModel)
     out = tmp_path / "round"
     stats = pseudo_label_round(
         [video], tmp_path / "model.pt", out, PseudoRule(), imgsz=160, device="cpu", progress=False,

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from vision import text_match
-from vision.text_match import (
+from vision.inference import text_match
+from vision.inference.text_match import (
     COMMON_WORDS,
     CONFUSIONS,
     MAX_EDITS,

@@ -10,8 +10,8 @@ import pytest
 
 from bench.memory import random_detections
 from measure.records import empty_detections
-from vision.pipeline import _Columns
-from vision.shots import DETECT_WIDTH, CutDetector, downscale
+from vision.inference.pipeline import _Columns
+from vision.inference.shots import DETECT_WIDTH, CutDetector, downscale
 
 NAMES = ["Acme", "Bolt", "Corvo"]
 
@@ -172,9 +172,9 @@ def test_detector_takes_the_threads_asked_for_and_keeps_the_detections() -> None
     from ultralytics.utils import NUM_THREADS
 
     from bench.throughput import untuned
-    from vision.artwork import load_logos
-    from vision.detector import LogoDetector
-    from vision.synth import render_scene
+    from vision.inference.detector import LogoDetector
+    from vision.io.artwork import load_logos
+    from vision.training.synth import render_scene
 
     repo = Path(__file__).resolve().parent.parent
     logos = load_logos(repo / "weights" / "demo_artwork")

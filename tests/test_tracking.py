@@ -10,9 +10,9 @@ import numpy as np
 from typer.testing import CliRunner
 
 from cli.main import app
-from vision.detector import FrameDetections
-from vision.shots import CutDetector
-from vision.tracker import SponsorTracker
+from vision.inference.detector import FrameDetections
+from vision.inference.shots import CutDetector
+from vision.inference.tracker import SponsorTracker
 
 NAMES = ["Acme", "Bolt"]
 

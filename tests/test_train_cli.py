@@ -12,8 +12,8 @@ from conftest import make_yaml_model
 from typer.testing import CliRunner
 
 from cli.main import app
-from vision.detector import LogoDetector
-from vision.modelcard import WeightsError, sha256_file
+from vision.inference.detector import LogoDetector
+from vision.inference.modelcard import WeightsError, sha256_file
 
 REPO = Path(__file__).resolve().parent.parent
 runner = CliRunner()
@@ -175,8 +175,8 @@ def test_cpu_training_uses_every_core(trained: Path) -> None:
 
 
 def test_the_library_refuses_names_that_leave_the_output_folder(tmp_path: Path) -> None:
-    from vision.adapt import adapt
-    from vision.train import train
+    from vision.training.adapt import adapt
+    from vision.training.train import train
 
     logos = tmp_path / "logos"
     logos.mkdir()

@@ -18,7 +18,7 @@ from measure.paths import display_path
 
 if TYPE_CHECKING:
     from measure.settings import Config
-    from vision.detectors import Detectors
+    from vision.inference.detectors import Detectors
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class WorkerSpec:
 
     def open(self) -> Detectors:
         """Open the model and/or text reader this spec names."""
-        from vision.detectors import open_detectors
+        from vision.inference.detectors import open_detectors
 
         weights = Path(self.weights) if self.weights is not None else None
         return open_detectors(
@@ -91,7 +91,7 @@ class JobResult:
 class RunIdentity:
     """What a worker's detectors and settings are, as the batch database records them.
 
-    ``model`` identifies the detectors (:meth:`vision.detectors.Detectors.fingerprint`: weights'
+    ``model`` identifies the detectors (:meth:`vision.inference.detectors.Detectors.fingerprint`: weights'
     sha256, task, classes, reader, catalogue), ``settings`` the settings that change the numbers
     (:func:`result_settings`): together they make the run key. ``info`` is the model block stored
     with the run (weights path, device, precision...), which the key leaves out.
@@ -112,7 +112,7 @@ def result_settings(cfg: Config, spec: WorkerSpec, found: Detectors) -> dict[str
     """Return the settings that change the numbers (part of the run key): thresholds, rate card,
     sponsors, conf, iou, imgsz, sample_fps, track memory and how the text reader takes part. The
     device and batch size are not."""
-    from vision.analysis import settings_block
+    from vision.inference.analysis import settings_block
 
     reading = {}
     if found.reader is not None:

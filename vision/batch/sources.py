@@ -1,6 +1,6 @@
 """The sources of a batch: every video and photo under the paths a user names, and when each was shot.
 
-Files are found as every command finds them (:mod:`vision.discovery`); a source's date comes from
+Files are found as every command finds them (:mod:`vision.io.discovery`); a source's date comes from
 its own metadata where it has one, else from the file's modification time.
 """
 
@@ -12,13 +12,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from measure.errors import InputError
-from vision.discovery import is_image_path, is_video_path, walk_files
+from vision.io.discovery import is_image_path, is_video_path, walk_files
 
 
 def discover(paths: Sequence[str | Path]) -> list[tuple[str, str]]:
     """Return ``(absolute path, kind)`` of every video and photo under ``paths``, in a stable order.
 
-    Folders are searched as :func:`vision.discovery.walk_files` does (symlinked folders followed,
+    Folders are searched as :func:`vision.io.discovery.walk_files` does (symlinked folders followed,
     loops cut) for photo (``IMAGE_SUFFIXES``) and video (``VIDEO_SUFFIXES``) files; a file named
     directly is a photo by its suffix, else a video. Raises :class:`~measure.errors.InputError` for
     a path that does not exist.
@@ -45,7 +45,7 @@ def taken_at(path: str, kind: str) -> tuple[dt.datetime, str]:
     modification time, UTC)."""
     try:
         if kind == "photo":
-            from vision.images import pil_open
+            from vision.io.images import pil_open
 
             with pil_open(path) as im:
                 exif = im.getexif()

@@ -1,7 +1,7 @@
 """The batch worker: opens the model and/or text reader once, then analyses one job at a time.
 
-Videos go through :func:`vision.analysis.analyse_video_file` (the code of ``analyze``), photos
-through :func:`vision.analysis.analyse_photo_files` (the code of ``photos``). A worker also
+Videos go through :func:`vision.inference.analysis.analyse_video_file` (the code of ``analyze``), photos
+through :func:`vision.inference.analysis.analyse_photo_files` (the code of ``photos``). A worker also
 describes its detectors (:meth:`Worker.describe`), so the driver gets the run key without opening
 a model of its own.
 """
@@ -16,7 +16,7 @@ from vision.batch.jobs import Job, JobResult, RunIdentity, WorkerSpec, result_se
 from vision.batch.sources import taken_at
 
 if TYPE_CHECKING:
-    from vision.detectors import Detectors
+    from vision.inference.detectors import Detectors
 
 
 class Worker:
@@ -54,7 +54,7 @@ class Worker:
             return JobResult(job, base, error=display_path(error_line(e)))
 
     def _video(self, job: Job, base: dict[str, Any]) -> JobResult:
-        from vision.analysis import analyse_video_file
+        from vision.inference.analysis import analyse_video_file
 
         s = self.spec
         out = analyse_video_file(
@@ -85,7 +85,7 @@ class Worker:
         return JobResult(job, source, out.detections, out.segments, out.sponsors)
 
     def _photo(self, job: Job, base: dict[str, Any]) -> JobResult:
-        from vision.analysis import analyse_photo_files
+        from vision.inference.analysis import analyse_photo_files
 
         out = analyse_photo_files([job.path], self.still, self.cfg, batch_size=1)
         if len(out.failures):

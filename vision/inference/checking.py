@@ -1,0 +1,300 @@
+"""The text reader checks the model: every model detection of a sponsor that reads is read on its crop.
+
+A track of the model (one sponsor, one shot, one ByteTrack id) gets a verdict from the reads of its
+crops (recognition only, no text detection, so a read costs a few milliseconds):
+
+- ``confirmed``: at least one crop reads as the track's sponsor (its name or an alias);
+- ``rejected``: no crop reads as the sponsor and at least one reads as *another* word or another
+  sponsor with a recognition score of at least :data:`REJECT_SCORE`: the model boxed something
+  legible that is not its sponsor (a read holding a part of the sponsor's own name, at least 60 %
+  of it, is not another word);
+- ``unread``: neither (blurred, tiny or icon-like crops). Unread tracks count, as they did before.
+
+Rejected tracks do not count toward any number. A detection the tracker did not claim is its own
+track. A track is read at its 1st, 2nd, 4th, 8th ... detection, at most :data:`MAX_READS` times, and
+no more once confirmed, so checking costs a bounded number of reads per track however long it lasts.
+A track (or untracked detection) that starts where a confirmed track of the same sponsor was seen in
+the same shot, within :data:`PLACE_FRAMES` checked frames and overlapping its last box by an IoU of at
+least :data:`PLACE_IOU`, continues that track's logo and is confirmed without a read: trackers split
+one logo into several ids when it is occluded or fades, and reading every fragment again would
+double the cost of checking for nothing.
+Sponsors whose catalogue entry says ``reads = false`` (icon-only marks) are never read. In a video,
+only detections that qualify (clarity and size thresholds) are read: the others count toward no
+number, whatever their verdict.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+from typing import Any
+
+import numpy as np
+
+from measure.geometry import box_iou
+from vision.inference.detector import FrameDetections
+from vision.inference.reader import TextReader, crop_polygon
+from vision.inference.text_match import confusable_key
+
+#: Verdicts of a track, in report order.
+VERDICTS: tuple[str, ...] = ("confirmed", "rejected", "unread")
+#: Reads at most this many crops of one track.
+MAX_READS = 4
+#: A crop read as another word rejects only with at least this recognition score, [0, 1].
+REJECT_SCORE = 0.8
+#: A new track inherits a confirmed track's verdict when its box overlaps the confirmed box by this IoU.
+PLACE_IOU = 0.3
+#: ... and the confirmed track was seen at most this many checked frames before.
+PLACE_FRAMES = 10
+
+TrackKey = tuple[int, str, int]
+"""(shot, sponsor, track id) of a tracked detection."""
+
+
+@dataclass
+class _Track:
+    seen: int = 0
+    reads: int = 0
+    matched: bool = False
+    other: bool = False
+
+    @property
+    def verdict(self) -> str:
+        return verdict(self.matched, self.other)
+
+
+def verdict(matched: bool, other: bool) -> str:
+    """Return the verdict of a track (or of one detection) from its reads: ``confirmed`` when one
+    names the sponsor, else ``rejected`` when one names something else, else ``unread``."""
+    if matched:
+        return "confirmed"
+    return "rejected" if other else "unread"
+
+
+def read_verdict(reader: TextReader, sponsor: str, text: str, score: float) -> tuple[bool, bool]:
+    """Return ``(matched, other)`` for one crop of ``sponsor`` read as ``text`` with ``score``:
+    whether it names the sponsor, and whether it confidently names something else.
+
+    A crop is already placed on the sponsor's logo, so it names the sponsor when the matcher finds it
+    there, or when one of the sponsor's texts (at least 2 characters) appears anywhere in the read
+    after the OCR confusions are folded: an icon beside the wordmark often reads as a stray letter
+    ("AAPEXA" for the Apexa mark), which a whole frame's matcher rightly refuses for a short name.
+    """
+    hits = reader.matcher.match_all(text, at_edge=True)
+    if any(h.sponsor == sponsor for h in hits):
+        return True, False
+    read = confusable_key(text)
+    entry = reader.catalogue.named(sponsor)
+    keys = [confusable_key(t) for t in (sponsor, *(entry.texts() if entry is not None else ()))]
+    if any(len(k) >= 2 and k in read for k in keys):
+        return True, False
+    if score < REJECT_SCORE or any(_partly(k, read) for k in keys):
+        return False, False  # a part of the sponsor's own name ("APEX" of Apexa) is no other word
+    return False, bool(hits) or reader.matcher.is_other_word(text)
+
+
+def _partly(name: str, read: str) -> bool:
+    """Whether ``read`` holds a run of at least max(3, 60 %) of ``name``'s characters."""
+    if not name or not read:
+        return False
+    m = SequenceMatcher(None, name, read, autojunk=False).find_longest_match(0, len(name), 0, len(read))
+    return m.size >= max(3, math.ceil(0.6 * len(name)))
+
+
+@dataclass
+class TrackChecker:
+    """Reads model detections' crops and keeps one verdict per track (see the module doc).
+
+    ``readable`` are the sponsors that may read as text; detections of other sponsors are not read.
+    """
+
+    reader: TextReader
+    readable: set[str]
+    tracks: dict[TrackKey, _Track] = field(default_factory=dict)
+    single: dict[str, int] = field(default_factory=lambda: dict.fromkeys(VERDICTS, 0))
+    crops_read: int = 0
+    #: (shot, sponsor) -> {track id: (last box xyxy pixels, checked frame number)} of confirmed tracks
+    places: dict[tuple[int, str], dict[int, tuple[np.ndarray, int]]] = field(default_factory=dict)
+    checked_frames: int = 0
+    inherited: int = 0
+
+    def check(self, image: np.ndarray, dets: FrameDetections, shot: int) -> FrameDetections:
+        """Read the crops of ``dets`` (one frame, tracked) that need a read; return ``dets`` without
+        the untracked detections whose own crop was rejected (see :meth:`check_mask`)."""
+        keep = self.check_mask(image, dets, shot)
+        return dets if keep.all() else dets.subset(keep)
+
+    def check_mask(
+        self, image: np.ndarray, dets: FrameDetections, shot: int, worth: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Read the crops of ``dets`` (one frame, tracked) that need a read; return a boolean mask,
+        False for untracked detections whose own crop was rejected. Tracked rejections are applied at
+        the end (:meth:`keep`), when every read of the track is in. ``worth`` (optional mask) limits
+        reading to the detections that can count (those that qualify): the others are neither read
+        nor counted as a track's detection."""
+        self.checked_frames += 1
+        todo: list[int] = []
+        keys: list[TrackKey | None] = []
+        sponsors = dets.sponsors
+        for i in range(len(dets)):
+            if (
+                dets.source[i] != "model"
+                or sponsors[i] not in self.readable
+                or (worth is not None and not worth[i])
+            ):
+                keys.append(None)
+                continue
+            tid = int(dets.track_id[i])
+            if tid < 0:
+                keys.append(None)
+                if self._at_confirmed_place(shot, sponsors[i], dets.xyxy[i]):
+                    self.single["confirmed"] += 1
+                    self.inherited += 1
+                else:
+                    todo.append(i)
+                continue
+            key = (shot, sponsors[i], tid)
+            keys.append(key)
+            track = self.tracks.get(key)
+            if track is None:
+                track = self.tracks[key] = _Track()
+                if self._at_confirmed_place(shot, sponsors[i], dets.xyxy[i]):
+                    track.matched = True
+                    self.inherited += 1
+            track.seen += 1
+            due = track.seen & (track.seen - 1) == 0  # 1st, 2nd, 4th, 8th ... detection
+            if due and not track.matched and track.reads < MAX_READS:
+                todo.append(i)
+        keep = np.ones(len(dets), dtype=bool)
+        if not todo:
+            self._remember(dets, keys)
+            return keep
+        crops = [crop_polygon(image, dets.corners[i]) for i in todo]
+        reads = self.reader.recognise(crops)
+        self.crops_read += len(crops)
+        for i, (text, score) in zip(todo, reads, strict=True):
+            matched, other = read_verdict(self.reader, sponsors[i], text, score)
+            key = keys[i]
+            if key is None:
+                judged = verdict(matched, other)
+                self.single[judged] += 1
+                keep[i] = judged != "rejected"
+                continue
+            track = self.tracks[key]
+            track.reads += 1
+            track.matched |= matched
+            track.other |= other
+        self._remember(dets, keys)
+        return keep
+
+    def _at_confirmed_place(self, shot: int, sponsor: str, box: np.ndarray) -> bool:
+        """Whether ``box`` (xyxy pixels) overlaps, by IoU >= :data:`PLACE_IOU`, the last box of a
+        confirmed track of ``sponsor`` seen in ``shot`` within :data:`PLACE_FRAMES` checked frames."""
+        recent = [
+            last
+            for last, when in self.places.get((shot, sponsor), {}).values()
+            if self.checked_frames - when <= PLACE_FRAMES
+        ]
+        return bool(recent) and float(box_iou(box, np.stack(recent)).max()) >= PLACE_IOU
+
+    def _remember(self, dets: FrameDetections, keys: Sequence[TrackKey | None]) -> None:
+        """Record the boxes of this frame's confirmed tracks as their last seen place."""
+        for i, key in enumerate(keys):
+            if key is not None and self.tracks[key].matched:
+                shot, sponsor, tid = key
+                self.places.setdefault((shot, sponsor), {})[tid] = (dets.xyxy[i], self.checked_frames)
+
+    def rejected(self) -> set[TrackKey]:
+        """Return the keys of the rejected tracks."""
+        return {k for k, t in self.tracks.items() if t.verdict == "rejected"}
+
+    def keep(self, shots: np.ndarray, sponsors: Sequence[str], track_ids: np.ndarray) -> np.ndarray:
+        """Return a boolean mask over detection rows (their shot, sponsor, track id): False for rows
+        of rejected tracks."""
+        bad = self.rejected()
+        if not bad:
+            return np.ones(len(track_ids), dtype=bool)
+        return np.fromiter(
+            ((int(s), str(p), int(t)) not in bad for s, p, t in zip(shots, sponsors, track_ids, strict=True)),
+            dtype=bool,
+            count=len(track_ids),
+        )
+
+    def summary(self) -> dict[str, object]:
+        """Return the ``checking`` block of a report: tracks per verdict (untracked detections count
+        as one-detection tracks), crops read, and rejected tracks per sponsor."""
+        counts = dict(self.single)
+        per_sponsor: dict[str, int] = {}
+        for (_, sponsor, _), t in self.tracks.items():
+            counts[t.verdict] += 1
+            if t.verdict == "rejected":
+                per_sponsor[sponsor] = per_sponsor.get(sponsor, 0) + 1
+        return {
+            "tracks": sum(counts.values()),
+            **counts,
+            "crops_read": self.crops_read,
+            "confirmed_by_place": self.inherited,
+            "rejected_by_sponsor": dict(sorted(per_sponsor.items())),
+        }
+
+
+def add_reads(model: FrameDetections, text: FrameDetections, names: Sequence[str]) -> FrameDetections:
+    """Return the model's detections of a frame plus the text reads of sponsors the model did not
+    detect in it (classes into ``names``): the merge of a whole-frame read with the model."""
+    found = set(model.sponsors)
+    extra = text.subset(np.asarray([s not in found for s in text.sponsors], dtype=bool))
+    if len(extra) == 0:
+        return model.renamed(names) if list(model.names) != list(names) else model
+    return FrameDetections.merge([model, extra], names)
+
+
+def combined_names(model_names: Sequence[str], reader: TextReader | None) -> list[str]:
+    """Return the model's classes followed by the reader's sponsors the model does not know."""
+    names = list(model_names)
+    if reader is not None:
+        names += [n for n in reader.names if n not in set(model_names)]
+    return names
+
+
+class CheckedDetector:
+    """The model, checked by the text reader and completed by whole-image reads, for still images
+    (photos, benchmark frames): the same ``predict()`` as :class:`vision.inference.detector.LogoDetector`.
+
+    Every detection is its own track here. ``check`` reads the model's detections of readable
+    sponsors and drops the rejected ones; ``read`` reads each whole image and adds the sponsors the
+    model did not find (``source`` ``"text"``). ``checking`` counts detections per verdict.
+    """
+
+    def __init__(self, model: Any, reader: TextReader, check: bool = True, read: bool = True) -> None:
+        self.model = model
+        self.reader = reader
+        self.check = check
+        self.read = read
+        self.names = combined_names(model.names, reader)
+        self.checker = TrackChecker(reader, set(reader.names))
+        self.conf, self.imgsz, self.device = model.conf, model.imgsz, model.device
+
+    def info(self) -> dict[str, Any]:
+        """Return the model's report block, with ``classes`` the combined names and ``reader`` the
+        reader's block."""
+        return {**self.model.info(), "classes": self.names, "reader": self.reader.info()}
+
+    def predict(
+        self,
+        images: Sequence[np.ndarray],
+        frames: Sequence[int],
+        times: Sequence[float],
+        imgsz: int | None = None,
+    ) -> list[FrameDetections]:
+        """Detect, check and read a batch of BGR images; return one :class:`FrameDetections` each."""
+        found = self.model.predict(images, frames, times, imgsz=imgsz)
+        out = []
+        for image, dets in zip(images, found, strict=True):
+            if self.check:
+                dets = self.checker.check(image, dets, shot=0)
+            if self.read:
+                dets = add_reads(dets, self.reader.detections(image, dets.frame, dets.t), self.names)
+            out.append(dets if list(dets.names) == self.names else dets.renamed(self.names))
+        return out

@@ -1,0 +1,116 @@
+"""What finds sponsors in a run: the YOLO model, the text reader, or both, from the command's options.
+
+- weights only (or neither): the model (the shipped demo model by default);
+- ``--sponsors`` and no weights: the text reader alone is the detector;
+- weights and ``--sponsors``: the model, checked and completed by the reader. The model's class
+  names join the catalogue, ``reads`` guessed from the artwork on its card (:func:`guess_reads`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from measure.catalogue import Catalogue, parse_catalogue
+from vision.inference.checking import CheckedDetector, combined_names
+from vision.inference.detector import DEFAULT_WEIGHTS, LogoDetector
+from vision.inference.reader import TextReader
+from weights import WEIGHTS_DIR
+
+#: Frames per second read when the reader alone is the detector and ``--sample-fps`` is not given:
+#: a 720p frame takes about 1-2 s to read on a 2-core CPU, so 1 fps reads a match in about its own
+#: length (``bench/reading_speed.py``: 1.11x real time), and each read stands for 1 s of the clock.
+READ_ONLY_FPS = 1.0
+
+
+@dataclass
+class Detectors:
+    """The detector a run calls (``detector``: a model or the reader) and the reader beside a model
+    (``reader``: None without a catalogue, or when the reader is the detector)."""
+
+    detector: LogoDetector | TextReader
+    reader: TextReader | None
+    catalogue: Catalogue | None
+
+    def for_stills(
+        self, check: bool = True, read: bool = True
+    ) -> LogoDetector | TextReader | CheckedDetector:
+        """Return the detector for still images (photos): the model checked (``check``) and completed
+        by whole-image reads (``read``) when a reader is beside it, else the single detector."""
+        if self.reader is None or not (check or read):
+            return self.detector
+        return CheckedDetector(self.detector, self.reader, check=check, read=read)
+
+    def fingerprint(self) -> dict[str, Any]:
+        """Return what identifies the detectors in a batch run key: the weights' sha256 (of both
+        ONNX models for the reader), task and classes, plus the reader and the catalogue's texts
+        beside a model."""
+        from vision.inference.modelcard import sha256_path
+
+        d = self.detector
+        digest = getattr(d, "sha256", None) or sha256_path(d.weights)
+        out: dict[str, Any] = {"sha256": digest, "task": d.task, "classes": list(d.names)}
+        if self.reader is not None:
+            out["reader"] = self.reader.sha256
+            out["classes"] = combined_names(d.names, self.reader)
+        if self.catalogue is not None:
+            out["catalogue"] = {n: list(t) for n, t in self.catalogue.texts().items()}
+        return out
+
+
+def guess_reads(reader: TextReader, artwork: Mapping[str, Sequence[str]]) -> dict[str, bool]:
+    """Return ``{sponsor: reads}``: True when the reader finds the sponsor's name in any of its
+    artwork files (paths relative to the repository or absolute; read as
+    :func:`vision.inference.artwork_text.text_layout` reads them), False when it reads none of them. Sponsors with
+    no artwork file on disk are left out (unknown)."""
+    from vision.inference.artwork_text import text_layout
+
+    out: dict[str, bool] = {}
+    for sponsor, files in artwork.items():
+        # card paths are relative to the folder holding weights/ (absolute ones stay as they are)
+        paths = [p for p in (WEIGHTS_DIR.parent / f for f in files) if p.is_file()]
+        if paths:
+            out[sponsor] = text_layout(reader, sponsor, paths) is not None
+    return out
+
+
+def open_detectors(
+    weights: Path | None,
+    sponsors: str | Path | None,
+    conf: float = 0.25,
+    imgsz: int = 640,
+    device: str = "auto",
+    trust_weights: bool = False,
+    threads: int | None = None,
+) -> Detectors:
+    """Open the model and/or the text reader as the options ask (see the module doc)."""
+    catalogue = parse_catalogue(sponsors) if sponsors is not None else None
+    if catalogue is not None and weights is None:
+        reader = TextReader(catalogue, device=device, threads=threads)
+        return Detectors(reader, None, catalogue)
+    model = LogoDetector(
+        weights or DEFAULT_WEIGHTS,
+        conf=conf,
+        imgsz=imgsz,
+        device=device,
+        trust_weights=trust_weights,
+        threads=threads,
+    )
+    if catalogue is None:
+        return Detectors(model, None, None)
+    reader = reader_beside(model, catalogue, device=device, threads=threads)
+    return Detectors(model, reader, reader.catalogue)
+
+
+def reader_beside(
+    model: LogoDetector, catalogue: Catalogue, device: str = "auto", threads: int | None = None
+) -> TextReader:
+    """Return the text reader that works beside ``model``: the catalogue joined by the model's class
+    names, ``reads`` of the classes it does not describe guessed from the artwork on the model's card
+    (:func:`guess_reads`)."""
+    card: dict[str, Any] = model.card or {}
+    artwork = {c: card.get("artwork", {}).get(c, []) for c in model.names}
+    reader = TextReader(catalogue.with_classes(model.names), device=device, threads=threads)
+    return reader.with_catalogue(catalogue.with_classes(model.names, reads=guess_reads(reader, artwork)))

@@ -1,0 +1,208 @@
+"""Source to frames to detections to tracks: the streaming analysis of one video.
+
+Frames come from :mod:`vision.io.sources` in batches, go through the detector, the cut detector and
+the tracker, and each detection is scored by :func:`vision.inference.quality.frame_quality` while its frame
+is still in memory. Only plain arrays are kept, so memory grows with the number of detections,
+not with the length of the video.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from measure.quality import qualifies
+from measure.records import DETECTION_COLUMNS, QUALITY_COLUMNS, Timeline, empty_detections
+from measure.settings import MeasureSettings
+from vision.inference.checking import TrackChecker, add_reads, combined_names
+from vision.inference.detector import FrameDetections, LogoDetector
+from vision.inference.quality import frame_quality
+from vision.inference.reader import TextReader
+from vision.inference.shots import CutDetector
+from vision.inference.tracker import SponsorTracker
+from vision.io.sources import SourceInfo, StopInfo, VideoSource
+
+
+@dataclass
+class VideoAnalysis:
+    """What the vision side hands to ``measure``: detections, the timeline and the source facts.
+
+    ``detections`` has every column of ``records.DETECTION_COLUMNS`` and ``QUALITY_COLUMNS``
+    except ``qualifies``; ``stopped`` is set when decoding ended early because of damage. ``info`` is
+    the source as known after the pass (frame count and fps measured where the file did not say).
+    ``checking`` is the text reader's check of the model (:meth:`vision.inference.checking.TrackChecker.summary`),
+    None when the model was not checked; ``reads`` the number of whole-frame reads.
+    """
+
+    detections: pd.DataFrame
+    timeline: Timeline
+    info: SourceInfo
+    stopped: StopInfo | None
+    checking: dict[str, object] | None = None
+    reads: int = 0
+
+
+#: The detection table's columns as :func:`analyse_video` returns them, and their dtypes.
+_COLUMNS: dict[str, str] = {
+    c: DETECTION_COLUMNS.get(c) or QUALITY_COLUMNS[c]
+    for c in (*DETECTION_COLUMNS, *QUALITY_COLUMNS)
+    if c != "qualifies"
+}
+
+
+class _Columns:
+    """Accumulates the detection table column by column and builds its DataFrame once at the end.
+
+    Each column is one preallocated numpy array that doubles its capacity when full, one column
+    at a time, so the only memory beyond the table itself is the untouched tail of each numeric array
+    (virtual memory, not resident) and one column during a resize. String columns (``sponsor``,
+    ``zone``) are stored as references to one shared string object per distinct value, never as
+    one string per row. The DataFrame :meth:`frame` returns wraps these arrays without a copy.
+    The table costs about 170 bytes per detection.
+    """
+
+    def __init__(self, capacity: int = 4096) -> None:
+        self.capacity = capacity
+        self.rows = 0
+        self.arrays: dict[str, np.ndarray] = {c: np.empty(capacity, dtype=d) for c, d in _COLUMNS.items()}
+        self._strings: dict[str, str] = {}  # one shared object per distinct string value
+
+    def add(self, dets: FrameDetections, shot: int, quality: dict[str, np.ndarray]) -> None:
+        n = len(dets)
+        if n == 0:
+            return
+        part = dets.columns(shot)
+        part.update(quality)
+        if self.rows + n > self.capacity:
+            self._grow(self.rows + n)
+        end = self.rows + n
+        for c, arr in self.arrays.items():
+            values = part[c]
+            if arr.dtype == object:
+                values = [self._strings.setdefault(v, v) for v in values]
+            arr[self.rows : end] = values
+        self.rows = end
+
+    def _grow(self, needed: int) -> None:
+        capacity = max(needed, 2 * self.capacity)
+        for c in self.arrays:  # one column at a time: the transient is one column, not the table
+            bigger = np.empty(capacity, dtype=self.arrays[c].dtype)
+            bigger[: self.rows] = self.arrays[c][: self.rows]
+            self.arrays[c] = bigger
+        self.capacity = capacity
+
+    def frame(self) -> pd.DataFrame:
+        """Return the table (one row per detection, columns and dtypes of ``_COLUMNS``), no copy."""
+        if self.rows == 0:
+            return empty_detections(with_quality=True)[list(_COLUMNS)]
+        # Series with an explicit dtype: pandas would otherwise infer its string dtype for the
+        # object columns, one new string object per row
+        data = {c: pd.Series(a[: self.rows], dtype=a.dtype, copy=False) for c, a in self.arrays.items()}
+        return pd.DataFrame(data, copy=False)
+
+
+def _restamp(dets: FrameDetections, frame: int, t: float) -> FrameDetections:
+    """Return ``dets`` (a held whole-frame read) as detections of another frame, untracked."""
+    return FrameDetections(
+        frame, t, dets.xyxy, dets.conf, dets.cls, dets.names, dets.polygon, source=dets.source
+    )
+
+
+def analyse_video(
+    source: VideoSource,
+    detector: LogoDetector | TextReader,
+    batch_size: int = 8,
+    track_memory_s: float = 1.0,
+    on_frames: Callable[[int], None] | None = None,
+    reader: TextReader | None = None,
+    check: bool = True,
+    read_fps: float | None = None,
+    settings: MeasureSettings | None = None,
+) -> VideoAnalysis:
+    """Run detection, cut detection, tracking and per-detection quality over ``source``.
+
+    ``detector`` is the YOLO model, or the text reader alone (reading is then the detector).
+    With a model, ``reader`` adds the text reader: ``check`` reads the crops of the model's tracks
+    and drops the rejected ones (:mod:`vision.inference.checking`), and ``read_fps`` reads whole frames that
+    many times per second (of presentation time) and adds the sponsors the model did not detect. A
+    whole-frame read stands for the time until the next read, like a sampled frame: its detections
+    are held, at their place, on every analysed frame until then, within the same shot, except in
+    frames where the model detects that sponsor itself. Only detections that qualify under
+    ``settings`` (default thresholds without) are read: the others count toward no number. ``on_frames(n)`` is called after each batch
+    with the number of decoded frames it advanced (for progress bars). Returns a :class:`VideoAnalysis`.
+    """
+    info = source.info
+    analysed_fps = source.analysed_fps
+    cuts = CutDetector(info.fps)
+    tracker = SponsorTracker(analysed_fps, memory_s=track_memory_s)
+    columns = _Columns()
+    times: list[float] = []
+    frames: list[int] = []
+    shot = 0
+    last_index = -1
+    if reader is detector:
+        reader = None
+    names = combined_names(detector.names, reader)
+    checker = TrackChecker(reader, set(reader.names)) if reader is not None and check else None
+    settings = settings or MeasureSettings()
+    period = 1.0 / read_fps if reader is not None and read_fps else None
+    next_read = -math.inf
+    held: FrameDetections | None = None
+    reads = 0
+    for batch in source.batches(batch_size):
+        dets = detector.predict([f.image for f in batch], [f.index for f in batch], [f.t for f in batch])
+        for f, d in zip(batch, dets, strict=True):
+            if cuts.update(f.image, f.t):
+                tracker.reset()
+                shot += 1
+                held, next_read = None, -math.inf  # a read never outlives its shot
+            if period is not None and reader is not None and f.t >= next_read:
+                held = reader.detections(f.image, f.index, f.t)
+                reads += 1
+                next_read = (math.floor(f.t / period) + 1) * period
+            if held is not None:
+                d = add_reads(d, _restamp(held, f.index, f.t), names)
+            elif list(d.names) != names:
+                d = d.renamed(names)
+            if reader is not None and d.polygon is None:
+                d.polygon = d.corners  # one box format for every frame: the tracker keeps its kind of box
+            h, w = f.image.shape[:2]
+            tracker.update(d, (h, w))
+            quality = frame_quality(f.image, d.corners) if len(d) else {}
+            if checker is not None and len(d):
+                worth = qualifies(quality["clarity"], quality["short_side_px"], settings)
+                keep = checker.check_mask(f.image, d, shot, worth)
+                if not keep.all():
+                    d, quality = d.subset(keep), {k: v[keep] for k, v in quality.items()}
+            columns.add(d, shot, quality)
+            times.append(f.t)
+            frames.append(f.index)
+        if on_frames is not None:
+            on_frames(batch[-1].index - last_index)
+        last_index = batch[-1].index
+    end = source.end_time()
+    timeline = Timeline(
+        times=np.asarray(times),
+        frames=np.asarray(frames),
+        duration_s=max(end, times[-1] if times else 0.0),
+        width=info.width,
+        height=info.height,
+        cuts_s=tuple(cuts.cuts_s),
+    )
+    table = columns.frame()
+    if checker is not None and checker.rejected():
+        keep = checker.keep(table["shot"].to_numpy(), table["sponsor"].tolist(), table["track_id"].to_numpy())
+        table = table[keep].reset_index(drop=True)
+    # source.info now holds what the complete pass measured (frame count, fps of files without one)
+    return VideoAnalysis(
+        table,
+        timeline,
+        source.info,
+        source.stopped,
+        checking=checker.summary() if checker is not None else None,
+        reads=reads,
+    )
