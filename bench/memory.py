@@ -85,7 +85,7 @@ def table_cost(hours: float, per_frame: int, fps: float = 25.0, sponsors: int = 
     Every frame gets ``per_frame`` detections (random boxes of ``sponsors`` sponsors, tracks and
     quality columns) through the pipeline's own accumulator (:class:`vision.inference.pipeline._Columns`); the
     table is then built, aggregated by :func:`measure.exposure.aggregate` and written by
-    :func:`measure.store.write_tables`, as at the end of ``analyze``. Returns the RSS before (MB),
+    :func:`measure.folder.write_analysis`, as at the end of ``analyze``. Returns the RSS before (MB),
     the peak RSS (MB, kernel ``ru_maxrss``) and the number of detections.
     """
     import resource
@@ -94,9 +94,10 @@ def table_cost(hours: float, per_frame: int, fps: float = 25.0, sponsors: int = 
     import psutil
 
     from measure.exposure import aggregate
+    from measure.folder import write_analysis
     from measure.records import Timeline
     from measure.settings import Config
-    from measure.store import write_tables
+    from measure.store import tool_info
     from vision.inference.pipeline import _Columns
     from vision.memory import return_freed_memory_to_os
 
@@ -117,8 +118,20 @@ def table_cost(hours: float, per_frame: int, fps: float = 25.0, sponsors: int = 
     )
     cfg = Config()
     exposure = aggregate(table, timeline, cfg.measure, cfg.rate_card, sponsors=names)
-    with tempfile.TemporaryDirectory() as out:
-        write_tables(Path(out), {"settings": {}}, exposure.sponsors, exposure.segments, exposure.detections)
+    report = {
+        "source": {
+            "path": "synthetic", "kind": "video", "duration_s": timeline.duration_s, "fps": fps,
+            "width": timeline.width, "height": timeline.height, "frames": frames, "analysed_frames": frames,
+            "cuts_s": list(timeline.cuts_s),
+        },
+        "model": {"classes": names},
+        "settings": cfg.measure.model_dump(),
+        "tool": tool_info(),
+    }  # fmt: skip
+    with tempfile.TemporaryDirectory() as tmp:
+        write_analysis(
+            Path(tmp) / "out", report, exposure.sponsors, exposure.detections, segments=exposure.segments
+        )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"rss_before_mb": round(before, 1), "peak_rss_mb": round(peak, 1), "detections": len(table)}
 
@@ -193,6 +206,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         print(json.dumps(table_cost(a.table_hours, a.table_per_frame)))
         return {}
     w, h = (int(v) for v in a.size.lower().split("x"))
+    from measure.folder import read_report
 
     results: dict[str, Any] = {
         "hardware": hardware(),
@@ -216,7 +230,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             video = looped(base, CACHE / f"{base.stem}_loop{minutes:g}min.mp4", minutes * 60)
             out = tmp / f"out_{minutes:g}"
             r = run_analyze(video, out, args)
-            report = json.loads((out / "report.json").read_text())
+            source = read_report(out).source
             import pandas as pd
 
             n_det = len(pd.read_parquet(out / "detections.parquet", columns=["frame"]))
@@ -225,8 +239,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             q1, q3 = (rss[int(len(rss) * f)] if rss else float("nan") for f in (0.25, 0.75))
             row = {
                 "minutes": minutes,
-                "frames": report["source"]["frames"],
-                "analysed_frames": report["source"]["analysed_frames"],
+                "frames": source.frames,
+                "analysed_frames": source.analysed_frames,
                 "detections": n_det,
                 "wall_s": round(r["wall_s"], 1),
                 "peak_rss_mb": round(r["peak_rss_mb"], 1),

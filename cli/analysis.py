@@ -1,12 +1,13 @@
-"""Writing an analysis folder: the tables, best frames and evidence thumbnails, and the rendered
-reports. The analysis itself is :mod:`vision.inference.analysis`.
+"""Writing a video's analysis folder from the command line: the tables and report
+(:func:`measure.folder.write_analysis`) plus best frames, evidence thumbnails and the rendered reports.
+The analysis itself is :mod:`vision.inference.analysis`.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from measure.store import atomic_dir, records, write_tables
+from measure.folder import write_analysis as write_folder
 from vision.inference.analysis import AnalysisOutput
 
 
@@ -25,9 +26,7 @@ def write_analysis(
     from cli.evidence import write_thumbnails
     from cli.report_html import render_pdf, render_report
 
-    report = {**result.report, "sponsors": records(result.sponsors), "segments": records(result.segments)}
-    with atomic_dir(out) as tmp:
-        write_tables(tmp, report, result.sponsors, result.segments, result.detections)
+    def extra(tmp: Path) -> None:
         write_thumbnails(
             tmp,
             video,
@@ -41,3 +40,12 @@ def write_analysis(
             render_report(tmp)
         if pdf:
             render_pdf(tmp)
+
+    write_folder(
+        out,
+        result.report,
+        result.sponsors,
+        result.detections,
+        segments=result.segments,
+        extra=extra,
+    )

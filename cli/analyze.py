@@ -112,9 +112,10 @@ def analyze(
     from cli.annotate import annotate_video, check_annotate_path
     from cli.evidence import check_evidence_dir
     from cli.report_html import require_pdf_engine
+    from measure.folder import check_analysis_out
     from measure.paths import valid_text
     from measure.settings import load_config
-    from measure.store import check_disjoint, check_output_dir
+    from measure.store import check_disjoint
     from vision.inference.analysis import analyse_video_file
     from vision.inference.detectors import open_detectors
     from vision.io.sources import is_stream_url, open_video
@@ -125,7 +126,7 @@ def analyze(
         require_pdf_engine()  # fail before decoding, not after the analysis
     with open_video(video, sample_fps=sample_fps):
         pass  # fail fast on a bad input, before the model loads
-    check_output_dir(out)  # ... and on an output directory that cannot be written
+    check_analysis_out(out)  # ... and on an output directory that cannot be written
     if evidence:
         check_evidence_dir(evidence)
     if annotate:

@@ -1,88 +1,14 @@
-"""``sponsorlens compare DIR_A DIR_B``: per-sponsor KPI deltas between two analyses.
-
-Two matches, two halves, or the same match measured with two settings: every KPI both reports
-hold (and those only one holds) is compared per sponsor as ``delta = B - A``. A sponsor present
-in only one report counts as 0 on the other side.
+"""``sponsorlens compare DIR_A DIR_B``: the per-sponsor KPI deltas of :mod:`measure.compare`, rendered as
+a terminal table and a self-contained HTML page.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import numpy as np
-import pandas as pd
-
-from cli.report_html import KPI_COLUMNS, Column, environment, load_analysis, write_text_atomic
-
-#: KPI keys compared, in display order (those neither report has are left out).
-COMPARED: tuple[str, ...] = tuple(c.key for c in KPI_COLUMNS)
-
-
-@dataclass
-class Comparison:
-    """Deltas between two analyses.
-
-    ``table`` has one row per sponsor (union of both, A's order then B's new ones) and, for each
-    compared KPI ``k``, columns ``k_a``, ``k_b`` and ``k_delta`` (= B - A). ``kpis`` lists the
-    compared keys; ``only_a``/``only_b`` the sponsors present in just one report.
-    """
-
-    table: pd.DataFrame
-    kpis: list[str]
-    label_a: str
-    label_b: str
-    only_a: list[str]
-    only_b: list[str]
-    currency: str | None
-
-
-def _sponsor_rows(sponsors: pd.DataFrame) -> pd.DataFrame:
-    if sponsors.empty:
-        return pd.DataFrame(columns=["sponsor"]).set_index("sponsor")
-    return sponsors.drop_duplicates("sponsor").set_index("sponsor")
-
-
-def compare_reports(dir_a: str | Path, dir_b: str | Path) -> Comparison:
-    """Return the per-sponsor deltas of every KPI between analysis directories A and B."""
-    a, b = load_analysis(dir_a), load_analysis(dir_b)
-    ta, tb = _sponsor_rows(a.sponsors), _sponsor_rows(b.sponsors)
-    names = list(dict.fromkeys([*ta.index, *tb.index]))
-    kpis = [k for k in COMPARED if k in ta.columns or k in tb.columns]
-    data: dict[str, Any] = {"sponsor": names}
-    for k in kpis:
-        va = _side(ta, k, names)
-        vb = _side(tb, k, names)
-        data[f"{k}_a"] = va
-        data[f"{k}_b"] = vb
-        data[f"{k}_delta"] = vb - va
-    rc_a = (a.settings.get("rate_card") or {}).get("currency")
-    rc_b = (b.settings.get("rate_card") or {}).get("currency")
-    return Comparison(
-        table=pd.DataFrame(data),
-        kpis=kpis,
-        label_a=_label(a.directory, a.source),
-        label_b=_label(b.directory, b.source),
-        only_a=[s for s in ta.index if s not in tb.index],
-        only_b=[s for s in tb.index if s not in ta.index],
-        currency=rc_a if rc_a == rc_b else None,
-    )
-
-
-def _side(t: pd.DataFrame, key: str, names: list[str]) -> np.ndarray:
-    """Values of ``key`` for ``names``: 0 for a sponsor the report lacks, NaN if it lacks the KPI."""
-    present = np.array([s in t.index for s in names])
-    if key not in t.columns:
-        return np.where(present, np.nan, 0.0)
-    col = pd.to_numeric(t[key], errors="coerce")
-    return np.array([float(col[s]) if s in t.index else 0.0 for s in names], dtype=float)
-
-
-def _label(directory: Path, source: dict[str, Any]) -> str:
-    path = source.get("path")
-    return f"{directory.name} ({Path(str(path)).name})" if path else directory.name
+from cli.report_html import KPI_COLUMNS, Column, environment, write_text_atomic
+from measure.compare import Comparison, compare_reports
 
 
 def fmt_delta(col: Column, v: float) -> str:

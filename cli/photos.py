@@ -12,22 +12,25 @@ from cli.app import app
 from cli.errors import UserError, user_errors, warn
 from cli.options import Check, Conf, ConfigFile, Device, ImgSz, ReadPhotos, Sponsors, Weights
 from measure.errors import InputError
+from measure.folder import check_analysis_out, write_analysis
 from measure.paths import valid_text
-from measure.photos import PHOTO_COLUMNS
-from measure.store import atomic_dir, check_disjoint, check_output_dir, write_json, write_parquet
+from measure.store import check_disjoint
 
 if TYPE_CHECKING:
     from vision.inference.analysis import PhotoOutput
 
 
-def write_photo_tables(out: Path, result: PhotoOutput) -> None:
-    """Write ``report.json``, ``sponsors.csv``, ``photos.csv``, ``appearances.csv`` and
-    ``detections.parquet`` into ``out``."""
-    write_json(out / "report.json", result.report)
-    result.stats.sponsors.to_csv(out / "sponsors.csv", index=False)
-    result.stats.photos[list(PHOTO_COLUMNS)].to_csv(out / "photos.csv", index=False)
-    result.stats.appearances.to_csv(out / "appearances.csv", index=False)
-    write_parquet(result.stats.detections.reset_index(drop=True), out / "detections.parquet")
+def write_photo_analysis(out: Path, result: PhotoOutput) -> None:
+    """Write a photo archive's analysis folder atomically (:func:`measure.folder.write_analysis`):
+    ``report.json``, ``sponsors.csv``, ``photos.csv``, ``appearances.csv`` and ``detections.parquet``."""
+    write_analysis(
+        out,
+        result.report,
+        result.stats.sponsors,
+        result.stats.detections,
+        photos=result.stats.photos,
+        appearances=result.stats.appearances,
+    )
 
 
 def print_photo_summary(sponsors: pd.DataFrame, n_photos: int) -> None:
@@ -79,7 +82,7 @@ def photos(
     if batch < 1:
         raise InputError(f"--batch must be at least 1, got {batch}")
     files, duplicates = collect_photos(paths)
-    check_output_dir(out)  # fail now, not after the archive is analysed
+    check_analysis_out(out)  # fail now, not after the archive is analysed
     inputs = [*(("PATHS", p) for p in paths), ("--weights", weights), ("--config", config)]
     check_disjoint([(o, p) for o, p in inputs if p is not None], [("--out", out)])
     if duplicates:
@@ -97,8 +100,7 @@ def photos(
         raise UserError(f"none of the {len(files)} photos could be read (first: {first})")
     for error in result.failures["error"]:
         warn(f"skipped {error}")
-    with atomic_dir(out) as tmp:
-        write_photo_tables(tmp, result)
+    write_photo_analysis(out, result)
     print_photo_summary(result.stats.sponsors, len(result.stats.photos))
     skipped = f"; {len(result.failures)} unreadable photos skipped" if len(result.failures) else ""
     tables = "sponsors.csv, photos.csv, appearances.csv, detections.parquet"

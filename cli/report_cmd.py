@@ -18,9 +18,9 @@ def ensure_thumbnails(directory: Path) -> int:
     needed); warns when the source video cannot be found.
     """
     from cli.evidence import best_frame_file, write_thumbnails
-    from cli.report_html import load_analysis
+    from measure.folder import read_analysis
 
-    a = load_analysis(directory)
+    a = read_analysis(directory)
     if a.kind == "photos" or a.sponsors.empty or "best_frame" not in a.sponsors:
         return 0
     wanted = a.sponsors[a.sponsors["best_frame"].fillna(-1).astype(int) >= 0]

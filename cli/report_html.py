@@ -6,7 +6,8 @@ CSS is in the page, so the file opens from disk with no network. The methodology
 :data:`measure.methodology.METRICS`, the text docs/methodology.md is made from.
 
 Video reports and photo-archive reports share the page; sections whose data a report does not
-have (segments, detections, thumbnails) are left out.
+have (segments, detections, thumbnails) are left out. Reading the folder is
+:func:`measure.folder.read_analysis`'s; this module only renders.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import contextlib
 import math
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +27,9 @@ import pandas as pd
 
 from cli.draw import sponsor_colors
 from cli.evidence import best_frame_file
-from measure.errors import InputError, OutputError
+from measure.errors import OutputError
+from measure.folder import Analysis, read_analysis
 from measure.metrics import REGISTRY, Metric
-from measure.store import read_report
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -52,94 +53,9 @@ def require_pdf_engine() -> None:
         ) from None
 
 
-# ------------------------------------------------------------------------------------------ loading
-
-
-@dataclass
-class Analysis:
-    """An analysis directory read back: ``report`` (report.json) and its tables.
-
-    ``detections`` is empty when ``detections.parquet`` is absent; ``frame_sizes`` gives each
-    detection's frame (or photo) width and height in pixels, for normalising positions.
-    """
-
-    directory: Path
-    report: dict[str, Any]
-    sponsors: pd.DataFrame
-    segments: pd.DataFrame
-    detections: pd.DataFrame
-    frame_sizes: pd.DataFrame = field(default_factory=pd.DataFrame)
-
-    @property
-    def source(self) -> dict[str, Any]:
-        return self.report.get("source") or {}
-
-    @property
-    def settings(self) -> dict[str, Any]:
-        return self.report.get("settings") or {}
-
-    @property
-    def kind(self) -> str:
-        return str(self.source.get("kind") or "video")
-
-    @property
-    def classes(self) -> list[str]:
-        return [str(c) for c in (self.report.get("model") or {}).get("classes") or []]
-
-    def colors(self) -> dict[str, str]:
-        """Sponsor colours in the model's class order (as in thumbnails and the annotated video)."""
-        return sponsor_colors(self.classes + [str(s) for s in self.sponsors.get("sponsor", [])])
-
-    def order(self) -> list[str]:
-        """Sponsors from most to least exposed (video) or most to least seen (photos)."""
-        key = next((k for k in ("exposure_s", "photos_with_sponsor") if k in self.sponsors), None)
-        df = self.sponsors.sort_values(key, ascending=False, kind="stable") if key else self.sponsors
-        return [str(s) for s in df.get("sponsor", [])]
-
-
-def load_analysis(directory: str | Path) -> Analysis:
-    """Read an analysis directory. Raises ValueError naming the file when it is not one."""
-    directory = Path(directory)
-    report = read_report(directory)
-    sponsors = pd.DataFrame(report.get("sponsors") or [])
-    if not sponsors.empty and "sponsor" not in sponsors:
-        raise InputError(f"{directory / 'report.json'}: sponsor rows have no 'sponsor' field")
-    if not sponsors.empty:
-        sponsors["sponsor"] = sponsors["sponsor"].astype(str)
-    segments = pd.DataFrame(report.get("segments") or [])
-    detections = pd.DataFrame()
-    parquet = directory / "detections.parquet"
-    if parquet.exists():
-        try:
-            with open(parquet, "rb") as fh:  # opened by Python: Arrow cannot take a non-UTF-8 path
-                detections = pd.read_parquet(fh)
-        except Exception as e:  # pyarrow raises several types for a damaged file
-            raise InputError(f"{parquet}: unreadable detections table: {e}") from None
-        if not {"sponsor", "x1", "y1", "x2", "y2"} <= set(detections.columns):
-            raise InputError(f"{parquet}: not a SponsorLens detections table")
-        detections["sponsor"] = detections["sponsor"].astype(str)
-    analysis = Analysis(directory, report, sponsors, segments, detections)
-    analysis.frame_sizes = _frame_sizes(analysis)
-    return analysis
-
-
-def _frame_sizes(a: Analysis) -> pd.DataFrame:
-    """Return per-detection ``width``/``height`` (pixels): the video's, or each photo's."""
-    d = a.detections
-    if d.empty:
-        return pd.DataFrame({"width": [], "height": []})
-    if {"width", "height"} <= set(d.columns):
-        return d[["width", "height"]].astype(float)
-    photos_csv = a.directory / "photos.csv"
-    if "photo" in d and photos_csv.exists():
-        try:
-            photos = pd.read_csv(photos_csv, usecols=["photo", "width", "height"])
-            sizes = d[["photo"]].merge(photos.drop_duplicates("photo"), on="photo", how="left")
-            return sizes[["width", "height"]].astype(float).set_index(d.index)
-        except (ValueError, OSError):
-            pass
-    w, h = float(a.source.get("width") or 0), float(a.source.get("height") or 0)
-    return pd.DataFrame({"width": np.full(len(d), w), "height": np.full(len(d), h)}, index=d.index)
+def sponsor_colours(a: Analysis) -> dict[str, str]:
+    """Sponsor colours (hex) in the model's class order, as in thumbnails and the annotated video."""
+    return sponsor_colors(a.classes + [str(s) for s in a.sponsors.get("sponsor", [])])
 
 
 # ----------------------------------------------------------------------------------------- formatting
@@ -242,7 +158,7 @@ def _data_uri(path: Path, mime: str = "image/jpeg") -> str | None:
 def _kpi_table(a: Analysis, currency: str | None) -> dict[str, Any]:
     cols = [c for c in KPI_COLUMNS if c.key in a.sponsors]
     by = a.sponsors.set_index("sponsor") if not a.sponsors.empty else pd.DataFrame()
-    colors = a.colors()
+    colors = sponsor_colours(a)
     rows = []
     for s in a.order():
         rec = by.loc[s] if s in by.index else pd.Series(dtype=object)
@@ -323,7 +239,7 @@ def _best_frames(a: Analysis) -> list[dict[str, str]]:
             parts.append(Path(str(rec["best_photo"])).name)
         if _num(rec.get("max_screen_share")) is not None:
             parts.append(f"max share {_pct(2)(rec['max_screen_share'])}")
-        out.append({"sponsor": s, "uri": uri, "caption": " · ".join(parts), "color": a.colors()[s]})
+        out.append({"sponsor": s, "uri": uri, "caption": " · ".join(parts), "color": sponsor_colours(a)[s]})
     return out
 
 
@@ -400,7 +316,7 @@ def _source_items(a: Analysis) -> list[tuple[str, str]]:
 
 
 def _model_items(a: Analysis) -> list[tuple[str, str]]:
-    m = dict(a.report.get("model") or {})
+    m = a.report.model.model_dump(exclude_unset=True)
     items = []
     for k, label in (
         ("weights", "Weights"),
@@ -419,7 +335,7 @@ def _model_items(a: Analysis) -> list[tuple[str, str]]:
     if reader:
         items.append(("Text reader", f"{reader.get('weights', '')} ({str(reader.get('sha256', ''))[:12]})"))
     items += [(k.replace("_", " ").capitalize(), _plain(v)) for k, v in m.items()]
-    reading = a.report.get("reading") or {}
+    reading = a.report.reading.model_dump(exclude_unset=True) if a.report.reading else {}
     checking = reading.get("checking")
     if checking:
         items.append(
@@ -431,10 +347,18 @@ def _model_items(a: Analysis) -> list[tuple[str, str]]:
         )
     if reading.get("mode") == "model+reader" and reading.get("frame_reads"):
         items.append(("Whole-frame reads", str(reading["frame_reads"])))
-    tool = a.report.get("tool") or {}
-    if tool:
-        items.append(("Tool", f"{tool.get('name', 'sponsorlens')} {tool.get('version', '')}".strip()))
+    items.append(("Tool", _tool(a)))
     return items
+
+
+def _tool(a: Analysis) -> str:
+    """``sponsorlens 0.1.0``: the program and version that wrote the report."""
+    return f"{a.report.tool.name} {a.report.tool.version}".strip()
+
+
+def _stopped(a: Analysis) -> dict[str, Any] | None:
+    """The ``stopped`` block (``frame``, ``t`` in seconds, ``reason``), or None for a whole video."""
+    return a.report.stopped.model_dump() if a.report.stopped else None
 
 
 def methodology() -> list[dict[str, Any]]:
@@ -450,9 +374,9 @@ def methodology() -> list[dict[str, Any]]:
 def _charts(a: Analysis) -> dict[str, str | None]:
     from cli import charts
 
-    order, colors = a.order(), a.colors()
+    order, colors = a.order(), sponsor_colours(a)
     seen = [s for s in order if s in set(a.segments.get("sponsor", []))] if not a.segments.empty else []
-    stopped = a.report.get("stopped") or None
+    stopped = _stopped(a)
     out: dict[str, str | None] = {"timeline": None, "sov": None, "heatmap": None, "clarity": None}
     if a.kind != "photos" and seen:
         out["timeline"] = charts.timeline(
@@ -481,7 +405,7 @@ def build_context(a: Analysis, for_pdf: bool = False) -> dict[str, Any]:
     currency = rc.get("currency") if rc else None
     src = a.source
     name = Path(str(src.get("path", a.directory.name))).name
-    stopped = a.report.get("stopped") or None
+    stopped = _stopped(a)
     subtitle: list[str] = []
     if a.kind == "photos":
         subtitle.append(f"Photo archive · {_int(src.get('photos'))} photos")
@@ -494,7 +418,6 @@ def build_context(a: Analysis, for_pdf: bool = False) -> dict[str, Any]:
     classes = a.classes
     if classes:
         subtitle.append(f"{len(classes)} sponsors in the model")
-    tool = a.report.get("tool") or {}
     return {
         "title": f"Sponsor exposure report – {name}",
         "name": name,
@@ -513,8 +436,8 @@ def build_context(a: Analysis, for_pdf: bool = False) -> dict[str, Any]:
         "model_items": _model_items(a),
         "settings_items": _settings_items(a),
         "methodology": methodology(),
-        "tool": f"{tool.get('name', 'sponsorlens')} {tool.get('version', '')}".strip(),
-        "sha_short": str((a.report.get("model") or {}).get("sha256") or "")[:12],
+        "tool": _tool(a),
+        "sha_short": str(a.report.model.sha256 or "")[:12],
         "for_pdf": for_pdf,
     }
 
@@ -532,7 +455,7 @@ def environment() -> jinja2.Environment:
 
 def render_html(directory: str | Path, for_pdf: bool = False) -> str:
     """Return the report page of an analysis directory as an HTML string."""
-    a = load_analysis(directory)
+    a = read_analysis(directory)
     return environment().get_template("report.html.j2").render(**build_context(a, for_pdf=for_pdf))
 
 

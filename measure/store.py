@@ -1,7 +1,8 @@
-"""The result store of one analysis: ``report.json``, CSVs and ``detections.parquet``, written atomically.
+"""Output folders written atomically, and the clean JSON and Parquet writing they use.
 
 Everything goes into a temporary directory beside the destination, which is renamed into place
-only when every file is complete, so a killed or failed run never leaves a partial ``DIR``.
+only when every file is complete, so a killed or failed run never leaves a partial ``DIR``. What an
+analysis folder holds (``report.json``, CSVs, ``detections.parquet``) is :mod:`measure.folder`'s.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
-import json
 import math
 import os
 import shutil
@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from measure.errors import InputError, OutputError, first_line
+from measure.errors import InputError, OutputError
 from measure.paths import valid_text
 
 
@@ -85,42 +85,9 @@ def _existing_ancestor(path: Path) -> Path:
     return anc
 
 
-#: What SponsorLens writes into an analysis folder (``analyze``, ``photos``, ``report``). An existing
-#: ``--out`` is replaced only when it holds these and nothing else (see :func:`is_analysis_dir`).
-ANALYSIS_ENTRIES = frozenset(
-    {
-        "report.json", "sponsors.csv", "segments.csv", "detections.parquet", "photos.csv",
-        "appearances.csv", "report.html", "report.pdf", "frames",
-    }
-)  # fmt: skip
-
-#: Whether an existing folder may be replaced by a new output of the same kind.
+#: Whether an existing folder may be replaced by a new output of the same kind (for analysis folders:
+#: :func:`measure.folder.is_analysis_dir`).
 Replaceable = Callable[[Path], bool]
-
-
-def is_analysis_dir(path: Path) -> bool:
-    """True when ``path`` holds a complete earlier SponsorLens analysis and nothing else.
-
-    That is: a ``report.json`` whose ``tool.name`` is ``sponsorlens`` (written last, so its presence
-    means the folder was completed), no entry outside :data:`ANALYSIS_ENTRIES`, no symbolic link,
-    and only ``.jpg`` files in ``frames/``.
-    """
-    try:
-        entries = list(path.iterdir())
-        report = json.loads((path / "report.json").read_text("utf-8"))
-        if not isinstance(report, dict) or (report.get("tool") or {}).get("name") != "sponsorlens":
-            return False
-        for entry in entries:
-            if entry.name not in ANALYSIS_ENTRIES or entry.is_symlink():
-                return False
-            if entry.name == "frames":
-                if not entry.is_dir() or not only_files(entry, (".jpg",)):
-                    return False
-            elif not entry.is_file():
-                return False
-    except (OSError, ValueError):
-        return False
-    return True
 
 
 def only_files(folder: Path, suffixes: tuple[str, ...]) -> bool:
@@ -128,7 +95,7 @@ def only_files(folder: Path, suffixes: tuple[str, ...]) -> bool:
     return all(f.is_file() and not f.is_symlink() and f.suffix in suffixes for f in folder.iterdir())
 
 
-def check_replaceable(dest: Path, replaceable: Replaceable = is_analysis_dir, what: str = "analysis") -> None:
+def check_replaceable(dest: Path, replaceable: Replaceable, what: str = "analysis") -> None:
     """Raise :class:`OutputError` when an existing ``dest`` must not be replaced by a new output.
 
     A missing or empty folder may always be written; an existing one only when ``replaceable``
@@ -152,9 +119,7 @@ def check_replaceable(dest: Path, replaceable: Replaceable = is_analysis_dir, wh
         )
 
 
-def check_output_dir(
-    dest: str | Path, replaceable: Replaceable = is_analysis_dir, what: str = "analysis"
-) -> None:
+def check_output_dir(dest: str | Path, replaceable: Replaceable, what: str = "analysis") -> None:
     """Raise :class:`OutputError` now when ``dest`` could not be written as an output directory later.
 
     Catches an existing ``dest`` that is not an earlier output of the same kind
@@ -299,9 +264,7 @@ def _umask() -> int:
 
 
 @contextlib.contextmanager
-def atomic_dir(
-    dest: str | Path, replaceable: Replaceable = is_analysis_dir, what: str = "analysis"
-) -> Iterator[Path]:
+def atomic_dir(dest: str | Path, replaceable: Replaceable, what: str = "analysis") -> Iterator[Path]:
     """Yield a fresh temporary directory that replaces ``dest`` when the block succeeds.
 
     ``dest`` must be missing, empty, or an earlier output that ``replaceable`` accepts
@@ -340,25 +303,6 @@ def atomic_dir(
         os.close(fd)
 
 
-def write_json(path: Path, data: Any) -> None:
-    """Write strict JSON (no NaN), UTF-8, indented."""
-    path.write_text(json.dumps(jsonable(data), indent=2, ensure_ascii=False, allow_nan=False) + "\n", "utf-8")
-
-
-def write_tables(
-    out: Path,
-    report: dict[str, Any],
-    sponsors: pd.DataFrame,
-    segments: pd.DataFrame,
-    detections: pd.DataFrame,
-) -> None:
-    """Write ``report.json``, ``sponsors.csv``, ``segments.csv`` and ``detections.parquet`` into ``out``."""
-    write_json(out / "report.json", report)
-    sponsors.to_csv(out / "sponsors.csv", index=False)
-    segments.to_csv(out / "segments.csv", index=False)
-    write_parquet(detections.reset_index(drop=True), out / "detections.parquet")
-
-
 def write_parquet(df: pd.DataFrame, path: Path, rows_per_group: int = 262_144) -> None:
     """Write ``df`` to Parquet at ``path`` (no index), ``rows_per_group`` rows at a time.
 
@@ -376,18 +320,3 @@ def write_parquet(df: pd.DataFrame, path: Path, rows_per_group: int = 262_144) -
         for start in range(rows_per_group, len(df), rows_per_group):
             part = df.iloc[start : start + rows_per_group]
             writer.write_table(pa.Table.from_pandas(part, schema=writer.schema, preserve_index=False))
-
-
-def read_report(directory: str | Path) -> dict[str, Any]:
-    """Return the parsed ``report.json`` of an analysis directory: the one reader of analysis folders
-    (InputError naming the file and the reason when it is not one)."""
-    path = Path(directory) / "report.json"
-    try:
-        data = json.loads(path.read_text("utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{directory}: not an analysis directory (no report.json)") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise InputError(f"{path}: cannot read report: {first_line(e)}") from None
-    if not isinstance(data, dict) or "sponsors" not in data:
-        raise InputError(f"{path}: not a SponsorLens report")
-    return data

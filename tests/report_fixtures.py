@@ -14,9 +14,10 @@ import numpy as np
 import pandas as pd
 
 from measure.exposure import aggregate
+from measure.folder import write_analysis
 from measure.records import DETECTION_COLUMNS, QUALITY_COLUMNS, Timeline
 from measure.settings import MeasureSettings, RateCard
-from measure.store import atomic_dir, records, tool_info, write_tables
+from measure.store import tool_info
 from vision.inference.quality import frame_quality
 
 
@@ -260,10 +261,7 @@ def build_analysis(
         },
         "tool": tool_info(),
         "stopped": stopped,
-        "sponsors": records(exp.sponsors),
-        "segments": records(exp.segments),
     }
     out = root / name
-    with atomic_dir(out) as tmp:
-        write_tables(tmp, report, exp.sponsors, exp.segments, exp.detections)
+    write_analysis(out, report, exp.sponsors, exp.detections, segments=exp.segments)
     return video, out

@@ -48,6 +48,9 @@ def write_photo_report(directory: Path, n_photos: int, sponsors: list[dict[str, 
     directory.mkdir(parents=True)
     report = {
         "source": {"kind": "photos", "path": str(directory / "photos"), "photos": n_photos, "failed": 0},
+        "model": {"weights": "demo.pt"},
+        "settings": {},
+        "tool": {"name": "sponsorlens", "version": "0.1.0"},
         "sponsors": sponsors,
         "segments": [],
     }

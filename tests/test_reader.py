@@ -395,9 +395,23 @@ def test_analyze_with_the_real_model_and_a_catalogue_drops_the_rejected_track(tm
 
 
 def test_html_report_names_the_reader_and_its_check(tmp_path: Path) -> None:
-    from cli.report_html import Analysis, _model_items
+    from cli.report_html import _model_items
+    from measure.folder import Analysis
+    from measure.report import parse_report
 
     report = {
+        "source": {
+            "path": "v.mp4",
+            "duration_s": 1.0,
+            "fps": 25.0,
+            "width": 64,
+            "height": 48,
+            "frames": 25,
+            "analysed_frames": 25,
+        },
+        "settings": {},
+        "tool": {"name": "sponsorlens", "version": "0"},
+        "sponsors": [],
         "model": {
             "weights": "m.pt",
             "classes": ["A"],
@@ -409,7 +423,7 @@ def test_html_report_names_the_reader_and_its_check(tmp_path: Path) -> None:
             "frame_reads": 4,
         },
     }
-    items = dict(_model_items(Analysis(tmp_path, report, pd.DataFrame(), pd.DataFrame(), pd.DataFrame())))
+    items = dict(_model_items(Analysis(tmp_path, parse_report(report, "report.json"))))
     assert items["Text reader"] == "rapidocr:x (abababababab)"
     assert items["Text check"] == "3 tracks confirmed, 2 rejected (not counted), 1 unread"
     assert items["Whole-frame reads"] == "4"

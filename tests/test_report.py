@@ -22,11 +22,11 @@ from report_fixtures import Logo, build_analysis
 from typer.testing import CliRunner
 
 from cli.annotate import annotate_video
-from cli.compare import COMPARED, compare_reports
 from cli.evidence import best_frame_file, safe_name, write_thumbnails
 from cli.main import app
 from cli.report_html import fmt_seconds, render_pdf, render_report
 from measure.clock import ExposureClock
+from measure.compare import COMPARED, compare_reports
 from vision.io.sources import SampleRule
 
 CLASSES = ["Apexa", "Boltline", "Café Noir/Ü", "Dunmore"]

@@ -31,7 +31,9 @@ import numpy as np
 import pandas as pd
 
 from measure.errors import InputError, first_line
+from measure.folder import REPORT_FILE, has_report, read_report
 from measure.paths import common_path
+from measure.report import PhotoSource
 from measure.roi.schema import (
     COLUMNS_BY_NAME,
     DEFAULT_MODEL_FEATURES,
@@ -59,7 +61,6 @@ from measure.roi.schema import (
     validate_features,
     write_features,
 )
-from measure.store import read_report
 
 __all__ = [
     "COLUMNS_BY_NAME",
@@ -144,34 +145,36 @@ def _check_sponsors(rows: pd.DataFrame, where: str) -> None:
 
 
 def read_source(directory: str | Path) -> Source:
-    """Read an analysis directory (from ``analyze`` or ``photos``; its report.json through
-    :func:`measure.store.read_report`, the one reader of analysis folders) into a :class:`Source`."""
+    """Read an analysis directory (from ``analyze`` or ``photos``; its report validated by
+    :func:`measure.folder.read_report`, the one reader of analysis folders) into a :class:`Source`.
+
+    Raises :class:`FeatureError` naming the file when the folder is not an analysis, a sponsor is
+    listed twice or a photo report lacks its photo count.
+    """
     directory = Path(directory)
-    path = directory / "report.json"
+    path = directory / REPORT_FILE
     try:
         report = read_report(directory)
     except InputError as e:
         raise FeatureError(str(e)) from None
-    if not isinstance(report.get("sponsors"), list):
-        raise FeatureError(f"{path}: not a sponsorlens report (no 'sponsors' list)")
-    src = report.get("source") or {}
-    kind = "photos" if str(src.get("kind") or "video") in ("photo", "photos") else "video"
-    rows = []
-    for i, s in enumerate(report["sponsors"]):
-        if not isinstance(s, dict) or not s.get("sponsor"):
+    src = report.source
+    kind = report.kind
+    rows = [
+        {"sponsor": row["sponsor"], **{m: _number(row.get(m)) for m in METRIC_COLUMNS}}
+        for row in (r.model_dump() for r in report.sponsors)
+    ]
+    for i, row in enumerate(rows):
+        if not row["sponsor"]:
             raise FeatureError(f"{path}: sponsors[{i}] has no 'sponsor' name")
-        rows.append({"sponsor": str(s["sponsor"]), **{m: _number(s.get(m)) for m in METRIC_COLUMNS}})
     table = pd.DataFrame(rows, columns=list(_ROW_COLUMNS))
     _check_sponsors(table, str(path))
-    photos = _number(src.get("photos")) if kind == "photos" else math.nan
-    if kind == "photos" and math.isnan(photos):
-        raise FeatureError(f"{path}: photo report without source.photos")
+    photos = _number(src.photos) if isinstance(src, PhotoSource) else math.nan
     return Source(
         event_id=directory.resolve().name,
         kind=kind,
-        path=str(src.get("path") or directory),
+        path=str(src.path or directory),
         photos=photos,
-        aliases=_aliases(directory, src.get("path")),
+        aliases=_aliases(directory, src.path),
         rows=table,
     )
 
@@ -320,10 +323,10 @@ def discover_inputs(inputs: Iterable[str | Path]) -> tuple[list[Path], list[Path
         p = Path(item)
         if p.is_file() and p.suffix.lower() in (".duckdb", ".db"):
             dbs.append(p)
-        elif p.is_dir() and (p / "report.json").is_file():
+        elif p.is_dir() and has_report(p):
             dirs.append(p)
         elif p.is_dir():
-            found = sorted(d for d in p.iterdir() if d.is_dir() and (d / "report.json").is_file())
+            found = sorted(d for d in p.iterdir() if d.is_dir() and has_report(d))
             if not found:
                 raise FeatureError(f"{p}: no report.json in it or in its subdirectories")
             dirs += found
