@@ -208,7 +208,10 @@ class Report(_Block):
 def _problem(err: ValidationError) -> str:
     """The first problem of a validation error, as ``where: what``."""
     first = err.errors()[0]
-    loc = ".".join(str(p) for p in first["loc"] if not (isinstance(p, str) and p in ("video", "photos")))
+    parts = list(first["loc"])
+    if parts[:1] == ["source"] and parts[1:2] in (["video"], ["photos"]):
+        del parts[1]  # the tag of the source's kind, not a key of the file
+    loc = ".".join(str(p) for p in parts)
     return f"{loc or '(top level)'}: {first['msg']}"
 
 
