@@ -8,6 +8,7 @@ import json
 import os
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import cv2
@@ -141,7 +142,7 @@ def test_report_of_a_newer_version_is_refused_with_exit_3(real: dict[str, Path],
     ],
 )
 def test_malformed_report_is_refused_with_one_line(
-    real: dict[str, Path], tmp_path: Path, change, problem: str
+    real: dict[str, Path], tmp_path: Path, change: Callable[[dict], object], problem: str
 ) -> None:
     bad = tmp_path / "bad"
     shutil.copytree(real["video"], bad)
