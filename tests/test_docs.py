@@ -104,6 +104,7 @@ def test_demo_table_is_quoted_once_in_the_benchmarks() -> None:
         "vision/io",
         "vision/inference",
         "vision/training",
+        "vision/training/scenes",
         "vision/batch",
         "measure",
         "measure/roi",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -13,7 +14,8 @@ from PIL import Image
 
 from vision.io.artwork import ArtworkError, Logo, load_logos, make_demo_artwork
 from vision.training.compose import Canvas, LogoBank, plane_homography
-from vision.training.scenes import SceneRecipe, cloth
+from vision.training.scenes.recipe import SceneRecipe
+from vision.training.scenes.textures import cloth
 from vision.training.synth import SynthError, make_dataset, render_scene
 
 DEMO = Path(__file__).resolve().parents[1] / "weights" / "demo_artwork"
@@ -75,7 +77,8 @@ def _paste_single(rgb: tuple[int, int, int]) -> tuple[np.ndarray, list, np.ndarr
 
 
 def cloth_field(rng: np.random.Generator):
-    from vision.training.scenes import PALETTES, Ctx
+    from vision.training.scenes.context import Ctx
+    from vision.training.scenes.palettes import PALETTES
 
     ctx = Ctx(
         Canvas(np.zeros((180, 320, 3), np.float32)), None, rng, PALETTES["train"][0], SceneRecipe(), False
@@ -161,6 +164,29 @@ def test_scene_labels_match_pasted_pixels(kind: str) -> None:
             # pixels changed as much as alpha 0.25 at the brightest gain (1.3 x 160) all lie in a label box
             assert (~in_boxes & (diff > 0.25 * 160 * 1.3)).sum() <= 3, (kind, seed, name)
     assert checked >= 3
+
+
+@pytest.mark.parametrize("board_y", [0.3, 0.7])
+def test_recipe_governs_the_closeup_board_position(board_y: float) -> None:
+    """The close-up's element mix and board height on the frame (literals before the recipe held them)
+    come from the recipe: with only board sections, pinned to ``board_y`` and level, every labelled logo
+    (a box read from its pasted pixels) is centred at that height."""
+    closeup = replace(
+        SceneRecipe().closeup,
+        element_shares=(("board", 1.0),),
+        board_y=(board_y, board_y),
+        board_slope=(0.0, 0.0),
+    )
+    recipe = SceneRecipe(min_visible=0.0, p_empty=0.0, p_distractor_content=0.0, closeup=closeup)
+    logos = load_logos(DEMO)
+    centres = []
+    for seed in range(8):
+        scene = render_scene(logos, np.random.default_rng(seed), (320, 180), "closeup", recipe=recipe,
+                             degrade_image=False)  # fmt: skip
+        centres += [(lab.xyxy[1] + lab.xyxy[3]) / 2 / 180 for lab in scene.labels]
+    assert len(centres) >= 5  # a board's logo may fall outside the frame, so not every scene has one
+    # a logo near the frame edge loses a few rows to it, so its visible box moves by a pixel or two
+    assert np.abs(np.array(centres) - board_y).max() < 0.04, centres
 
 
 # -------------------------------------------------------------------------------------------- dataset

@@ -35,7 +35,11 @@ import pandas as pd
 from vision.io.artwork import Logo
 from vision.training.compose import Canvas, LogoBank, instance_label, polygon_area, project
 from vision.training.degrade import motion_blur
-from vision.training.scenes import PALETTES, Ctx, SceneRecipe, crowd, grass, player, text_texture
+from vision.training.scenes.context import Ctx
+from vision.training.scenes.elements import player
+from vision.training.scenes.palettes import PALETTES
+from vision.training.scenes.recipe import SceneRecipe
+from vision.training.scenes.textures import crowd, grass, text_texture
 from vision.training.synth import SynthError
 
 __all__ = ["MIN_SHORT_SIDE_PX", "MIN_VISIBLE", "TRUTH_COLUMNS", "ClipTruth", "box_union_area", "render_clip"]

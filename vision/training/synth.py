@@ -29,7 +29,10 @@ from vision.io.artwork import Logo
 from vision.io.discovery import IMAGE_SUFFIXES, VIDEO_SUFFIXES, is_image_path, is_video_path, media_files
 from vision.training.compose import Canvas, Label, LogoBank
 from vision.training.degrade import DegradeRecipe, degrade
-from vision.training.scenes import KINDS, PALETTES, Ctx, SceneRecipe, draw_scene
+from vision.training.scenes.context import Ctx
+from vision.training.scenes.kinds import KINDS, draw_scene
+from vision.training.scenes.palettes import PALETTES
+from vision.training.scenes.recipe import SceneRecipe
 
 __all__ = [
     "DatasetInfo",
@@ -106,7 +109,7 @@ def render_scene(
 ) -> Scene:
     """Render one synthetic frame of ``size`` = (width, height) pixels.
 
-    ``kind`` is one of :data:`vision.training.scenes.KINDS` (random when None: ``photo`` when a ``background`` is
+    ``kind`` is one of :data:`vision.training.scenes.kinds.KINDS` (random when None: ``photo`` when a ``background`` is
     given with probability ``recipe.p_photo``, otherwise a procedural kind allowed in ``split``).
     ``background`` (BGR uint8, any size) is resized/cropped to fill the frame for ``photo`` scenes.
     ``empty`` forces a frame with no sponsor (random with ``recipe.p_empty`` when None).
