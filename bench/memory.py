@@ -40,31 +40,28 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 if TYPE_CHECKING:
-    from vision.inference.detector import FrameDetections
+    from vision.inference.detections import Detections
 
 from bench.clips import CACHE, broadcast_clip, looped, small_broadcast_clip  # noqa: E402
 from bench.throughput import hardware, weights_for  # noqa: E402
 
 
-def random_detections(
-    rng: Any, frame: int, n: int, fps: float, names: list[str]
-) -> tuple[FrameDetections, dict[str, Any]]:
-    """Return ``n`` random detections on ``frame`` and their quality columns, as the pipeline makes them.
+def random_detections(rng: Any, frame: int, n: int, fps: float, names: list[str]) -> Detections:
+    """Return ``n`` random detections on ``frame`` with their quality columns in ``data``, as the
+    pipeline makes them.
 
     Boxes are 8 to 200 px in a 1700 px square (so most qualify), tracks 1 to 49, any of ``names``;
     ``zone`` gets a new string object per row, as string operations return them.
     """
     import numpy as np
 
-    from vision.inference.detector import FrameDetections
+    from vision.inference.detections import Detections
 
     xy = rng.uniform(0, 1500, (n, 2))
     wh = rng.uniform(8, 200, (n, 2))
     classes = rng.integers(0, len(names), n)
-    dets = FrameDetections(
-        frame, frame / fps, np.hstack([xy, xy + wh]), rng.uniform(0.25, 1, n), classes, names
-    )
-    dets.track_id = rng.integers(1, 50, n)
+    conf = rng.uniform(0.25, 1, n)
+    track_id = rng.integers(1, 50, n)
     quality = {
         "screen_share": rng.uniform(0, 0.05, n),
         "short_side_px": wh.min(1),
@@ -76,7 +73,9 @@ def random_detections(
         "zone": np.array(["".join(("cen", "ter")) for _ in range(n)], dtype=object),
         "centrality": rng.uniform(0, 1, n),
     }
-    return dets, quality
+    sponsors = np.asarray([names[c] for c in classes], dtype=object)
+    xyxy = np.hstack([xy, xy + wh])
+    return Detections(xyxy, conf, sponsors, track_id=track_id, frame=frame, time=frame / fps, data=quality)
 
 
 def table_cost(hours: float, per_frame: int, fps: float = 25.0, sponsors: int = 10) -> dict[str, float]:
@@ -110,8 +109,9 @@ def table_cost(hours: float, per_frame: int, fps: float = 25.0, sponsors: int = 
     columns, times = _Columns(), np.arange(frames) / fps
     n = per_frame
     for f in range(frames):
-        dets, quality = random_detections(rng, f, n, fps, names)
-        columns.add(dets, f // 250, quality)
+        dets = random_detections(rng, f, n, fps, names)
+        dets.shot = np.full(n, f // 250, dtype=np.int64)
+        columns.add(dets)
     table = columns.frame()
     timeline = Timeline(
         times, np.arange(frames), frames / fps, 1920, 1080, tuple(np.arange(10.0, frames / fps, 10.0))

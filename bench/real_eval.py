@@ -104,8 +104,8 @@ def detect_frames(
         images = [load_view(frames_dir, f) for f in chunk]
         dets = detector.predict(images, list(range(start, start + len(chunk))), [0.0] * len(chunk))
         for f, d in zip(chunk, dets, strict=True):
-            names = [mapping.get(s, s) for s in d.sponsors]
-            results.append(FrameResult(f.file, names, d.xyxy, d.conf))
+            names = [mapping.get(s, s) for s in d.sponsor]
+            results.append(FrameResult(f.file, names, d.xyxy, d.confidence))
     return results
 
 

@@ -20,10 +20,11 @@ import cv2
 import numpy as np
 import pandas as pd
 
-from cli.draw import bgr, draw_polygon, paste_label, sponsor_colors
+from cli.annotators import LabelAnnotator, PolygonAnnotator, annotate_each, sponsor_track_labels
+from cli.draw import bgr, paste_label, sponsor_colors
 from measure.clock import ExposureClock
 from measure.errors import InputError, OutputError
-from measure.records import polygons
+from vision.inference.detections import Detections
 from vision.io.sources import SampleRule
 
 VIDEO_OUT_SUFFIXES = (".mp4", ".m4v", ".mov")
@@ -39,19 +40,18 @@ class AnnotateResult:
     fps: float
 
 
-def _per_frame(dets: pd.DataFrame) -> dict[int, list[tuple[str, np.ndarray, int, bool]]]:
-    """Group detections by frame: ``(sponsor, polygon (4, 2), track_id, qualifies)``."""
+def _per_frame(dets: pd.DataFrame) -> dict[int, Detections]:
+    """Group the detection table by frame, each frame's rows in table order, with a boolean
+    ``qualifies`` column in ``data`` (all True when the table has none)."""
     if dets.empty:
         return {}
-    polys = polygons(dets)
+    d = Detections.from_frame(dets)
+    d.sponsor = np.asarray([str(s) for s in d.sponsor], dtype=object)
     q = dets["qualifies"].to_numpy(bool) if "qualifies" in dets else np.ones(len(dets), bool)
-    tid = dets["track_id"].to_numpy(np.int64) if "track_id" in dets else np.full(len(dets), -1)
-    out: dict[int, list[tuple[str, np.ndarray, int, bool]]] = {}
-    for i, (f, s) in enumerate(
-        zip(dets["frame"].to_numpy(np.int64), dets["sponsor"].astype(str), strict=True)
-    ):
-        out.setdefault(int(f), []).append((s, polys[i], int(tid[i]), bool(q[i])))
-    return out
+    d.data = {"qualifies": q}
+    order = np.argsort(d.frame, kind="stable")
+    frames, starts = np.unique(d.frame[order], return_index=True)
+    return {int(f): d[rows] for f, rows in zip(frames, np.split(order, starts[1:]), strict=True)}
 
 
 def _fmt_clock(seconds: float) -> str:
@@ -69,6 +69,13 @@ class _Overlay:
         self.clock = clock
         self.line = max(2, round(height / 360))
         self.font = max(11, round(height / 42))
+        #: qualifying detections solid over a dark outline, the others dashed and thin
+        self.annotators = (
+            PolygonAnnotator(
+                colors, self.line, outline=2, solid="qualifies", dashed_thickness=max(1, self.line // 2)
+            ),
+            LabelAnnotator(colors, round(self.font * 0.8), text=sponsor_track_labels, offset=self.line),
+        )
         shown = [s for s in sponsors if clock.total(s) > 0] or list(sponsors)
         shown.sort(key=lambda s: -clock.total(s))
         self.rows = shown[:MAX_CLOCK_ROWS]
@@ -77,25 +84,15 @@ class _Overlay:
     def draw(
         self,
         img: np.ndarray,
-        boxes: list[tuple[str, np.ndarray, int, bool]],
+        detections: Detections,
         index: int,
         t: float,
         t_end: float,
     ) -> None:
-        for sponsor, poly, tid, ok in boxes:
-            color = self.colors.get(sponsor, (255, 255, 255))
-            if ok:
-                draw_polygon(img, poly, (0, 0, 0), self.line + 2)
-            draw_polygon(img, poly, color, self.line if ok else max(1, self.line // 2), solid=ok)
-            label = sponsor if tid < 0 else f"{sponsor} #{tid}"
-            paste_label(
-                img,
-                label,
-                int(poly[:, 0].min()),
-                int(poly[:, 1].min()) - self.line,
-                color,
-                round(self.font * 0.8),
-            )
+        """Draw ``detections`` (one frame's, ``qualifies`` in ``data``), the clock panel and the
+        timecode of frame ``index`` at ``t`` seconds on ``img`` (in place); the clock shows the
+        exposure counted up to ``t_end`` seconds."""
+        annotate_each(img, detections, self.annotators)
         self._panel(img, t, t_end)
         m, s = divmod(t, 60.0)
         h, w = img.shape[:2]
@@ -182,12 +179,12 @@ def annotate_video(
             tmp.unlink(missing_ok=True)
             raise OutputError(f"{out}: cannot write video here")
         overlay = _Overlay(info.width, info.height, list(dict.fromkeys(names)), colors, clock)
-        current: list[tuple[str, np.ndarray, int, bool]] = []
-        pending = None  # (index, t, image, boxes): written once the next frame's time is known
+        current = Detections.empty()
+        pending = None  # (index, t, image, detections): written once the next frame's time is known
         try:
             for frame in source:
                 if rule.picks(frame.t):
-                    current = by_frame.get(frame.index, [])
+                    current = by_frame.get(frame.index, Detections.empty())
                 if pending is not None:
                     _emit(writer, overlay, *pending, t_end=frame.t)
                     written += 1
@@ -219,9 +216,9 @@ def _emit(
     index: int,
     t: float,
     image: np.ndarray,
-    boxes: list[tuple[str, np.ndarray, int, bool]],
+    detections: Detections,
     t_end: float,
 ) -> None:
     img = image.copy()
-    overlay.draw(img, boxes, index, t, t_end)
+    overlay.draw(img, detections, index, t, t_end)
     writer.write(img)

@@ -1,4 +1,4 @@
-"""Sponsor colours and the few OpenCV drawing calls the thumbnails and the annotated video share.
+"""Sponsor colours and the few OpenCV drawing calls the annotators (:mod:`cli.annotators`) share.
 
 Lines and polygons are drawn with OpenCV; labels are rendered once per text with Pillow and the
 DejaVu Sans font bundled with matplotlib (OpenCV's own fonts are ASCII only, sponsor names are

@@ -26,10 +26,11 @@ import cv2
 import numpy as np
 import pandas as pd
 
-from cli.draw import bgr, draw_polygon, paste_label, sponsor_colors
+from cli.annotators import LabelAnnotator, PolygonAnnotator, annotate_each, scaled, sponsor_track_labels
+from cli.draw import paste_label, sponsor_colors
 from measure.errors import InputError, OutputError
-from measure.records import polygons
 from measure.store import atomic_dir, check_output_dir, only_files
+from vision.inference.detections import Detections
 
 #: Long side of a thumbnail, pixels.
 THUMB_SIDE_PX = 960
@@ -64,36 +65,29 @@ def segment_file(index: int, sponsor: str, start_frame: int, end_frame: int) -> 
 
 @dataclass(frozen=True)
 class Shot:
-    """One thumbnail to write: which frame, which file, and the boxes to draw on it.
-
-    ``boxes`` are ``(sponsor, polygon (4, 2) pixels, label)``; ``caption`` (may be empty) is written
-    along the bottom of the picture.
+    """One thumbnail to write: which frame, which file, and the detections to draw on it (pixels
+    of the decoded frame, each labelled with its sponsor and track); ``caption`` (may be empty) is
+    written along the bottom of the picture.
     """
 
     frame: int
     path: Path
-    boxes: Sequence[tuple[str, np.ndarray, str]]
+    detections: Detections
     caption: str
 
 
-def _boxes(dets: pd.DataFrame, frame: int, sponsor: str) -> list[tuple[str, np.ndarray, str]]:
-    """Return the sponsor's detections on ``frame`` (only the qualifying ones if any) as drawable boxes."""
+def _detections(dets: pd.DataFrame, frame: int, sponsor: str) -> Detections:
+    """Return the sponsor's detections on ``frame`` (only the qualifying ones if any)."""
     if dets.empty or not {"frame", "sponsor"} <= set(dets.columns):
-        return []
+        return Detections.empty()
     sel = dets[(dets["frame"] == frame) & (dets["sponsor"] == sponsor)]
     if "qualifies" in sel and sel["qualifies"].any():
         sel = sel[sel["qualifies"].astype(bool)]
-    polys = polygons(sel)
-    out = []
-    for poly, row in zip(polys, sel.itertuples(index=False), strict=True):
-        tid = int(getattr(row, "track_id", -1))
-        label = sponsor if tid < 0 else f"{sponsor} #{tid}"
-        out.append((sponsor, poly, label))
-    return out
+    return Detections.from_frame(sel)
 
 
 def _render(image: np.ndarray, shot: Shot, colors: dict[str, str]) -> np.ndarray:
-    """Return the thumbnail: the frame scaled to ``THUMB_SIDE_PX``, boxes, labels and caption."""
+    """Return the thumbnail (BGR): the frame scaled to ``THUMB_SIDE_PX``, outlines, labels and caption."""
     h, w = image.shape[:2]
     scale = min(1.0, THUMB_SIDE_PX / max(h, w))
     img = (
@@ -104,13 +98,11 @@ def _render(image: np.ndarray, shot: Shot, colors: dict[str, str]) -> np.ndarray
     th, tw = img.shape[:2]
     line = max(2, round(max(th, tw) / 300))
     font = max(14, round(max(th, tw) / 36))
-    for sponsor, poly, label in shot.boxes:
-        color = bgr(colors.get(sponsor, "#ffffff"))
-        p = np.asarray(poly, dtype=float) * scale
-        draw_polygon(img, p, (0, 0, 0), line + 2)  # dark outline keeps the box visible on any background
-        draw_polygon(img, p, color, line)
-        x, y = p[:, 0].min(), p[:, 1].min()
-        paste_label(img, label, int(x), int(y) - line, color, font)
+    annotators = (
+        PolygonAnnotator(colors, line, outline=2),  # the dark outline keeps the box visible on any background
+        LabelAnnotator(colors, font, text=sponsor_track_labels, offset=line),
+    )
+    annotate_each(img, scaled(shot.detections, scale), annotators)
     if shot.caption:
         paste_label(img, shot.caption, 0, th, (32, 32, 32), max(12, round(font * 0.75)), above=True)
     return img
@@ -210,7 +202,7 @@ def _segment_shots(
             f"#{i} {sponsor} · frames {int(seg.start_frame)}-{int(seg.end_frame)} · "
             f"{_fmt_t(seg.start_s)}-{_fmt_t(seg.end_s)} · shown: frame {frame}"
         )
-        shots.append(Shot(frame, directory / name, _boxes(detections_df, frame, sponsor), caption))
+        shots.append(Shot(frame, directory / name, _detections(detections_df, frame, sponsor), caption))
         rows.append(
             {
                 "segment": i,
@@ -269,7 +261,7 @@ def write_thumbnails(
             continue  # never visible
         sponsor, frame = str(row.sponsor), int(frame)
         path = frames_dir / best_frame_file(sponsor)
-        shots.append(Shot(frame, path, _boxes(detections_df, frame, sponsor), ""))
+        shots.append(Shot(frame, path, _detections(detections_df, frame, sponsor), ""))
         best[sponsor] = path
 
     evidence = _evidence_dir(Path(evidence_dir)) if evidence_dir is not None else contextlib.nullcontext(None)

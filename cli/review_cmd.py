@@ -17,13 +17,11 @@ from vision.inference.detector import DEFAULT_WEIGHTS
 if TYPE_CHECKING:
     import numpy as np
 
-    from vision.inference.detector import FrameDetections
+    from vision.inference.detections import Detections
     from vision.inference.reader import TextReader
 
 
-def read_detections(
-    reader: TextReader, image: np.ndarray, dets: FrameDetections
-) -> list[tuple[str, str] | None]:
+def read_detections(reader: TextReader, image: np.ndarray, dets: Detections) -> list[tuple[str, str] | None]:
     """Read each detection's crop; return ``(text read, verdict)`` per detection (``confirmed``,
     ``rejected`` or ``unread``, as :func:`vision.inference.checking.read_verdict` judges), None for a sponsor
     whose mark does not read."""
@@ -31,7 +29,7 @@ def read_detections(
     from vision.inference.reader import crop_polygon
 
     out: list[tuple[str, str] | None] = []
-    for sponsor, corners in zip(dets.sponsors, dets.corners, strict=True):
+    for sponsor, corners in zip(dets.sponsor, dets.corners, strict=True):
         if sponsor not in reader.names:
             out.append(None)
             continue
@@ -96,7 +94,8 @@ def review(
     for f, is_sure in zip(chosen, masks, strict=True):
         image = cv2.imread(str(f.path))
         verdicts = read_detections(reader, image, f.dets) if reader is not None else [None] * len(f.dets)
-        boxes = [(int(c), tuple(map(float, xyxy))) for c, xyxy in zip(f.dets.cls, f.dets.xyxy, strict=True)]
+        classes = f.dets.class_ids(det.names)
+        boxes = [(int(c), tuple(map(float, xyxy))) for c, xyxy in zip(classes, f.dets.xyxy, strict=True)]
         items.append(
             (f.stem, image, [b for b, v in zip(boxes, verdicts, strict=True) if not v or v[1] != "rejected"])
         )
@@ -106,7 +105,7 @@ def review(
                 "frame": f.stem,
                 "n": i + 1,
                 "sponsor": det.names[c],
-                "conf": round(float(f.dets.conf[i]), 4),
+                "conf": round(float(f.dets.confidence[i]), 4),
                 "xyxy": [round(v, 1) for v in xyxy],
                 "sure": bool(is_sure[i]),
             }

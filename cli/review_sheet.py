@@ -10,7 +10,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from cli.draw import bgr, draw_polygon, paste_label, sponsor_colors
+from cli.annotators import LabelAnnotator, PolygonAnnotator, annotate_each, scaled
+from cli.draw import sponsor_colors
 from vision.training.footage import FootageFrame
 
 #: Width of a frame thumbnail and height of a zoomed crop on the sheet, pixels.
@@ -36,14 +37,14 @@ def _data_uri(image: np.ndarray) -> str:
 def _thumbnail(
     image: np.ndarray, frame: FootageFrame, sure: np.ndarray, colors: dict[str, str]
 ) -> np.ndarray:
+    """Return the frame's thumbnail (BGR, ``THUMB_W`` wide): every detection outlined in its sponsor's
+    colour (solid: ``sure``, dashed: uncertain) and numbered from 1 in detection order."""
     scale = THUMB_W / image.shape[1]
     thumb = cv2.resize(image, (THUMB_W, max(1, round(image.shape[0] * scale))), interpolation=cv2.INTER_AREA)
-    for i, corners in enumerate(frame.dets.corners):
-        colour = bgr(colors[frame.dets.names[int(frame.dets.cls[i])]])
-        draw_polygon(thumb, corners * scale, colour, 2, solid=bool(sure[i]))
-        x, y = corners.min(axis=0) * scale
-        paste_label(thumb, f"{i + 1}", int(x), int(y), colour, 12)
-    return thumb
+    dets = scaled(frame.dets, scale)
+    dets.data.update(sure=np.asarray(sure, bool), number=np.array([f"{i + 1}" for i in range(len(dets))]))
+    annotators = (PolygonAnnotator(colors, 2, solid="sure"), LabelAnnotator(colors, 12, text="number"))
+    return annotate_each(thumb, dets, annotators)
 
 
 def _crop(image: np.ndarray, xyxy: np.ndarray) -> np.ndarray:
@@ -90,13 +91,13 @@ def write_sheet(
         parts.append(f"<div class='frame'><h2>{html.escape(f.stem)}: {where}</h2>")
         parts.append(f"<img alt='{html.escape(f.stem)}' src='{_data_uri(_thumbnail(image, f, s, colors))}'>")
         parts.append("<div class='crops'>")
-        for i in np.argsort(f.dets.conf):
-            sponsor = html.escape(f.dets.names[int(f.dets.cls[i])])
+        for i in np.argsort(f.dets.confidence):
+            sponsor = html.escape(f.dets.sponsor[i])
             cls = "crop sure" if s[i] else "crop"
             note = f"<br>{html.escape(notes[k][i])}" if notes is not None and notes[k][i] else ""
             parts.append(
                 f"<div class='{cls}'><img alt='{sponsor}' src='{_data_uri(_crop(image, f.dets.xyxy[i]))}'>"
-                f"#{i + 1} {sponsor} {f.dets.conf[i]:.2f}{note}</div>"
+                f"#{i + 1} {sponsor} {f.dets.confidence[i]:.2f}{note}</div>"
             )
         parts.append("</div></div>")
     parts.append("</body></html>")

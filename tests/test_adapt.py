@@ -13,7 +13,8 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
-from vision.inference.detector import FrameDetections, LogoDetector
+from vision.inference.detections import Detections
+from vision.inference.detector import LogoDetector
 from vision.io.artwork import load_logos
 from vision.training.clip import render_clip
 from vision.training.footage import (
@@ -136,9 +137,7 @@ def test_backgrounds_are_seen_whole_and_at_native_pixel_size() -> None:
 def _frame(conf: list[float], consistent: list[int], video: bool = True) -> FootageFrame:
     """A frame whose detections' consistency is burst frames found in (video) or 0/1 confirmed (still)."""
     n = len(conf)
-    dets = FrameDetections(
-        0, 0.0, np.tile([10.0, 10, 50, 30], (n, 1)), np.array(conf), np.zeros(n, np.int64), ["A"]
-    )
+    dets = Detections(np.tile([10.0, 10, 50, 30], (n, 1)), conf, np.full(n, "A", dtype=object))
     track_frames = np.array(consistent, np.int64) if video else None
     confirmed = None if video else np.array(consistent, bool)
     return FootageFrame("f", Path("x.jpg"), "src", 0.0, video, dets, track_frames, confirmed)

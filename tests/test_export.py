@@ -176,7 +176,7 @@ def test_reported_precision_is_the_arithmetic_that_ran(tmp_path: Path) -> None:
     assert pt.info()["precision"] == "fp32"
     a, b = pt.predict([image], [0], [0.0])[0], vino.predict([image], [0], [0.0])[0]
     assert len(a) >= 2
-    conf_gap = abs(a.conf.max() - b.conf.max())
+    conf_gap = abs(a.confidence.max() - b.confidence.max())
     bf16 = "BF16" in ov.Core().get_property("CPU", "OPTIMIZATION_CAPABILITIES")
     assert vino.info()["precision"] == ("bf16" if bf16 else "fp32")
     assert (conf_gap > 1e-4) == bf16, conf_gap

@@ -32,7 +32,8 @@ import vision.io.sources  # noqa: F401  (sets FFmpeg's log level before any vide
 from cli.errors import EXIT_CONFIG, EXIT_INPUT, EXIT_MODEL, EXIT_OUTPUT
 from cli.main import app
 from measure.settings import Config, MeasureSettings
-from vision.inference.detector import FrameDetections, LogoDetector
+from vision.inference.detections import Detections
+from vision.inference.detector import LogoDetector
 
 REPO = Path(__file__).resolve().parent.parent
 runner = CliRunner()
@@ -736,13 +737,13 @@ SHOWN = {"Acme": [(0, 11), (24, 35)], "Bolt": [(6, 17)]}
 BOXES = {"Acme": (10.0, 70.0, 70.0, 100.0), "Bolt": (90.0, 70.0, 150.0, 100.0)}
 
 
-def _fake_predict(self: LogoDetector, images, frames, times) -> list[FrameDetections]:
+def _fake_predict(self: LogoDetector, images, frames, times) -> list[Detections]:
     out = []
     for f, t in zip(frames, times, strict=True):
         hits = [s for s, spans in SHOWN.items() if any(a <= f <= b for a, b in spans)]
         xyxy = np.array([BOXES[s] for s in hits], float).reshape(-1, 4)
-        cls = np.array([self.names.index(s) for s in hits], np.int64)
-        out.append(FrameDetections(f, t, xyxy, np.full(len(hits), 0.9), cls, self.names))
+        assert set(hits) <= set(self.names)
+        out.append(Detections(xyxy, 0.9, np.asarray(hits, dtype=object), frame=f, time=t))
     return out
 
 

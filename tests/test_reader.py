@@ -17,7 +17,7 @@ from cli.main import app
 from measure.catalogue import parse_catalogue
 from vision.inference import reader as reader_module
 from vision.inference.checking import TrackChecker, add_reads
-from vision.inference.detector import FrameDetections
+from vision.inference.detections import Detections
 from vision.inference.pipeline import analyse_video
 from vision.inference.reader import ReaderError, TextReader, crop_polygon
 from vision.io.sources import open_video
@@ -51,13 +51,13 @@ def test_reader_finds_real_font_wordmarks_and_artwork_with_networking_disabled(
     monkeypatch.setattr(socket, "create_connection", no_network)
     fresh = TextReader(parse_catalogue(CATALOGUE), device="cpu")  # models opened with the network off
     dets = fresh.detections(board_frame(), frame=7, t=0.7)
-    assert sorted(dets.sponsors) == ["Apexa", "Cantabria Labs", "Santander"]  # not Emirates, not HELLO
-    assert set(dets.source) == {"text"} and dets.frame == 7
+    assert sorted(dets.sponsor) == ["Apexa", "Cantabria Labs", "Santander"]  # not Emirates, not HELLO
+    assert set(dets.source) == {"text"} and set(dets.frame) == {7} and set(dets.time) == {0.7}
     assert dets.polygon is not None and dets.polygon.shape == (3, 4, 2)
     art = {"Apexa": "artwork:Apexa", "Santander": "SANTANDER", "Cantabria Labs": "Cantabria Labs"}
-    for sponsor, poly in zip(dets.sponsors, dets.polygon, strict=True):
+    for sponsor, poly in zip(dets.sponsor, dets.polygon, strict=True):
         assert _inside(poly, board_box(art[sponsor]))
-    assert (dets.conf > 0.9).all()
+    assert (dets.confidence > 0.9).all()
 
 
 def test_missing_bundled_models_fail_clearly_and_never_download(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -87,18 +87,18 @@ def test_recognise_reads_rectified_crops(reader: TextReader) -> None:
 
 
 def _model_dets(
-    frame: int, names: list[str], boxes: dict[str, np.ndarray], track: bool = True
-) -> FrameDetections:
-    """Fake YOLO output (a test double of the model only): ``{sponsor: xyxy}`` boxes."""
+    frame: int, names: list[str], boxes: dict[str, np.ndarray], track: bool = True, t: float | None = None
+) -> Detections:
+    """Fake YOLO output (a test double of the model only): ``{sponsor: xyxy}`` boxes, sponsors of ``names``."""
     sponsors = list(boxes)
-    return FrameDetections(
-        frame,
-        frame / 10,
+    assert set(sponsors) <= set(names)
+    return Detections(
         np.stack([boxes[s] for s in sponsors]),
-        np.full(len(sponsors), 0.9),
-        np.asarray([names.index(s) for s in sponsors]),
-        names,
-        track_id=np.arange(1, len(sponsors) + 1) if track else np.full(len(sponsors), -1),
+        0.9,
+        np.asarray(sponsors, dtype=object),
+        track_id=np.arange(1, len(sponsors) + 1) if track else -1,
+        frame=frame,
+        time=frame / 10 if t is None else t,
     )
 
 
@@ -120,7 +120,7 @@ def test_model_detection_on_a_board_of_other_words_is_rejected(reader: TextReade
     assert keep.tolist() == [True, False]
     # an untracked detection is judged on its own crop at once
     single = checker.check(frame, _model_dets(9, names, boxes, track=False), shot=0)
-    assert single.sponsors == ["Santander"]
+    assert list(single.sponsor) == ["Santander"]
 
 
 def test_a_track_split_where_a_confirmed_track_was_is_confirmed_without_a_read(reader: TextReader) -> None:
@@ -150,23 +150,15 @@ class _BoxModel:
         self.names = ["Santander", "Apexa"]
         self.every = every  # detect on every n-th frame only
 
-    def predict(
-        self, images: list, frames: list, times: list, imgsz: int | None = None
-    ) -> list[FrameDetections]:
+    def predict(self, images: list, frames: list, times: list, imgsz: int | None = None) -> list[Detections]:
         out = []
-        for f in frames:
+        for f, t in zip(frames, times, strict=True):
             found = (
                 {s: board_box(text, shift=2 * f) for s, text in self.boxes.items()}
                 if f % self.every == 0
                 else {}
             )
-            dets = (
-                _model_dets(f, self.names, found, track=False)
-                if found
-                else FrameDetections(f, 0.0, np.zeros((0, 4)), np.zeros(0), np.zeros(0, np.int64), self.names)
-            )
-            dets.t = times[frames.index(f)]
-            out.append(dets)
+            out.append(_model_dets(f, self.names, found, track=False, t=t) if found else Detections.empty())
         return out
 
 
@@ -200,24 +192,14 @@ def test_whole_frame_reads_add_missed_sponsors_held_until_the_next_read(
 
 
 def test_add_reads_keeps_the_model_and_adds_only_missed_sponsors() -> None:
-    names = ["A", "B", "C"]
     box = np.array([[0, 0, 10, 10.0]])
-    model = FrameDetections(0, 0.0, box, np.array([0.9]), np.array([0]), ["A"])
+    model = Detections(box, [0.9], ["A"])
     boxes = np.concatenate([box, box + 20])
     corners = np.stack([boxes[:, [0, 1]], boxes[:, [2, 1]], boxes[:, [2, 3]], boxes[:, [0, 3]]], axis=1)
-    text = FrameDetections(
-        0,
-        0.0,
-        boxes,
-        np.array([0.8, 0.7]),
-        np.array([0, 1]),
-        ["A", "B"],
-        polygon=corners,
-        source=np.array(["text", "text"], dtype=object),
-    )
-    merged = add_reads(model, text, names)
-    assert merged.sponsors == ["A", "B"] and list(merged.source) == ["model", "text"]
-    assert list(merged.names) == names and merged.polygon is not None
+    text = Detections(boxes, [0.8, 0.7], ["A", "B"], polygon=corners, source="text")
+    merged = add_reads(model, text)
+    assert list(merged.sponsor) == ["A", "B"] and list(merged.source) == ["model", "text"]
+    assert merged.polygon is not None
     np.testing.assert_allclose(merged.polygon, corners)  # the model's box becomes its corners
 
 

@@ -17,7 +17,7 @@ from cli.main import app
 from measure.catalogue import parse_catalogue
 from measure.geometry import box_iou
 from vision.inference.artwork_text import TextLayout, text_layout
-from vision.inference.detector import FrameDetections
+from vision.inference.detections import Detections
 from vision.inference.reader import TextReader
 from vision.training.adapt import _uncovered, pseudo_label_round
 from vision.training.footage import FootageFrame, PseudoRule
@@ -96,11 +96,11 @@ def test_text_pseudo_labels_box_the_whole_logo(reader: TextReader, layouts: dict
 
 def test_model_detections_the_text_labels_do_not_cover_are_hidden() -> None:
     xyxy = np.array([[10.0, 10, 110, 40], [10, 10, 110, 40], [300, 300, 340, 320]])
-    dets = FrameDetections(0, 0.0, xyxy, np.array([0.9, 0.9, 0.2]), np.array([0, 1, 0]), NAMES)
+    dets = Detections(xyxy, [0.9, 0.9, 0.2], [NAMES[0], NAMES[1], NAMES[0]])
     frame = FootageFrame("f", Path("f.jpg"), "src", 0.0, True, dets, np.array([3, 3, 1]))
     # the label of class 0 covers the first detection (IoU 0.5); the second is another class
-    assert _uncovered(frame, [(0, (10.0, 10.0, 60.0, 40.0))]).tolist() == [1, 2]
-    assert _uncovered(frame, []).tolist() == [0, 1, 2]
+    assert _uncovered(frame, [(0, (10.0, 10.0, 60.0, 40.0))], NAMES).tolist() == [1, 2]
+    assert _uncovered(frame, [], NAMES).tolist() == [0, 1, 2]
 
 
 def test_text_round_writes_the_reads_as_labels(
@@ -149,12 +149,10 @@ class _IconModel:
     def __init__(self, *args: object, **kwargs: object) -> None:
         self.names = [*NAMES, "Star"]
 
-    def predict(
-        self, images: list, frames: list, times: list, imgsz: int | None = None
-    ) -> list[FrameDetections]:
+    def predict(self, images: list, frames: list, times: list, imgsz: int | None = None) -> list[Detections]:
         xyxy = np.array([[600.0, 500, 680, 580], [40, 600, 200, 640]])
         return [
-            FrameDetections(f, t, xyxy.copy(), np.array([0.9, 0.15]), np.array([2, 1]), self.names)
+            Detections(xyxy.copy(), [0.9, 0.15], [self.names[2], self.names[1]], frame=f, time=t)
             for f, t in zip(frames, times, strict=True)
         ]
 

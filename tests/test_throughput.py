@@ -20,8 +20,9 @@ def _fill(columns: _Columns, frames: int, seed: int = 0) -> None:
     rng = np.random.default_rng(seed)
     for f in range(frames):
         n = int(rng.integers(0, 5))
-        dets, quality = random_detections(rng, f, n, 25.0, NAMES)
-        columns.add(dets, f // 40, quality)
+        dets = random_detections(rng, f, n, 25.0, NAMES)
+        dets.shot = np.full(n, f // 40, dtype=np.int64)
+        columns.add(dets)
 
 
 def test_growing_detection_table_equals_the_concatenated_frames() -> None:
@@ -35,9 +36,9 @@ def test_growing_detection_table_equals_the_concatenated_frames() -> None:
     parts: list[pd.DataFrame] = []
 
     class _Collect(_Columns):
-        def add(self, dets, shot, quality):  # type: ignore[no-untyped-def]
+        def add(self, dets):  # type: ignore[no-untyped-def]
             if len(dets):
-                parts.append(pd.DataFrame({**dets.columns(shot), **quality}))
+                parts.append(pd.DataFrame(dets.columns()))
 
     _fill(_Collect(), 300)
     expected = pd.concat(parts, ignore_index=True)[list(a.columns)].astype(a.dtypes.to_dict())
@@ -194,6 +195,6 @@ def test_detector_takes_the_threads_asked_for_and_keeps_the_detections() -> None
         torch.set_num_threads(before)
     assert sum(len(d) for d in ref) >= 2
     for a, b in zip(got, ref, strict=True):
-        assert a.cls.tolist() == b.cls.tolist()
+        assert a.sponsor.tolist() == b.sponsor.tolist()
         np.testing.assert_allclose(a.xyxy, b.xyxy, atol=0.05)
-        np.testing.assert_allclose(a.conf, b.conf, atol=1e-4)
+        np.testing.assert_allclose(a.confidence, b.confidence, atol=1e-4)

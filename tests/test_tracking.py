@@ -10,18 +10,18 @@ import numpy as np
 from typer.testing import CliRunner
 
 from cli.main import app
-from vision.inference.detector import FrameDetections
+from vision.inference.detections import Detections
 from vision.inference.shots import CutDetector
 from vision.inference.tracker import SponsorTracker
 
 NAMES = ["Acme", "Bolt"]
 
 
-def dets(frame: int, t: float, boxes: list[tuple[int, list[float]]]) -> FrameDetections:
-    """Detections of one frame: (class, xyxy) pairs at confidence 0.9."""
+def dets(frame: int, t: float, boxes: list[tuple[int, list[float]]]) -> Detections:
+    """Detections of one frame: (class index into NAMES, xyxy) pairs at confidence 0.9."""
     xyxy = np.array([b for _, b in boxes], dtype=float).reshape(-1, 4)
-    cls = np.array([c for c, _ in boxes], dtype=np.int64)
-    return FrameDetections(frame, t, xyxy, np.full(len(boxes), 0.9), cls, NAMES)
+    sponsors = [NAMES[c] for c, _ in boxes]
+    return Detections(xyxy, 0.9, np.asarray(sponsors, dtype=object), frame=frame, time=t)
 
 
 def run(tracker: SponsorTracker, present: list[bool], step_s: float, cls: int = 0) -> list[int]:
@@ -75,14 +75,8 @@ def test_oriented_detections_are_tracked() -> None:
     ids = []
     for i in range(5):
         poly = np.array([[[100 + i, 50], [180 + i, 60], [176 + i, 90], [96 + i, 80]]], dtype=float)
-        d = FrameDetections(
-            i,
-            i * 0.04,
-            np.array([[96.0 + i, 50, 180 + i, 90]]),
-            np.array([0.9]),
-            np.array([0]),
-            NAMES,
-            polygon=poly,
+        d = Detections(
+            np.array([[96.0 + i, 50, 180 + i, 90]]), 0.9, [NAMES[0]], polygon=poly, frame=i, time=i * 0.04
         )
         tracker.update(d, (360, 640))
         ids.append(int(d.track_id[0]))

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from measure.geometry import box_iou
-from vision.inference.detector import FrameDetections
+from vision.inference.detections import Detections
 from vision.inference.reader import TextReader, crop_polygon
 from vision.inference.text_match import confusable_key
 
@@ -120,14 +120,14 @@ class TrackChecker:
     checked_frames: int = 0
     inherited: int = 0
 
-    def check(self, image: np.ndarray, dets: FrameDetections, shot: int) -> FrameDetections:
+    def check(self, image: np.ndarray, dets: Detections, shot: int) -> Detections:
         """Read the crops of ``dets`` (one frame, tracked) that need a read; return ``dets`` without
         the untracked detections whose own crop was rejected (see :meth:`check_mask`)."""
         keep = self.check_mask(image, dets, shot)
-        return dets if keep.all() else dets.subset(keep)
+        return dets if keep.all() else dets[keep]
 
     def check_mask(
-        self, image: np.ndarray, dets: FrameDetections, shot: int, worth: np.ndarray | None = None
+        self, image: np.ndarray, dets: Detections, shot: int, worth: np.ndarray | None = None
     ) -> np.ndarray:
         """Read the crops of ``dets`` (one frame, tracked) that need a read; return a boolean mask,
         False for untracked detections whose own crop was rejected. Tracked rejections are applied at
@@ -137,7 +137,7 @@ class TrackChecker:
         self.checked_frames += 1
         todo: list[int] = []
         keys: list[TrackKey | None] = []
-        sponsors = dets.sponsors
+        sponsors = dets.sponsor
         for i in range(len(dets)):
             if (
                 dets.source[i] != "model"
@@ -199,7 +199,7 @@ class TrackChecker:
         ]
         return bool(recent) and float(box_iou(box, np.stack(recent)).max()) >= PLACE_IOU
 
-    def _remember(self, dets: FrameDetections, keys: Sequence[TrackKey | None]) -> None:
+    def _remember(self, dets: Detections, keys: Sequence[TrackKey | None]) -> None:
         """Record the boxes of this frame's confirmed tracks as their last seen place."""
         for i, key in enumerate(keys):
             if key is not None and self.tracks[key].matched:
@@ -240,14 +240,14 @@ class TrackChecker:
         }
 
 
-def add_reads(model: FrameDetections, text: FrameDetections, names: Sequence[str]) -> FrameDetections:
+def add_reads(model: Detections, text: Detections) -> Detections:
     """Return the model's detections of a frame plus the text reads of sponsors the model did not
-    detect in it (classes into ``names``): the merge of a whole-frame read with the model."""
-    found = set(model.sponsors)
-    extra = text.subset(np.asarray([s not in found for s in text.sponsors], dtype=bool))
+    detect in it (after the model's): the merge of a whole-frame read with the model."""
+    found = set(model.sponsor)
+    extra = text[np.asarray([s not in found for s in text.sponsor], dtype=bool)]
     if len(extra) == 0:
-        return model.renamed(names) if list(model.names) != list(names) else model
-    return FrameDetections.merge([model, extra], names)
+        return model
+    return Detections.merge([model, extra])
 
 
 def combined_names(model_names: Sequence[str], reader: TextReader | None) -> list[str]:
@@ -287,14 +287,14 @@ class CheckedDetector:
         frames: Sequence[int],
         times: Sequence[float],
         imgsz: int | None = None,
-    ) -> list[FrameDetections]:
-        """Detect, check and read a batch of BGR images; return one :class:`FrameDetections` each."""
+    ) -> list[Detections]:
+        """Detect, check and read a batch of BGR images; return one :class:`Detections` each."""
         found = self.model.predict(images, frames, times, imgsz=imgsz)
         out = []
-        for image, dets in zip(images, found, strict=True):
+        for image, frame, t, dets in zip(images, frames, times, found, strict=True):
             if self.check:
                 dets = self.checker.check(image, dets, shot=0)
             if self.read:
-                dets = add_reads(dets, self.reader.detections(image, dets.frame, dets.t), self.names)
-            out.append(dets if list(dets.names) == self.names else dets.renamed(self.names))
+                dets = add_reads(dets, self.reader.detections(image, int(frame), float(t)))
+            out.append(dets)
         return out

@@ -1,4 +1,4 @@
-"""The YOLO logo detector: frames in, plain per-frame detection records out.
+"""The YOLO logo detector: frames in, one :class:`vision.inference.detections.Detections` per frame out.
 
 It wraps ultralytics. Class names of the model are sponsor names. Both axis-aligned (``detect``) and
 oriented (``obb``) models are accepted; oriented ones also return the 4-point polygon.
@@ -8,129 +8,18 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from measure.errors import InputError, first_line
+from vision.inference.detections import Detections
 from vision.inference.modelcard import WeightsError, verify_weights
 from weights import WEIGHTS_DIR
 
 #: The model shipped with SponsorLens, trained by ``sponsorlens train`` on the demo sponsors.
 DEFAULT_WEIGHTS = Path(os.environ.get("SPONSORLENS_WEIGHTS", WEIGHTS_DIR / "demo.pt"))
-
-
-@dataclass
-class FrameDetections:
-    """Detections of one frame, as plain arrays (like ``supervision.Detections``).
-
-    ``xyxy`` is (N, 4) pixels; ``conf`` (N,) in [0, 1]; ``cls`` (N,) class indices into ``names``;
-    ``polygon`` is (N, 4, 2) pixels for oriented models, else None; ``track_id`` (N,) is -1 until a
-    tracker fills it; ``source`` (N,) says what found each detection: ``"model"`` (the YOLO model) or
-    ``"text"`` (the text reader, :mod:`vision.inference.reader`).
-    """
-
-    frame: int
-    t: float
-    xyxy: np.ndarray
-    conf: np.ndarray
-    cls: np.ndarray
-    names: Sequence[str]
-    polygon: np.ndarray | None = None
-    track_id: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    source: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
-
-    def __post_init__(self) -> None:
-        if len(self.track_id) != len(self.xyxy):
-            self.track_id = np.full(len(self.xyxy), -1, dtype=np.int64)
-        if len(self.source) != len(self.xyxy):
-            self.source = np.full(len(self.xyxy), "model", dtype=object)
-
-    def __len__(self) -> int:
-        return len(self.xyxy)
-
-    def subset(self, keep: np.ndarray) -> FrameDetections:
-        """Return the detections selected by a boolean mask or index array."""
-        return FrameDetections(
-            self.frame,
-            self.t,
-            self.xyxy[keep],
-            self.conf[keep],
-            self.cls[keep],
-            self.names,
-            None if self.polygon is None else self.polygon[keep],
-            self.track_id[keep],
-            self.source[keep],
-        )
-
-    def renamed(self, names: Sequence[str]) -> FrameDetections:
-        """Return these detections with class indices into ``names``, a list that holds every
-        sponsor of ``self.names`` (for merging detections of the model and the reader)."""
-        index = {n: i for i, n in enumerate(names)}
-        cls = np.asarray([index[s] for s in self.sponsors], dtype=np.int64)
-        return FrameDetections(
-            self.frame, self.t, self.xyxy, self.conf, cls, names, self.polygon, self.track_id, self.source
-        )
-
-    @staticmethod
-    def merge(parts: Sequence[FrameDetections], names: Sequence[str]) -> FrameDetections:
-        """Return the detections of ``parts`` (one frame) in one record with classes into ``names``;
-        boxes without a polygon get their box corners as polygon when any part has polygons."""
-        first = parts[0]
-        parts = [p.renamed(names) for p in parts]
-        if all(p.polygon is None for p in parts):
-            polygon = None
-        else:
-            polygon = np.concatenate([p.corners for p in parts]).reshape(-1, 4, 2)
-        return FrameDetections(
-            first.frame,
-            first.t,
-            np.concatenate([p.xyxy for p in parts]).reshape(-1, 4),
-            np.concatenate([p.conf for p in parts]),
-            np.concatenate([p.cls for p in parts]).astype(np.int64),
-            names,
-            polygon,
-            np.concatenate([p.track_id for p in parts]).astype(np.int64),
-            np.concatenate([p.source for p in parts]).astype(object),
-        )
-
-    @property
-    def sponsors(self) -> list[str]:
-        """Sponsor name of each detection."""
-        return [self.names[int(c)] for c in self.cls]
-
-    @property
-    def corners(self) -> np.ndarray:
-        """(N, 4, 2) polygon of each detection in pixels: the oriented box, or the box's corners
-        clockwise from the top-left."""
-        if self.polygon is not None:
-            return self.polygon
-        x = self.xyxy
-        return np.stack([x[:, [0, 1]], x[:, [2, 1]], x[:, [2, 3]], x[:, [0, 3]]], axis=1)
-
-    def columns(self, shot: int = 0) -> dict[str, np.ndarray]:
-        """Return the ``measure.records.DETECTION_COLUMNS`` of these detections as arrays."""
-        n = len(self)
-        poly = self.polygon if self.polygon is not None else np.full((n, 4, 2), np.nan)
-        cols: dict[str, np.ndarray] = {
-            "frame": np.full(n, self.frame, dtype=np.int64),
-            "t": np.full(n, self.t),
-            "sponsor": np.asarray(self.sponsors, dtype=object),
-            "conf": self.conf,
-            "x1": self.xyxy[:, 0],
-            "y1": self.xyxy[:, 1],
-            "x2": self.xyxy[:, 2],
-            "y2": self.xyxy[:, 3],
-            "track_id": self.track_id,
-            "shot": np.full(n, shot, dtype=np.int64),
-            "source": self.source,
-        }
-        for i in range(4):
-            cols[f"px{i}"] = poly[:, i, 0]
-            cols[f"py{i}"] = poly[:, i, 1]
-        return cols
 
 
 def select_device(device: str = "auto") -> str:
@@ -267,8 +156,8 @@ class LogoDetector:
         frames: Sequence[int],
         times: Sequence[float],
         imgsz: int | None = None,
-    ) -> list[FrameDetections]:
-        """Detect logos in a batch of BGR images; return one :class:`FrameDetections` per image.
+    ) -> list[Detections]:
+        """Detect logos in a batch of BGR images; return one :class:`vision.inference.detections.Detections` per image.
 
         ``imgsz`` (pixels, long side) overrides the detector's inference size for this call.
         """
@@ -289,24 +178,6 @@ class LogoDetector:
             self.imgsz = int(max(predictor.imgsz))  # the size the fixed-size export really ran at
         return [self._convert(r, f, t) for r, f, t in zip(results, frames, times, strict=True)]
 
-    def _convert(self, result: Any, frame: int, t: float) -> FrameDetections:
-        if self.task == "obb":
-            obb = result.obb.cpu().numpy()
-            return FrameDetections(
-                frame,
-                float(t),
-                obb.xyxy.astype(np.float64),
-                obb.conf.astype(np.float64),
-                obb.cls.astype(np.int64),
-                self.names,
-                polygon=obb.xyxyxyxy.astype(np.float64).reshape(-1, 4, 2),
-            )
-        boxes = result.boxes.cpu().numpy()
-        return FrameDetections(
-            frame,
-            float(t),
-            boxes.xyxy.astype(np.float64),
-            boxes.conf.astype(np.float64),
-            boxes.cls.astype(np.int64),
-            self.names,
-        )
+    def _convert(self, result: Any, frame: int, t: float) -> Detections:
+        """Return one ultralytics result as :class:`Detections` of ``frame`` at ``t`` seconds."""
+        return Detections.from_ultralytics(result, self.names, frame=frame, time=t)

@@ -20,7 +20,8 @@ import pandas as pd
 from measure.errors import InputError, first_line
 from measure.paths import display_path
 from measure.records import DETECTION_COLUMNS, QUALITY_COLUMNS
-from vision.inference.detector import FrameDetections, LogoDetector
+from vision.inference.detections import Detections
+from vision.inference.detector import LogoDetector
 from vision.inference.quality import frame_quality
 from vision.io.images import ImageError, load_image
 
@@ -59,7 +60,7 @@ def empty_photo_detections() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=d) for c, d in PHOTO_DETECTION_COLUMNS.items()})
 
 
-def detection_table(path: Path, image: np.ndarray, dets: FrameDetections) -> pd.DataFrame:
+def detection_table(path: Path, image: np.ndarray, dets: Detections) -> pd.DataFrame:
     """Return the scored detection table of one photo (:data:`PHOTO_DETECTION_COLUMNS`)."""
     n = len(dets)
     if n == 0:

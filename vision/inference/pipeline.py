@@ -19,7 +19,8 @@ from measure.quality import qualifies
 from measure.records import DETECTION_COLUMNS, QUALITY_COLUMNS, Timeline, empty_detections
 from measure.settings import MeasureSettings
 from vision.inference.checking import TrackChecker, add_reads, combined_names
-from vision.inference.detector import FrameDetections, LogoDetector
+from vision.inference.detections import Detections
+from vision.inference.detector import LogoDetector
 from vision.inference.quality import frame_quality
 from vision.inference.reader import TextReader
 from vision.inference.shots import CutDetector
@@ -71,12 +72,13 @@ class _Columns:
         self.arrays: dict[str, np.ndarray] = {c: np.empty(capacity, dtype=d) for c, d in _COLUMNS.items()}
         self._strings: dict[str, str] = {}  # one shared object per distinct string value
 
-    def add(self, dets: FrameDetections, shot: int, quality: dict[str, np.ndarray]) -> None:
+    def add(self, dets: Detections) -> None:
+        """Append the rows of ``dets``: its detection columns (shot included) and, from its ``data``,
+        the quality columns."""
         n = len(dets)
         if n == 0:
             return
-        part = dets.columns(shot)
-        part.update(quality)
+        part = dets.columns()
         if self.rows + n > self.capacity:
             self._grow(self.rows + n)
         end = self.rows + n
@@ -105,10 +107,10 @@ class _Columns:
         return pd.DataFrame(data, copy=False)
 
 
-def _restamp(dets: FrameDetections, frame: int, t: float) -> FrameDetections:
-    """Return ``dets`` (a held whole-frame read) as detections of another frame, untracked."""
-    return FrameDetections(
-        frame, t, dets.xyxy, dets.conf, dets.cls, dets.names, dets.polygon, source=dets.source
+def _restamp(dets: Detections, frame: int, t: float) -> Detections:
+    """Return ``dets`` (a held whole-frame read) as detections of another frame (``t`` seconds), untracked."""
+    return Detections(
+        dets.xyxy, dets.confidence, dets.sponsor, dets.polygon, frame=frame, time=t, source=dets.source
     )
 
 
@@ -138,7 +140,6 @@ def analyse_video(
     info = source.info
     analysed_fps = source.analysed_fps
     cuts = CutDetector(info.fps)
-    tracker = SponsorTracker(analysed_fps, memory_s=track_memory_s)
     columns = _Columns()
     times: list[float] = []
     frames: list[int] = []
@@ -147,11 +148,12 @@ def analyse_video(
     if reader is detector:
         reader = None
     names = combined_names(detector.names, reader)
+    tracker = SponsorTracker(analysed_fps, memory_s=track_memory_s, names=names)
     checker = TrackChecker(reader, set(reader.names)) if reader is not None and check else None
     settings = settings or MeasureSettings()
     period = 1.0 / read_fps if reader is not None and read_fps else None
     next_read = -math.inf
-    held: FrameDetections | None = None
+    held: Detections | None = None
     reads = 0
     for batch in source.batches(batch_size):
         dets = detector.predict([f.image for f in batch], [f.index for f in batch], [f.t for f in batch])
@@ -165,20 +167,20 @@ def analyse_video(
                 reads += 1
                 next_read = (math.floor(f.t / period) + 1) * period
             if held is not None:
-                d = add_reads(d, _restamp(held, f.index, f.t), names)
-            elif list(d.names) != names:
-                d = d.renamed(names)
+                d = add_reads(d, _restamp(held, f.index, f.t))
             if reader is not None and d.polygon is None:
                 d.polygon = d.corners  # one box format for every frame: the tracker keeps its kind of box
             h, w = f.image.shape[:2]
             tracker.update(d, (h, w))
-            quality = frame_quality(f.image, d.corners) if len(d) else {}
+            if len(d):
+                d.data.update(frame_quality(f.image, d.corners))
             if checker is not None and len(d):
-                worth = qualifies(quality["clarity"], quality["short_side_px"], settings)
+                worth = qualifies(d.data["clarity"], d.data["short_side_px"], settings)
                 keep = checker.check_mask(f.image, d, shot, worth)
                 if not keep.all():
-                    d, quality = d.subset(keep), {k: v[keep] for k, v in quality.items()}
-            columns.add(d, shot, quality)
+                    d = d[keep]
+            d.shot = np.full(len(d), shot, dtype=np.int64)
+            columns.add(d)
             times.append(f.t)
             frames.append(f.index)
         if on_frames is not None:

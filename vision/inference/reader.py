@@ -7,7 +7,7 @@ on onnxruntime: on the CPU, or with the CUDA provider where onnxruntime has it.
 
 Two verbs:
 
-- :meth:`TextReader.predict` reads whole frames and returns :class:`vision.inference.detector.FrameDetections`
+- :meth:`TextReader.predict` reads whole frames and returns :class:`vision.inference.detections.Detections`
   like the YOLO model's, one per text line that names a catalogue sponsor (matched by
   :class:`vision.inference.text_match.SponsorMatcher`), with ``source`` ``"text"``. The reader is then a
   detector: ``analyze --sponsors ...`` with no weights runs on it.
@@ -31,7 +31,7 @@ import numpy as np
 
 from measure.catalogue import Catalogue
 from measure.errors import ConfigError, InputError, ModelError
-from vision.inference.detector import FrameDetections
+from vision.inference.detections import Detections
 from vision.inference.text_match import SponsorMatcher
 
 #: The model files the reader opens, inside the installed ``rapidocr`` package's ``models/`` folder.
@@ -231,15 +231,15 @@ class TextReader:
         frames: Sequence[int],
         times: Sequence[float],
         imgsz: int | None = None,
-    ) -> list[FrameDetections]:
-        """Read sponsors in a batch of BGR images; return one :class:`FrameDetections` per image
+    ) -> list[Detections]:
+        """Read sponsors in a batch of BGR images; return one :class:`Detections` per image
         (oriented polygons of the text lines, ``source`` ``"text"``). ``imgsz`` is ignored."""
         return [
             self.detections(image, int(f), float(t))
             for image, f, t in zip(images, frames, times, strict=True)
         ]
 
-    def detections(self, image: np.ndarray, frame: int, t: float) -> FrameDetections:
+    def detections(self, image: np.ndarray, frame: int, t: float) -> Detections:
         """Read one BGR image; return its sponsor detections (see :meth:`predict`)."""
         found = self.match_lines(self.read_lines(image), image.shape[:2])
         return text_detections(found, self.names, frame, t)
@@ -262,20 +262,20 @@ class TextReader:
 
 def text_detections(
     found: Sequence[tuple[int, float, np.ndarray]], names: Sequence[str], frame: int, t: float
-) -> FrameDetections:
-    """Return :class:`FrameDetections` (source ``"text"``) from ``(class index, conf, polygon)`` triples."""
+) -> Detections:
+    """Return :class:`Detections` (source ``"text"``, polygons of the text lines in pixels, frame
+    ``frame`` at ``t`` seconds) from ``(class index into names, conf, polygon)`` triples."""
     n = len(found)
     poly = np.asarray([p for _, _, p in found], dtype=np.float64).reshape(n, 4, 2)
     xyxy = np.concatenate([poly.min(axis=1), poly.max(axis=1)], axis=1) if n else np.zeros((0, 4))
-    return FrameDetections(
-        frame,
-        t,
+    return Detections(
         xyxy,
         np.asarray([c for _, c, _ in found], dtype=np.float64),
-        np.asarray([k for k, _, _ in found], dtype=np.int64),
-        names,
+        np.asarray([names[k] for k, _, _ in found], dtype=object),
         polygon=poly,
-        source=np.full(n, "text", dtype=object),
+        frame=frame,
+        time=t,
+        source="text",
     )
 
 

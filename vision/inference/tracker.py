@@ -12,13 +12,14 @@ Two things differ from ``model.track(persist=True)``:
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from types import SimpleNamespace
 
 import numpy as np
 from ultralytics.engine.results import OBB, Boxes
 from ultralytics.trackers.byte_tracker import BYTETracker
 
-from vision.inference.detector import FrameDetections
+from vision.inference.detections import Detections
 
 
 class SponsorTracker:
@@ -26,6 +27,8 @@ class SponsorTracker:
 
     ``analysed_fps`` is the rate at which frames reach the tracker (the sampling rate, or the
     source's fps when every frame is analysed). Track IDs are unique across sponsors and shots.
+    ``names`` orders the sponsors (the detector's classes): in a frame, new tracks get their IDs
+    sponsor by sponsor in this order; sponsors not in it come after, in the order first seen.
     """
 
     def __init__(
@@ -35,6 +38,7 @@ class SponsorTracker:
         high_thresh: float = 0.25,
         low_thresh: float = 0.1,
         match_thresh: float = 0.8,
+        names: Sequence[str] = (),
     ) -> None:
         if analysed_fps <= 0:
             raise ValueError("analysed_fps must be positive")
@@ -47,8 +51,9 @@ class SponsorTracker:
             match_thresh=match_thresh,
             fuse_score=True,
         )
-        self._trackers: dict[int, BYTETracker] = {}
-        self._id_map: dict[tuple[int, int, int], int] = {}
+        self._order: dict[str, int] = {n: i for i, n in enumerate(dict.fromkeys(names))}
+        self._trackers: dict[str, BYTETracker] = {}
+        self._id_map: dict[tuple[int, str, int], int] = {}
         self._generation = 0
         self._next_id = 1
 
@@ -57,37 +62,51 @@ class SponsorTracker:
         self._trackers.clear()
         self._generation += 1
 
-    def _global_id(self, cls: int, local: int) -> int:
-        key = (self._generation, cls, local)
+    def _global_id(self, sponsor: str, local: int) -> int:
+        key = (self._generation, sponsor, local)
         if key not in self._id_map:
             self._id_map[key] = self._next_id
             self._next_id += 1
         return self._id_map[key]
 
-    def update(self, dets: FrameDetections, shape: tuple[int, int]) -> FrameDetections:
-        """Return ``dets`` with ``track_id`` filled (-1 for detections no track claimed).
+    def _class_ids(self, sponsors: np.ndarray) -> np.ndarray:
+        """Return (N,) int64: each sponsor's place in the tracker's sponsor order (new ones appended)."""
+        for s in sponsors:
+            self._order.setdefault(str(s), len(self._order))
+        return np.fromiter((self._order[str(s)] for s in sponsors), dtype=np.int64, count=len(sponsors))
+
+    def update(self, dets: Detections, shape: tuple[int, int]) -> Detections:
+        """Return ``dets`` (one frame) with ``track_id`` filled in place (-1 for detections no track
+        claimed).
 
         ``shape`` is the frame's (height, width) in pixels.
         """
         track_id = np.full(len(dets), -1, dtype=np.int64)
-        classes = set(int(c) for c in dets.cls) | set(self._trackers)
-        for cls in sorted(classes):
-            idx = np.flatnonzero(dets.cls == cls)
-            tracker = self._trackers.setdefault(cls, BYTETracker(self.args))
-            data = self._as_results(dets, idx, shape)
+        cls = self._class_ids(dets.sponsor)
+        classes = set(cls.tolist()) | {self._order[s] for s in self._trackers}
+        by_id = {i: s for s, i in self._order.items()}
+        for c in sorted(classes):
+            sponsor = by_id[c]
+            idx = np.flatnonzero(cls == c)
+            tracker = self._trackers.setdefault(sponsor, BYTETracker(self.args))
+            data = self._as_results(dets, cls, idx, shape)
             out = tracker.update(data)
             if len(out):
                 local_ids = out[:, -4].astype(np.int64)
                 det_idx = out[:, -1].astype(np.int64)
                 for lid, di in zip(local_ids, det_idx, strict=True):
-                    track_id[idx[di]] = self._global_id(cls, int(lid))
+                    track_id[idx[di]] = self._global_id(sponsor, int(lid))
         dets.track_id = track_id
         return dets
 
     @staticmethod
-    def _as_results(dets: FrameDetections, idx: np.ndarray, shape: tuple[int, int]) -> Boxes | OBB:
-        conf = dets.conf[idx, None]
-        cls = dets.cls[idx, None].astype(np.float64)
+    def _as_results(
+        dets: Detections, cls: np.ndarray, idx: np.ndarray, shape: tuple[int, int]
+    ) -> Boxes | OBB:
+        """Return the detections ``idx`` as ultralytics boxes (or oriented boxes) for ByteTrack,
+        with ``cls`` (N,) as their class column."""
+        conf = dets.confidence[idx, None]
+        cls = cls[idx, None].astype(np.float64)
         if dets.polygon is not None:
             import cv2
 

@@ -119,14 +119,15 @@ def pseudo_label_round(
             read_boxes = np.array([lb.xyxy for lb in labels], np.float64).reshape(-1, 4)
             to_hide[k] = np.concatenate([f.dets.xyxy, read_boxes])
             boxes = [(lb.cls, lb.xyxy) for lb in sure]
+            cls = f.dets.class_ids(det.names)
             boxes += [
-                (int(f.dets.cls[i]), tuple(map(float, f.dets.xyxy[i])))
+                (int(cls[i]), tuple(map(float, f.dets.xyxy[i])))
                 for i in np.flatnonzero(model_sure[k])
-                if int(f.dets.cls[i]) in unread
+                if int(cls[i]) in unread
             ]
             if not boxes:
                 continue
-            uncovered = _uncovered(f, boxes)
+            uncovered = _uncovered(f, boxes, det.names)
             unsure = np.array([lb.xyxy for lb in labels if lb not in sure], np.float64).reshape(-1, 4)
             keep = np.array([b for _, b in boxes], np.float64)
             image = hide_boxes(image, np.concatenate([f.dets.xyxy[uncovered], unsure]), keep)
@@ -135,7 +136,8 @@ def pseudo_label_round(
             hidden += len(uncovered) + len(unsure)
     else:
         for f, sure_i, unsure_i in pseudo_labelled(frames, rule):
-            boxes = [(int(f.dets.cls[i]), tuple(map(float, f.dets.xyxy[i]))) for i in sure_i]
+            cls = f.dets.class_ids(det.names)
+            boxes = [(int(cls[i]), tuple(map(float, f.dets.xyxy[i]))) for i in sure_i]
             per_sponsor.update(det.names[c] for c, _ in boxes)
             image = hide_boxes(cv2.imread(str(f.path)), f.dets.xyxy[unsure_i], f.dets.xyxy[sure_i])
             items.append((f.stem, image, boxes))
@@ -166,12 +168,15 @@ def pseudo_label_round(
     return stats
 
 
-def _uncovered(frame: FootageFrame, labels: Sequence[tuple[int, Sequence[float]]]) -> np.ndarray:
-    """Return the indices of ``frame``'s detections that no label ``(class, xyxy pixels)`` of the same
-    class overlaps at IoU >= :data:`COVER_IOU`."""
+def _uncovered(
+    frame: FootageFrame, labels: Sequence[tuple[int, Sequence[float]]], names: Sequence[str]
+) -> np.ndarray:
+    """Return the indices of ``frame``'s detections that no label ``(class index into names, xyxy
+    pixels)`` of the same class overlaps at IoU >= :data:`COVER_IOU`."""
     out = []
+    cls = frame.dets.class_ids(names)
     for i in range(len(frame.dets)):
-        same = np.array([b for c, b in labels if c == int(frame.dets.cls[i])], np.float64).reshape(-1, 4)
+        same = np.array([b for c, b in labels if c == int(cls[i])], np.float64).reshape(-1, 4)
         if not len(same) or float(box_iou(frame.dets.xyxy[i], same).max()) < COVER_IOU:
             out.append(i)
     return np.array(out, np.int64)

@@ -34,7 +34,8 @@ import numpy as np
 
 from measure.errors import InputError
 from measure.geometry import box_iou
-from vision.inference.detector import FrameDetections, LogoDetector
+from vision.inference.detections import Detections
+from vision.inference.detector import LogoDetector
 from vision.io.discovery import walk_files
 
 #: Sampled frames are written at this JPEG quality.
@@ -80,7 +81,7 @@ class FootageFrame:
     source: str
     t: float
     is_video: bool
-    dets: FrameDetections
+    dets: Detections
     track_frames: np.ndarray | None = None
     confirmed: np.ndarray | None = None
 
@@ -183,7 +184,9 @@ def _video_frames(
             burst.append(f)
             if len(burst) < BURST_FRAMES:
                 continue
-            tracker = SponsorTracker(1.0 / BURST_SPACING_S, memory_s=BURST_SPACING_S * BURST_FRAMES)
+            tracker = SponsorTracker(
+                1.0 / BURST_SPACING_S, memory_s=BURST_SPACING_S * BURST_FRAMES, names=detector.names
+            )
             dets = detector.predict([b.image for b in burst], [b.index for b in burst], [b.t for b in burst])
             for b, d in zip(burst, dets, strict=True):
                 tracker.update(d, b.image.shape[:2])
@@ -213,8 +216,9 @@ def _still_frame(
     return FootageFrame(stem, _write(out, stem, image), str(path), 0.0, False, first, confirmed=confirmed)
 
 
-def _found_in(dets: FrameDetections, i: int, other: FrameDetections, min_iou: float = 0.5) -> bool:
-    same = np.flatnonzero(other.cls == dets.cls[i])
+def _found_in(dets: Detections, i: int, other: Detections, min_iou: float = 0.5) -> bool:
+    """Whether detection ``i`` of ``dets`` is in ``other`` too: same sponsor, box IoU >= ``min_iou``."""
+    same = np.flatnonzero(other.sponsor == dets.sponsor[i])
     return bool(len(same)) and float(box_iou(dets.xyxy[i], other.xyxy[same]).max()) >= min_iou
 
 
@@ -229,7 +233,7 @@ def sure_mask(frames: Sequence[FootageFrame], rule: PseudoRule) -> list[np.ndarr
     """Return, per frame, a bool array marking its sure detections (module docstring)."""
     masks = []
     for f in frames:
-        confident = f.dets.conf >= rule.keep_conf
+        confident = f.dets.confidence >= rule.keep_conf
         if f.is_video:
             lasting = f.track_frames if f.track_frames is not None else np.zeros(len(f.dets), np.int64)
             masks.append(confident & (lasting >= rule.min_track))
@@ -290,7 +294,7 @@ def review_order(
     for i, (f, s) in enumerate(zip(frames, sure, strict=True)):
         unsure = ~s
         if unsure.any():
-            margin = float(np.abs(f.dets.conf[unsure] - keep_conf).min())
+            margin = float(np.abs(f.dets.confidence[unsure] - keep_conf).min())
             scored.append((-int(unsure.sum()), margin, i))
     scored.sort()
     return [i for _, _, i in scored[:limit]]
