@@ -11,7 +11,6 @@ screen, read from the segments table, so on the last frame it equals each sponso
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +23,7 @@ from cli.annotators import LabelAnnotator, PolygonAnnotator, annotate_each, spon
 from cli.draw import bgr, paste_label, sponsor_colors
 from measure.clock import ExposureClock
 from measure.errors import InputError, OutputError
+from measure.store import atomic_path
 from vision.inference.detections import Detections
 from vision.io.sources import SampleRule
 
@@ -165,18 +165,12 @@ def annotate_video(
     by_frame = _per_frame(detections)
     rule = SampleRule(sample_fps)
 
-    try:
-        out.absolute().parent.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise OutputError(f"{out}: cannot create its directory: {e.strerror or e}") from None
-    tmp = out.with_name(f".{out.stem}.partial{out.suffix}")
     written = 0
-    with open_video(video) as source:
+    with open_video(video) as source, atomic_path(out) as tmp:
         info = source.info
         fps = info.fps if info.fps > 0 else 25.0
         writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*"mp4v"), fps, (info.width, info.height))
         if not writer.isOpened():
-            tmp.unlink(missing_ok=True)
             raise OutputError(f"{out}: cannot write video here")
         overlay = _Overlay(info.width, info.height, list(dict.fromkeys(names)), colors, clock)
         current = Detections.empty()
@@ -196,17 +190,10 @@ def annotate_video(
                 written += 1
                 if on_frames:
                     on_frames(1)
+        finally:
             writer.release()
-            if not tmp.exists() or tmp.stat().st_size == 0:
-                raise OutputError(f"{out}: cannot write video (nothing was written; disk full?)")
-            try:
-                os.replace(tmp, out)
-            except OSError as e:
-                raise OutputError(f"{out}: cannot write: {e.strerror or e}") from None
-        except BaseException:
-            writer.release()
-            tmp.unlink(missing_ok=True)
-            raise
+        if tmp.stat().st_size == 0:
+            raise OutputError(f"{out}: cannot write video (nothing was written; disk full?)")
     return AnnotateResult(out, written, fps)
 
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from cli.report_html import KPI_COLUMNS, Column, environment, write_text_atomic
+from cli.report_html import KPI_COLUMNS, Column, environment
 from measure.compare import Comparison, compare_reports
+from measure.store import write_text_atomic
 
 
 def fmt_delta(col: Column, v: float) -> str:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 import re
 import unicodedata
 from collections import defaultdict
@@ -29,7 +28,7 @@ import pandas as pd
 from cli.annotators import LabelAnnotator, PolygonAnnotator, annotate_each, scaled, sponsor_track_labels
 from cli.draw import paste_label, sponsor_colors
 from measure.errors import InputError, OutputError
-from measure.store import atomic_dir, check_output_dir, only_files
+from measure.store import atomic_dir, check_output_dir, only_files, write_bytes_atomic
 from vision.inference.detections import Detections
 
 #: Long side of a thumbnail, pixels.
@@ -139,13 +138,7 @@ def _write_jpeg(path: Path, img: np.ndarray) -> None:
     ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
     if not ok:
         raise OutputError(f"{path}: cannot encode JPEG")
-    tmp = path.with_name(f".{path.name}.partial")
-    try:
-        tmp.write_bytes(buf.tobytes())
-        os.replace(tmp, path)
-    except OSError as e:
-        tmp.unlink(missing_ok=True)
-        raise OutputError(f"{path}: cannot write: {e.strerror or e}") from None
+    write_bytes_atomic(path, buf.tobytes())
 
 
 def _fmt_t(t: float) -> str:

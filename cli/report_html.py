@@ -13,9 +13,7 @@ have (segments, detections, thumbnails) are left out. Reading the folder is
 from __future__ import annotations
 
 import base64
-import contextlib
 import math
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +28,7 @@ from cli.evidence import best_frame_file
 from measure.errors import OutputError
 from measure.folder import Analysis, read_analysis
 from measure.metrics import REGISTRY, Metric
+from measure.store import write_bytes_atomic, write_text_atomic
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -457,23 +456,6 @@ def render_html(directory: str | Path, for_pdf: bool = False) -> str:
     """Return the report page of an analysis directory as an HTML string."""
     a = read_analysis(directory)
     return environment().get_template("report.html.j2").render(**build_context(a, for_pdf=for_pdf))
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write ``path`` through a temporary file renamed into place (never a partial file)."""
-    write_bytes_atomic(path, text.encode("utf-8"))
-
-
-def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Write ``path`` through a temporary file renamed into place; OutputError when it cannot."""
-    tmp = path.with_name(f".{path.name}.partial")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    except OSError as e:
-        with contextlib.suppress(OSError):
-            tmp.unlink(missing_ok=True)
-        raise OutputError(f"{path}: cannot write: {e.strerror or e}") from None
 
 
 def render_report(directory: str | Path) -> Path:

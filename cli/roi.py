@@ -148,9 +148,11 @@ def predict_cmd(
     ] = None,
 ) -> None:
     """Predict the model's target with intervals, and report feature drift (PSI)."""
+    from measure.jsonable import jsonable
     from measure.roi.drift import DriftWarning
-    from measure.roi.features import atomic_path, clean_json, read_features
+    from measure.roi.features import read_features
     from measure.roi.fit import RoiModel
+    from measure.store import atomic_path
 
     out = out or features.with_name(f"{features.stem}.predictions.csv")
     drift_out = drift_out or features.with_name(f"{features.stem}.drift.json")
@@ -169,7 +171,7 @@ def predict_cmd(
         "features_psi": pred.drift.to_dict(orient="records"),
     }
     with atomic_path(drift_out) as tmp:
-        tmp.write_text(json.dumps(clean_json(report), indent=2, allow_nan=False) + "\n", encoding="utf-8")
+        tmp.write_text(json.dumps(jsonable(report), indent=2, allow_nan=False) + "\n", encoding="utf-8")
     _echo_warnings(caught, DriftWarning)
     t = pred.table
     typer.echo(

@@ -22,7 +22,6 @@ Only the batch parent writes; the module needs DuckDB and pandas, never torch.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import math
 from collections.abc import Iterable, Mapping
@@ -34,6 +33,7 @@ import pandas as pd
 
 from measure.errors import InputError, OutputError
 from measure.exposure import SEGMENT_COLUMNS, SPONSOR_COLUMNS
+from measure.hashing import sha256_text
 from measure.records import DETECTION_COLUMNS, QUALITY_COLUMNS
 
 #: Version of the table layout below, stored in ``meta``; a database of another version is refused,
@@ -162,12 +162,12 @@ def run_key(model: Mapping[str, Any], settings: Mapping[str, Any]) -> str:
         sort_keys=True,
         default=str,
     )
-    return hashlib.sha256(blob.encode()).hexdigest()
+    return sha256_text(blob)
 
 
 def source_id(content_sha256: str, key: str) -> str:
     """Return the id of a source: hex sha256 of its content hash and the run key."""
-    return hashlib.sha256(f"{content_sha256}:{key}".encode()).hexdigest()
+    return sha256_text(f"{content_sha256}:{key}")
 
 
 def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:

@@ -21,9 +21,10 @@ import numpy as np
 import pandas as pd
 
 from measure.errors import InputError, first_line
+from measure.jsonable import records
 from measure.photos import PHOTO_COLUMNS
 from measure.report import Report, new_report, parse_report
-from measure.store import atomic_dir, check_output_dir, only_files, records, write_parquet
+from measure.store import atomic_dir, check_output_dir, only_files, write_parquet
 
 REPORT_FILE = "report.json"
 

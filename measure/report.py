@@ -23,8 +23,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError
 
 from measure.errors import InputError
+from measure.jsonable import jsonable
 from measure.settings import RateCard
-from measure.store import jsonable
 
 #: The version of the report format this code writes and the newest it reads. Reports written before
 #: the key existed have the same shape and are read as version 1.

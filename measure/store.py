@@ -1,4 +1,4 @@
-"""Output folders written atomically, and the clean JSON and Parquet writing they use.
+"""Atomic writes: output folders and single files, and the Parquet writing they use.
 
 Everything goes into a temporary directory beside the destination, which is renamed into place
 only when every file is complete, so a killed or failed run never leaves a partial ``DIR``. What an
@@ -9,30 +9,16 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
-import math
 import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from importlib import metadata
 from pathlib import Path
-from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from measure.errors import InputError, OutputError
-from measure.paths import valid_text
-
-
-def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
-    """Return the hex sha256 of a file's bytes (OSError if unreadable)."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(chunk):
-            h.update(block)
-    return h.hexdigest()
 
 
 def tool_info() -> dict[str, str]:
@@ -42,28 +28,6 @@ def tool_info() -> dict[str, str]:
     except metadata.PackageNotFoundError:
         version = "0+unknown"
     return {"name": "sponsorlens", "version": version}
-
-
-def jsonable(obj: Any) -> Any:
-    """Return ``obj`` with numpy scalars made Python and NaN/inf made None (valid, strict JSON)."""
-    if isinstance(obj, dict):
-        return {str(k): jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [jsonable(v) for v in obj]
-    if isinstance(obj, np.generic):
-        obj = obj.item()
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    if isinstance(obj, Path):
-        obj = str(obj)
-    if isinstance(obj, str):
-        return valid_text(obj)
-    return obj
-
-
-def records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    """Return a table as a list of JSON-ready row dicts."""
-    return jsonable(df.to_dict(orient="records"))
 
 
 def check_name(name: str, what: str = "--name") -> str:
@@ -320,3 +284,42 @@ def write_parquet(df: pd.DataFrame, path: Path, rows_per_group: int = 262_144) -
         for start in range(rows_per_group, len(df), rows_per_group):
             part = df.iloc[start : start + rows_per_group]
             writer.write_table(pa.Table.from_pandas(part, schema=writer.schema, preserve_index=False))
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path`` (same suffix); move it into place only if the block succeeds.
+
+    So a failed or killed write never leaves a partial file at ``path``: the temporary file is
+    removed on failure. OS errors (read-only folder, full disk) become :class:`OutputError`
+    naming ``path``.
+    """
+    path = Path(path)
+    tmp: Path | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=f".partial{path.suffix}")
+        os.close(fd)
+        tmp = Path(name)
+        yield tmp
+        os.replace(tmp, path)
+        tmp = None
+    except OutputError:
+        raise
+    except OSError as e:
+        raise OutputError(f"{path}: cannot write: {e.strerror or e}") from None
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
+
+
+def write_bytes_atomic(path: str | Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through :func:`atomic_path` (never a partial file); OutputError when it cannot."""
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+
+
+def write_text_atomic(path: str | Path, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` through :func:`atomic_path`."""
+    write_bytes_atomic(path, text.encode("utf-8"))

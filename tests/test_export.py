@@ -17,7 +17,8 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
-from vision.inference.modelcard import WeightsError, sha256_file, sha256_path, verify_weights
+from measure.hashing import sha256_file, sha256_path
+from vision.inference.modelcard import WeightsError, verify_weights
 
 runner = CliRunner()
 REPO = Path(__file__).resolve().parent.parent

@@ -3,6 +3,8 @@ media suffixes and discovery, and decoding. One folder must give the same files 
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 from pathlib import Path
 
@@ -27,7 +29,10 @@ from measure.errors import (
     exit_code,
     first_line,
 )
+from measure.hashing import sha256_file, sha256_path, sha256_text
+from measure.jsonable import jsonable
 from measure.paths import display_path
+from measure.store import atomic_path, write_bytes_atomic, write_text_atomic
 from vision.batch.sources import discover
 from vision.inference.modelcard import WeightsError
 from vision.inference.reader import ReaderError
@@ -133,3 +138,64 @@ def test_training_backgrounds_are_decoded_upright_like_photos(tmp_path: Path) ->
     Image.fromarray(stored).save(path, exif=exif)
     (bg,) = load_backgrounds([path], np.random.default_rng(0))
     assert bg.shape[:2] == (20, 40)
+
+
+REPO = Path(__file__).resolve().parent.parent
+#: The one module allowed to do each job (issue 21: one module each for atomic writes, JSON
+#: cleaning and hashing). Other modules call them.
+ONE_HOME = {
+    "os.replace(": {"measure/store.py"},
+    "hashlib.sha256(": {"measure/hashing.py"},
+    "math.isfinite(obj)": {"measure/jsonable.py"},
+}
+
+
+def test_atomic_writes_json_cleaning_and_hashing_each_live_in_one_module() -> None:
+    code = [p for d in ("vision", "measure", "cli", "bench") for p in (REPO / d).rglob("*.py")]
+    for needle, homes in ONE_HOME.items():
+        found = {p.relative_to(REPO).as_posix() for p in code if needle in p.read_text(encoding="utf-8")}
+        assert found == homes, f"{needle} outside {homes}: {sorted(found - homes)}"
+
+
+def test_an_atomic_write_that_fails_leaves_neither_file_nor_temporary(tmp_path: Path) -> None:
+    target = tmp_path / "sub" / "clip.mp4"
+    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
+        assert tmp.parent == target.parent and tmp.suffix == ".mp4"  # writers pick formats by suffix
+        tmp.write_bytes(b"half")
+        raise RuntimeError("killed mid-write")
+    assert list(target.parent.iterdir()) == []
+    write_text_atomic(target, "whole")
+    assert target.read_text() == "whole" and [p.name for p in target.parent.iterdir()] == ["clip.mp4"]
+    (tmp_path / "ro").mkdir()
+    (tmp_path / "ro").chmod(0o500)
+    if os.geteuid() != 0:  # root writes anywhere
+        with pytest.raises(OutputError, match="cannot write"):
+            write_bytes_atomic(tmp_path / "ro" / "x.json", b"{}")
+
+
+def test_json_cleaning_makes_strict_json_of_what_the_tool_writes(tmp_path: Path) -> None:
+    @dataclasses.dataclass
+    class Recipe:
+        size: tuple[int, int] = (1, 2)
+        where: Path = tmp_path
+
+    data = {1: [np.float32(0.5), float("nan"), np.int64(3), np.bool_(True)], "r": Recipe(), "t": "caf\udce9"}
+    text = json.dumps(jsonable(data), allow_nan=False)
+    assert json.loads(text) == {
+        "1": [0.5, None, 3, True],
+        "r": {"size": [1, 2], "where": str(tmp_path)},
+        "t": "caf\\xe9",
+    }
+
+
+def test_a_folder_digest_changes_with_any_file_name_or_byte(tmp_path: Path) -> None:
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "a.bin").write_bytes(b"weights")
+    first = sha256_path(tmp_path / "m")
+    assert (
+        sha256_path(tmp_path / "m" / "a.bin")
+        == sha256_file(tmp_path / "m" / "a.bin")
+        == sha256_text("weights")
+    )
+    (tmp_path / "m" / "a.bin").rename(tmp_path / "m" / "b.bin")
+    assert sha256_path(tmp_path / "m") != first

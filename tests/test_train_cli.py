@@ -12,8 +12,9 @@ from conftest import make_yaml_model
 from typer.testing import CliRunner
 
 from cli.main import app
+from measure.hashing import sha256_file
 from vision.inference.detector import LogoDetector
-from vision.inference.modelcard import WeightsError, sha256_file
+from vision.inference.modelcard import WeightsError
 
 REPO = Path(__file__).resolve().parent.parent
 runner = CliRunner()

@@ -13,7 +13,6 @@ intervals and a PSI drift report (:mod:`measure.roi.drift`).
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import math
 import warnings
@@ -30,6 +29,8 @@ from sklearn.base import clone
 from threadpoolctl import threadpool_limits
 
 from measure.errors import InputError
+from measure.hashing import sha256_file
+from measure.jsonable import jsonable
 from measure.roi.candidates import (
     CANDIDATES,
     SplitError,
@@ -48,13 +49,12 @@ from measure.roi.schema import (
     KEYS,
     NUMERIC_COLUMNS,
     FeatureError,
-    atomic_path,
-    clean_json,
     fingerprint,
     read_table,
     schema_doc,
     validate_features,
 )
+from measure.store import atomic_path
 
 __all__ = [
     "DriftWarning",
@@ -297,13 +297,13 @@ class RoiModel:
         paths = {"model": out / MODEL_FILE, "meta": out / META_FILE, "metrics": out / METRICS_FILE}
         with atomic_path(paths["model"]) as tmp:
             sio.dump(self.estimator, tmp)
-            digest = _sha256(tmp)
+            digest = sha256_file(tmp)
         meta = dict(self.meta, artifact_sha256=digest)
         with atomic_path(paths["meta"]) as tmp:
-            text = json.dumps(clean_json(meta), indent=2, allow_nan=False)
+            text = json.dumps(jsonable(meta), indent=2, allow_nan=False)
             tmp.write_text(text + "\n", encoding="utf-8")
         with atomic_path(paths["metrics"]) as tmp:
-            text = json.dumps(clean_json(meta["metrics"]), indent=2, allow_nan=False)
+            text = json.dumps(jsonable(meta["metrics"]), indent=2, allow_nan=False)
             tmp.write_text(text + "\n", encoding="utf-8")
         self.meta = meta
         return paths
@@ -332,7 +332,7 @@ class RoiModel:
             raise RoiError(
                 f"{meta_path}: model format {meta.get('format_version')} is newer than this sponsorlens"
             )
-        if _sha256(model_path) != meta.get("artifact_sha256"):
+        if sha256_file(model_path) != meta.get("artifact_sha256"):
             raise RoiError(f"{model_path}: sha256 does not match {META_FILE} (file modified or corrupted)")
         try:
             untrusted = set(sio.get_untrusted_types(file=model_path))
@@ -352,14 +352,6 @@ def _interval(pred: np.ndarray, half_width: float, log: bool) -> tuple[np.ndarra
     centre = to_scale(pred, log)
     lower, upper = from_scale(centre - half_width, log), from_scale(centre + half_width, log)
     return (np.maximum(lower, 0.0), upper) if log else (lower, upper)
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _event_level(features: Sequence[str]) -> list[str]:

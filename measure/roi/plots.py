@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from measure.roi.features import atomic_path
+from measure.store import atomic_path
 
 
 def _pyplot():

@@ -23,7 +23,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from measure.roi.schema import atomic_path, conform, write_features
+from measure.roi.schema import conform, write_features
+from measure.store import atomic_path
 
 SPONSOR_NAMES: tuple[str, ...] = (
     "Northwind Air", "Bluepeak Bank", "Voltra Energy", "Fizzco", "Kestrel Motors",

@@ -11,13 +11,9 @@ Building the table from analyses lives in :mod:`measure.roi.features`, which re-
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
-import os
-import tempfile
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -25,7 +21,9 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from measure.errors import InputError, OutputError, first_line
+from measure.errors import InputError, first_line
+from measure.hashing import sha256_text
+from measure.store import atomic_path
 
 #: Version of :data:`FEATURE_SCHEMA`. Bump it whenever a column is added, removed or redefined.
 FEATURE_SCHEMA_VERSION = "1"
@@ -270,30 +268,6 @@ def validate_features(
     return conform(df)
 
 
-@contextmanager
-def atomic_path(path: Path) -> Iterator[Path]:
-    """Yield a temporary path next to ``path``; move it into place only if the block succeeds.
-
-    So a failed write never leaves a partial file. OS errors (read-only directory, full disk)
-    become :class:`measure.store.OutputError` naming ``path``.
-    """
-    tmp_path: Path | None = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        os.close(fd)
-        tmp_path = Path(tmp)
-        yield tmp_path
-        os.replace(tmp_path, path)
-    except OutputError:
-        raise
-    except OSError as e:
-        raise OutputError(f"{path}: cannot write: {e.strerror or e}") from None
-    finally:
-        if tmp_path is not None:
-            tmp_path.unlink(missing_ok=True)
-
-
 def write_features(df: pd.DataFrame, path: str | Path) -> Path:
     """Write a features table to ``.parquet`` (version in the file metadata) or ``.csv`` (plus sidecar).
 
@@ -376,20 +350,4 @@ def fingerprint(df: pd.DataFrame) -> str:
     first = [k for k in KEYS if k in cols]
     canon = df[cols].sort_values([*first, *(c for c in cols if c not in first)], kind="stable")
     text = canon.to_csv(index=False, float_format="%.17g", date_format="%Y-%m-%d", lineterminator="\n")
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def clean_json(obj: Any) -> Any:
-    """Return ``obj`` with NaN/inf floats replaced by None and numpy scalars by Python ones."""
-    if isinstance(obj, Mapping):
-        return {str(k): clean_json(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [clean_json(v) for v in obj]
-    if isinstance(obj, (float, np.floating)):
-        f = float(obj)
-        return f if math.isfinite(f) else None
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.bool_):
-        return bool(obj)
-    return obj
+    return sha256_text(text)

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from measure.errors import InputError
+from measure.hashing import sha256_file
 from measure.paths import display_path
-from measure.store import sha256_file
 from vision.batch.engines import ENGINES, open_engine
 from vision.batch.jobs import Job, JobResult, WorkerSpec
 from vision.batch.sources import discover

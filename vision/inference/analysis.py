@@ -17,10 +17,12 @@ import pandas as pd
 
 from measure.errors import InputError
 from measure.exposure import aggregate
+from measure.hashing import sha256_file
+from measure.jsonable import records
 from measure.paths import common_path, display_path
 from measure.photos import PhotoStats, photo_stats
 from measure.settings import Config
-from measure.store import records, sha256_file, tool_info
+from measure.store import tool_info
 from vision.inference.checking import CheckedDetector, combined_names
 from vision.inference.detector import LogoDetector
 from vision.inference.photo_analysis import PhotoFailure, detect_photos, empty_photo_detections

@@ -47,7 +47,7 @@ class Detectors:
         """Return what identifies the detectors in a batch run key: the weights' sha256 (of both
         ONNX models for the reader), task and classes, plus the reader and the catalogue's texts
         beside a model."""
-        from vision.inference.modelcard import sha256_path
+        from measure.hashing import sha256_path
 
         d = self.detector
         digest = getattr(d, "sha256", None) or sha256_path(d.weights)

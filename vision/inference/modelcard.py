@@ -7,35 +7,19 @@ sha256 matches the ``sha256`` field of the card beside them (``NAME.json``), unl
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
 from measure.errors import ModelError
-from measure.store import sha256_file
+from measure.hashing import sha256_file, sha256_path
+from measure.store import write_text_atomic
 
 __all__ = ["WeightsError", "card_path", "read_card", "sha256_file", "verify_weights", "write_card"]
 
 
 class WeightsError(ModelError):
     """Weights are missing, unverifiable or do not match their model card."""
-
-
-def sha256_path(path: str | Path) -> str:
-    """Return the hex sha256 of a weights file, or of a weights folder (an OpenVINO model).
-
-    A folder's digest is the sha256 of every file's relative POSIX path followed by that file's
-    sha256, in sorted path order, so renaming, adding or changing any file changes it.
-    """
-    path = Path(path)
-    if not path.is_dir():
-        return sha256_file(path)
-    h = hashlib.sha256()
-    for f in sorted(path.rglob("*")):
-        if f.is_file():
-            h.update(f.relative_to(path).as_posix().encode() + sha256_file(f).encode())
-    return h.hexdigest()
 
 
 def card_path(weights: str | Path) -> Path:
@@ -64,9 +48,7 @@ def write_card(weights: str | Path, card: dict[str, Any]) -> Path:
     ``weights`` may be a file or a folder (see :func:`sha256_path`)."""
     card = {**card, "sha256": sha256_path(weights)}
     path = card_path(weights)
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(card, indent=2, sort_keys=False) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    write_text_atomic(path, json.dumps(card, indent=2, sort_keys=False) + "\n")
     return path
 
 

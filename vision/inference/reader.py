@@ -18,7 +18,6 @@ Two verbs:
 from __future__ import annotations
 
 import copy
-import hashlib
 import importlib.util
 import os
 from collections.abc import Sequence
@@ -128,12 +127,10 @@ class TextReader:
             raise ConfigError("the sponsor catalogue has no sponsor that reads (every one has reads = false)")
         self.matcher = SponsorMatcher(catalogue.texts())
         self.paths = model_paths()
-        from measure.store import sha256_file
+        from measure.hashing import sha256_file, sha256_text
 
         #: sha256 of the two model files' sha256s: what identifies the reader in a run key
-        self.sha256 = hashlib.sha256(
-            "".join(sha256_file(p) for p in self.paths.values()).encode()
-        ).hexdigest()
+        self.sha256 = sha256_text("".join(sha256_file(p) for p in self.paths.values()))
         self.weights = self.paths["rec"]
         self.threads = threads or os.cpu_count() or 1
         self.cuda = _providers(device)

@@ -7,7 +7,6 @@ No pretrained weights are ever downloaded: the network starts from ``yolo11n.yam
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import os
 import platform
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from measure.errors import InputError
+from measure.jsonable import jsonable
 from vision.inference.modelcard import write_card
 
 ARCH = {"detect": "yolo11n.yaml", "obb": "yolo11n-obb.yaml"}
@@ -193,7 +193,7 @@ def train(
             "imgsz": imgsz,
             "epochs": epochs,
             "seed": seed,
-            "synthesis": _jsonable(data),
+            "synthesis": jsonable(data),
             "real_labels": real,
             "validation": {
                 "split": "held-out synthetic scenes (scene types and backgrounds not used in training)",
@@ -247,18 +247,3 @@ def _check_init(init: str | Path, sponsors: list[str], task: str) -> dict[str, A
         "transfer": "all" if same else "backbone and neck (different sponsors: new class head)",
         **{k: card[k] for k in keep if k in card},
     }
-
-
-def _jsonable(obj: Any) -> Any:
-    """Return ``obj`` (a dataclass, dict, list, Path, ...) as JSON-serialisable data."""
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        obj = dataclasses.asdict(obj)
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, Path):
-        return str(obj)
-    if isinstance(obj, float | int | str | bool) or obj is None:
-        return obj
-    return str(obj)
