@@ -22,6 +22,7 @@ The docs' *Inputs and errors* page lists the same numbers.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from measure.errors import InputError
 
@@ -93,11 +94,13 @@ def check_fps(fps: float | None, option: str) -> float | None:
     return fps
 
 
-def check_frame_pixels(display: str, width: int, height: int) -> None:
-    """Raise :class:`InputError` naming ``display`` when a ``width`` x ``height`` video frame has
-    more than :data:`MAX_FRAME_PIXELS` pixels."""
+def check_frame_pixels(
+    display: str, width: int, height: int, error: Callable[[str], InputError] = InputError
+) -> None:
+    """Raise ``error`` (an :class:`InputError`) naming ``display`` when a ``width`` x ``height`` video
+    frame has more than :data:`MAX_FRAME_PIXELS` pixels."""
     if width * height > MAX_FRAME_PIXELS:
-        raise InputError(
+        raise error(
             f"{display}: video frames too large: {width}x{height} = {width * height / 1e6:.1f} megapixels "
             f"(limit {MAX_FRAME_PIXELS / 1e6:g})"
         )
