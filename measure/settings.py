@@ -102,6 +102,8 @@ def load_config(path: str | Path | None) -> Config:
         return Config()
     path = Path(path)
     data = read_settings_file(path, "config")
+    if data is None and path.suffix.lower() in (".yaml", ".yml"):
+        data = {}  # an empty YAML file: the defaults
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: (top level): expected a table of settings")
     try:

@@ -135,6 +135,12 @@ def test_a_byte_order_mark_is_accepted_in_every_format(
     assert ("duplicate key 'Audi'" in line) or ("Cannot declare" in line), line  # the BOM was read past
 
 
+def test_an_empty_yaml_config_gives_the_defaults(tmp_path: Path) -> None:
+    config = tmp_path / "empty.yaml"
+    config.write_bytes(b"\xef\xbb\xbf# nothing set\n")
+    assert load_config(config) == Config()
+
+
 def test_catalogue_follows_the_same_rules(tmp_path: Path, photo: Path) -> None:
     dup = tmp_path / "dup.json"
     dup.write_text('{"sponsors": {"Audi": {"reads": true, "reads": false}}}')
