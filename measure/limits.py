@@ -1,22 +1,23 @@
-"""Upper bounds on what one run may ask for, defined once and checked before any work starts.
+"""Upper bounds on what one run may ask for, defined once; the options are checked before any work starts.
 
 Each bound keeps a single option or file from exhausting memory or time: without them ``--imgsz
 100000`` grows to tens of gigabytes before the process is killed. A value past a bound is refused with
 one line naming the option, the value and the limit (:class:`~measure.errors.InputError`, exit 3).
 The docs' *Inputs and errors* page lists the same numbers.
 
-==========================  ===================================================================
-:data:`MAX_IMAGE_PIXELS`    pixels of one photo (width x height), 150 megapixels
-:data:`MAX_FRAME_PIXELS`    pixels of one video frame (width x height), 40 megapixels (8K is 33-35)
-:data:`MIN_IMGSZ`           smallest inference size, 32 pixels
-:data:`MAX_IMGSZ`           largest inference (or training, or export) size, 4096 pixels
-:data:`MAX_BATCH`           most frames or photos in one inference batch, 256
-:data:`MAX_BATCH_PIXELS`    batch x imgsz x imgsz at most 4096 x 4096 (e.g. 8 at 1280, 40 at 640)
-:data:`MAX_FPS`             most frames per second sampled (``--sample-fps``) or read (``--read-fps``)
-:data:`MAX_CONFIG_BYTES`    size of a config or sponsor catalogue file, 4 MB
-:data:`MAX_CONFIG_DEPTH`    nesting of a config or catalogue (tables in tables, lists in lists), 32
-:data:`MAX_CONFIG_VALUES`   values in a config or catalogue (YAML aliases counted each time), 200,000
-==========================  ===================================================================
+=============================== ==================================================================
+:data:`MAX_IMAGE_PIXELS`        pixels of one photo (width x height), 150 megapixels
+:data:`MAX_FRAME_PIXELS`        pixels of one video frame (width x height), 40 megapixels (8K is 33-35)
+:data:`MAX_HELD_PHOTO_PIXELS`   pixels of the photos of one batch held at once, 300 megapixels
+:data:`MIN_IMGSZ`               smallest inference size, 32 pixels
+:data:`MAX_IMGSZ`               largest inference (or training, or export) size, 4096 pixels
+:data:`MAX_BATCH`               most frames or photos in one inference batch, 256
+:data:`MAX_BATCH_PIXELS`        batch x imgsz x imgsz at most 4096 x 4096 (e.g. 8 at 1280, 40 at 640)
+:data:`MAX_FPS`                 most frames per second sampled (``--sample-fps``) or read (``--read-fps``)
+:data:`MAX_CONFIG_BYTES`        size of a config or sponsor catalogue file, 4 MB
+:data:`MAX_CONFIG_DEPTH`        nesting of a config or catalogue (tables in tables, lists in lists), 32
+:data:`MAX_CONFIG_VALUES`       values in a config or catalogue (YAML aliases counted each time), 200,000
+=============================== ==================================================================
 """
 
 from __future__ import annotations
@@ -29,6 +30,10 @@ from measure.errors import InputError
 #: Largest photo accepted, in pixels (width x height). 150 megapixels is above any camera's output;
 #: larger files are refused as possible decompression bombs (a few KB of PNG can claim gigapixels).
 MAX_IMAGE_PIXELS = 150_000_000
+#: Most pixels of decoded photos held at once for one inference batch: a batch is cut short when its
+#: photos reach it (8 photos of 150 MP would take 3.6 GB), so ``--batch`` never multiplies the
+#: largest photo's memory. 300 megapixels are 900 MB in BGR.
+MAX_HELD_PHOTO_PIXELS = 2 * MAX_IMAGE_PIXELS
 #: Largest video frame accepted, in pixels (width x height): above 8K (7680 x 4320 = 33.2 MP,
 #: 8192 x 4320 = 35.4 MP). A frame decoded in BGR takes 3 bytes per pixel.
 MAX_FRAME_PIXELS = 40_000_000

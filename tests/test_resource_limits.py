@@ -246,3 +246,22 @@ def test_photos_shows_progress_with_a_rate(tmp_path: Path, yaml_model: Path) -> 
     assert re.search(r"photos: +\d+%.*\d+/40 \[.*photos?/s\]", res.stderr), res.stderr[-500:]
     # the bar clears itself at the end; the rate stays in the summary
     assert re.search(r"^analysed 40 photos in [\d.]+ s \([\d.]+ photos/s\)$", res.stdout, re.M), res.stdout
+
+
+def test_a_photo_batch_is_cut_short_when_its_photos_hold_too_many_pixels(
+    tmp_path: Path, yaml_model: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--batch 8`` of 150-megapixel photos would hold 3.6 GB: a batch ends at MAX_HELD_PHOTO_PIXELS."""
+    from vision.inference import photo_analysis
+    from vision.inference.detector import LogoDetector
+
+    paths = [write_photo(tmp_path / f"p{i}.jpg", size=(100, 100), seed=i) for i in range(7)]
+    detector = LogoDetector(yaml_model, imgsz=32, device="cpu")
+    sizes: list[int] = []
+    predict = detector.predict
+    monkeypatch.setattr(
+        detector, "predict", lambda images, *a, **k: sizes.append(len(images)) or predict(images, *a, **k)
+    )
+    monkeypatch.setattr(photo_analysis, "MAX_HELD_PHOTO_PIXELS", 25_000)  # 3 photos of 10,000 pixels
+    results = list(photo_analysis.detect_photos(paths, detector, batch_size=8))
+    assert len(results) == 7 and sizes == [3, 3, 1]
