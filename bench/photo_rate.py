@@ -1,9 +1,9 @@
-"""Photos per second of ``sponsorlens photos`` on a large archive of tiny photos, against normal-size
-photos and against the same run without the progress bar, side by side in one run.
+"""Photos per second of ``sponsorlens photos`` on a large archive of tiny photos, with and without the
+progress bar, and against normal-size photos, side by side in one run.
 
 Usage::
 
-    .venv/bin/python bench/photo_rate.py [--photos 2000] [--normal 200] [--weights weights/demo.pt]
+    .venv/bin/python bench/photo_rate.py [--photos 2000] [--normal 100] [--chunk 50] [--weights W]
 
 It writes ``--photos`` tiny (32x24) JPEGs and ``--normal`` 1280x960 JPEGs of noise-like content to
 a temporary folder and runs ``photos``' code path on them in this process, as the command line does
@@ -12,12 +12,14 @@ a temporary folder and runs ``photos``' code path on them in this process, as th
 tqdm bar the command draws, written to a null stream here). It reports:
 
 * (a) finding and hashing the tiny photos (discovery and byte-identical copies), photos/s;
-* (b) analysing the tiny photos with the progress bar, photos/s (the figure of issue 23);
-* (c) the first ``--normal`` tiny photos without the bar: what the bar costs;
-* (d) the normal-size photos with the bar: a tiny photo costs about as much as a normal one, since
-  the detector scales every photo to ``--imgsz`` before it runs.
+* (b) analysing all the tiny photos, photos/s (the figure of issue 23), split into
+  (b1) the chunks analysed with the progress bar and (b2) those without it;
+* (c) the normal-size photos, against (c0) as many tiny photos analysed between them.
 
-Model loading is not counted. The ratios (c)/(b) and (d)/(b) are printed at the end.
+On a shared machine the speed drifts with the other processes' load, so the compared runs are
+interleaved chunk by chunk (``--chunk`` photos each, alternately with and without the bar, or
+normal and tiny) and each rate is the sum of its chunks. Model loading is not counted. The ratios
+(b1/b2 and c/c0) are printed at the end.
 """
 
 from __future__ import annotations
@@ -51,8 +53,8 @@ def make_photos(folder: Path, n: int, width: int, height: int, seed: int) -> Non
         Image.fromarray(rgb).save(folder / f"p{i:05d}.jpg", quality=85)
 
 
-def rate(files: list[Path], detector: object, bar: bool) -> float:
-    """Return photos per second of analysing ``files`` as ``photos`` does, with or without its bar."""
+def seconds(files: list[Path], detector: object, bar: bool) -> float:
+    """Return the seconds analysing ``files`` takes as ``photos`` does, with or without its bar."""
     from tqdm import tqdm
 
     start = time.perf_counter()
@@ -64,29 +66,39 @@ def rate(files: list[Path], detector: object, bar: bool) -> float:
             analyse_photo_files(files, detector, Config(), batch_size=8, on_photo=pbar.update)
     else:
         analyse_photo_files(files, detector, Config(), batch_size=8)
-    return len(files) / (time.perf_counter() - start)
+    return time.perf_counter() - start
 
 
-def timed(label: str, fn: Callable[[], float]) -> float:
-    """Run ``fn`` (which returns photos/s), print ``label`` and the rate, and return it."""
-    value = fn()
-    print(f"{label:<55} {value:9.1f} photos/s", flush=True)
-    return value
+def interleaved(
+    first: list[Path], second: list[Path], chunk: int, run: Callable[[list[Path], bool], float]
+) -> tuple[float, float]:
+    """Return the photos/s of ``first`` and of ``second``, analysed alternately ``chunk`` photos at a
+    time by ``run(files, is_first)`` (which returns seconds), so a drifting load hits both alike."""
+    spent = [0.0, 0.0]
+    for start in range(0, max(len(first), len(second)), chunk):
+        for k, files in enumerate((first, second)):
+            part = files[start : start + chunk]
+            if part:
+                spent[k] += run(part, k == 0)
+    return len(first) / spent[0], len(second) / spent[1]
+
+
+def show(label: str, value: float) -> None:
+    """Print ``label`` and a rate in photos/s."""
+    print(f"{label:<62} {value:9.1f} photos/s", flush=True)
 
 
 def main() -> None:
     """Parse the options, make the photos, measure and print photos/s and the ratios."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     ap.add_argument("--photos", type=int, default=2000, help="tiny photos in the archive")
-    ap.add_argument(
-        "--normal", type=int, default=200, help="normal-size photos, and tiny ones without the bar"
-    )
+    ap.add_argument("--normal", type=int, default=100, help="normal-size (1280x960) photos")
+    ap.add_argument("--chunk", type=int, default=50, help="photos per interleaved chunk")
     ap.add_argument("--weights", type=Path, default=None, help="default: the shipped demo model")
     ap.add_argument("--imgsz", type=int, default=640)
     args = ap.parse_args()
 
-    found = open_detectors(args.weights, None, imgsz=args.imgsz, device="cpu")
-    detector = found.for_stills()
+    detector = open_detectors(args.weights, None, imgsz=args.imgsz, device="cpu").for_stills()
     print(f"machine: {hardware()}; model: {Path(str(detector.weights)).name}, imgsz {args.imgsz}")
     with tempfile.TemporaryDirectory(prefix="sponsorlens-photo-rate-") as tmp:
         tiny_dir, normal_dir = Path(tmp, "tiny"), Path(tmp, "normal")
@@ -94,20 +106,21 @@ def main() -> None:
         make_photos(normal_dir, args.normal, 1280, 960, seed=1)
         start = time.perf_counter()
         tiny, _ = collect_photos([tiny_dir])
-        print(f"{'(a) find and hash ' + str(len(tiny)) + ' tiny photos':<55} "
-              f"{len(tiny) / (time.perf_counter() - start):9.1f} photos/s")  # fmt: skip
+        show(f"(a) find and hash {len(tiny)} tiny photos", len(tiny) / (time.perf_counter() - start))
         normal, _ = collect_photos([normal_dir])
-        b = timed(
-            f"(b) analyse {len(tiny)} tiny 32x24 photos, with the bar", lambda: rate(tiny, detector, True)
+        seconds(tiny[:8], detector, True)  # warm-up: the first inference sets up the model
+        with_bar, without = tiny[0::2], tiny[1::2]
+        start = time.perf_counter()
+        b1, b2 = interleaved(with_bar, without, args.chunk // 2, lambda f, bar: seconds(f, detector, bar))
+        show(f"(b) analyse {len(tiny)} tiny 32x24 photos", len(tiny) / (time.perf_counter() - start))
+        show(f"  (b1) the {len(with_bar)} of them analysed with the progress bar", b1)
+        show(f"  (b2) the {len(without)} of them analysed without it", b2)
+        c, c0 = interleaved(
+            normal, tiny[: len(normal)], args.chunk // 2, lambda f, _: seconds(f, detector, True)
         )
-        c = timed(
-            f"(c) analyse {len(normal)} tiny photos, without the bar",
-            lambda: rate(tiny[: len(normal)], detector, False),
-        )
-        d = timed(
-            f"(d) analyse {len(normal)} 1280x960 photos, with the bar", lambda: rate(normal, detector, True)
-        )
-    print(f"without the bar / with it (c/b): {c / b:.2f}; normal / tiny photos (d/b): {d / b:.2f}")
+        show(f"(c) analyse {len(normal)} 1280x960 photos", c)
+        show(f"  (c0) {len(normal)} tiny photos, interleaved with them", c0)
+    print(f"with the bar / without (b1/b2): {b1 / b2:.2f}; normal / tiny photos (c/c0): {c / c0:.2f}")
 
 
 if __name__ == "__main__":
