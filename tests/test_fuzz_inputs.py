@@ -242,7 +242,8 @@ def test_corrupted_files_through_the_analysis(
 ) -> None:
     """200 corruptions of each file through the library entry the CLI calls: only exit 0 or 3, a
     report only on 0, never a temporary folder left, each case within :data:`CASE_LIMIT_S`. Measured
-    on a busy shared 2-core CPU: 34 s for the video, 20 s for the JPEG (plus 25 s to build the model)."""
+    on a shared 2-core CPU (load average 2.5 to 4): 10 s for the video, 10 s for the JPEG, plus 6 s to
+    build the model; the whole file takes about 110 s."""
     rng = np.random.default_rng(23 if suffix == ".mp4" else 24)
     codes: dict[int, int] = {}
     for i in range(CASES):
@@ -272,9 +273,9 @@ def test_corrupted_files_through_the_cli(
     tmp_path: Path, originals: dict[str, bytes], yaml_model: Path, suffix: str
 ) -> None:
     """A seeded subset of the corruptions through the real ``sponsorlens`` process: exit 0 or 3, no
-    traceback, one ``error:`` line on 3, nothing left behind on 3. About 6 s a case on an idle 2-core
-    CPU (the process imports torch and loads the model), 15 to 30 s on a busy shared one, so only
-    :data:`CLI_CASES` of each; the 200 cases run in-process above."""
+    traceback, one ``error:`` line on 3, nothing left behind on 3. About 9 s a case on a shared 2-core
+    CPU (the process imports torch and loads the model; 30 s when the machine is very busy), so only
+    :data:`CLI_CASES` of each: 75 s for the 8; the 200 cases of each run in-process above."""
     rng = np.random.default_rng(23 if suffix == ".mp4" else 24)
     cases = [corrupt(originals[suffix], rng) for _ in range(CASES)]
     picked = np.random.default_rng(99).choice(CASES, CLI_CASES, replace=False)
