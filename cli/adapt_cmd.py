@@ -12,6 +12,7 @@ import typer
 from cli.app import app
 from cli.errors import user_errors
 from cli.footage_options import MaxFrames, MinTrack, SampleFps
+from measure.limits import check_fps, check_imgsz
 from measure.store import check_name
 
 
@@ -80,6 +81,9 @@ def adapt(
     from vision.training.teacher import check_teacher, plan_teacher
 
     check_name(name)
+    check_imgsz(imgsz)
+    check_imgsz(infer_imgsz, "--infer-imgsz")
+    check_fps(sample_fps, "--sample-fps")
     check_teacher(teacher.value)
     rule = pseudo_rule(conf, low_conf, min_track)
     names = (

@@ -15,20 +15,20 @@ from cli.app import app
 from cli.errors import user_errors, warn
 from cli.options import Check, Conf, ConfigFile, Device, ImgSz, ReadFps, Sponsors, TrustWeights, Weights
 from measure.errors import InputError
+from measure.limits import check_batch, check_fps, check_imgsz
 
 
 def check_reading_options(
     sample_fps: float | None, read_fps: float | None, sponsors: str | None, weights: Path | None
 ) -> float | None:
-    """Validate ``--sample-fps`` and ``--read-fps``; return the sampling rate to use: the reader's
+    """Validate ``--sample-fps`` and ``--read-fps`` (finite, positive, at most
+    :data:`measure.limits.MAX_FPS`); return the sampling rate to use: the reader's
     default rate (:data:`vision.inference.detectors.READ_ONLY_FPS`) when it alone is the detector and no rate
     was given, else ``sample_fps``."""
     from vision.inference.detectors import READ_ONLY_FPS
 
-    if sample_fps is not None and sample_fps <= 0:
-        raise InputError(f"--sample-fps must be positive, got {sample_fps}")
-    if read_fps is not None and read_fps <= 0:
-        raise InputError(f"--read-fps must be positive, got {read_fps}")
+    check_fps(sample_fps, "--sample-fps")
+    check_fps(read_fps, "--read-fps")
     if sponsors is not None and weights is None and sample_fps is None:
         return READ_ONLY_FPS
     return sample_fps
@@ -122,6 +122,7 @@ def analyze(
 
     cfg = load_config(config)
     sample_fps = check_reading_options(sample_fps, read_fps, sponsors, weights)
+    check_batch(batch, check_imgsz(imgsz))
     if pdf:
         require_pdf_engine()  # fail before decoding, not after the analysis
     with open_video(video, sample_fps=sample_fps):

@@ -29,7 +29,7 @@ from cli.options import (
     TrustWeights,
     Weights,
 )
-from measure.errors import InputError
+from measure.limits import check_batch, check_imgsz
 
 
 class Engine(StrEnum):
@@ -97,8 +97,7 @@ def batch(
 
     cfg = load_config(config)
     sample_fps = check_reading_options(sample_fps, read_fps, sponsors, weights)
-    if batch_size < 1:
-        raise InputError(f"--batch must be at least 1, got {batch_size}")
+    check_batch(batch_size, check_imgsz(imgsz))
     reader_only = sponsors is not None and weights is None
     spec = WorkerSpec(
         None if reader_only else str(weights or DEFAULT_WEIGHTS),

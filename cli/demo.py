@@ -17,6 +17,7 @@ from rich.table import Table
 from cli.app import app
 from cli.errors import user_errors
 from cli.options import ReadFps
+from measure.limits import check_fps, check_imgsz
 from weights import WEIGHTS_DIR
 
 #: The demo sponsors as a catalogue: the text reader checks the demo model with it by default.
@@ -77,6 +78,9 @@ def demo(
     from vision.io.artwork import load_logos
     from vision.training.clip import render_clip
 
+    check_imgsz(imgsz)
+    check_fps(sample_fps, "--sample-fps")
+    check_fps(read_fps, "--read-fps")
     clip_dir = out / "clip"
     video = clip_dir / "demo_clip.mp4"
     typer.echo(f"rendering a {seconds:g} s 1280x720 clip of the demo sponsors to {video} ...")

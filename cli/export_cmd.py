@@ -51,8 +51,11 @@ def export_cmd(
     ] = False,
 ) -> None:
     """Export a model to ONNX, OpenVINO or TensorRT and write its model card; pass it to --weights."""
+    from measure.limits import check_imgsz
     from vision.inference.export import export_model
 
+    if imgsz is not None:
+        check_imgsz(imgsz)  # before the model is verified and loaded
     result = export_model(
         weights,
         fmt,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -11,8 +12,8 @@ import typer
 from cli.app import app
 from cli.errors import UserError, user_errors, warn
 from cli.options import Check, Conf, ConfigFile, Device, ImgSz, ReadPhotos, Sponsors, Weights
-from measure.errors import InputError
 from measure.folder import check_analysis_out, write_analysis
+from measure.limits import check_batch, check_imgsz
 from measure.paths import valid_text
 from measure.store import check_disjoint
 
@@ -79,9 +80,9 @@ def photos(
     from vision.inference.detectors import open_detectors
 
     cfg = load_config(config)
-    if batch < 1:
-        raise InputError(f"--batch must be at least 1, got {batch}")
-    files, duplicates = collect_photos(paths)
+    check_imgsz(imgsz)
+    check_batch(batch, imgsz)
+    files, duplicates = collect_photos(paths, warn=warn)
     check_analysis_out(out)  # fail now, not after the archive is analysed
     inputs = [*(("PATHS", p) for p in paths), ("--weights", weights), ("--config", config)]
     check_disjoint([(o, p) for o, p in inputs if p is not None], [("--out", out)])
@@ -91,10 +92,12 @@ def photos(
         weights, sponsors, conf=conf, imgsz=imgsz, device=device, trust_weights=trust_weights
     )
     detector = found.for_stills(check=check, read=read)
+    start = time.perf_counter()
     with tqdm(total=len(files), desc="photos", unit="photo", leave=False, dynamic_ncols=True) as bar:
         result = analyse_photo_files(
             files, detector, cfg, batch_size=batch, inputs=paths, on_photo=bar.update, duplicates=duplicates
         )
+    seconds = time.perf_counter() - start
     if len(result.stats.photos) == 0:
         first = result.failures["error"].iloc[0]
         raise UserError(f"none of the {len(files)} photos could be read (first: {first})")
@@ -104,4 +107,6 @@ def photos(
     print_photo_summary(result.stats.sponsors, len(result.stats.photos))
     skipped = f"; {len(result.failures)} unreadable photos skipped" if len(result.failures) else ""
     tables = "sponsors.csv, photos.csv, appearances.csv, detections.parquet"
+    rate = f"{len(files) / seconds:.1f} photos/s" if seconds > 0 else "-"
+    typer.echo(f"analysed {len(files)} photos in {seconds:.1f} s ({rate})")
     typer.echo(f"wrote {valid_text(str(out))}/report.json, {tables}{skipped}")

@@ -12,6 +12,7 @@ from cli.app import app
 from cli.errors import user_errors
 from cli.footage_options import MaxFrames, MinTrack, SampleFps
 from measure.errors import InputError
+from measure.limits import check_fps, check_imgsz
 from vision.inference.detector import DEFAULT_WEIGHTS
 
 if TYPE_CHECKING:
@@ -77,6 +78,8 @@ def review(
     rule = pseudo_rule(conf, low_conf, min_track)
     if frames < 1:
         raise InputError(f"--frames must be at least 1, got {frames}")
+    check_imgsz(imgsz)
+    check_fps(sample_fps, "--sample-fps")
     det = LogoDetector(weights, conf=low_conf, imgsz=imgsz, device=device, trust_weights=trust_weights)
     sampled = sample_footage(sources, det, out / "sampled", sample_fps, max_frames)
     sure = sure_mask(sampled, rule)

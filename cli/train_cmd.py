@@ -11,6 +11,7 @@ import typer
 from cli.app import app
 from cli.errors import user_errors
 from measure.errors import InputError
+from measure.limits import check_imgsz
 from measure.store import check_name
 
 
@@ -71,6 +72,7 @@ def train(
     from vision.training.train import train as run_training
 
     check_name(name)
+    check_imgsz(imgsz)
     names = parse_catalogue(sponsors).names if sponsors is not None else None
     if keep and workdir is None:  # a temporary folder that stays, named in the last line
         workdir = Path(tempfile.mkdtemp(prefix=f"sponsorlens-train-{name}-"))

@@ -19,15 +19,13 @@ e.g. ``cat.toml: sponsors.Emirates.reads: Input should be a valid boolean``.
 
 from __future__ import annotations
 
-import json
-import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator, model_validator
 
+from measure.configfile import SUFFIXES, read_settings_file
 from measure.errors import ConfigError
 
 #: Longest sponsor name or alias, chars.
@@ -36,8 +34,6 @@ MAX_NAME = 100
 MAX_CATEGORY = 50
 #: Most sponsors in one catalogue.
 MAX_SPONSORS = 2000
-#: File suffixes read as a catalogue file (anything else is a comma-separated list of names).
-SUFFIXES = (".toml", ".yaml", ".yml", ".json")
 #: The keys one sponsor's table may have.
 ENTRY_KEYS = ("aliases", "reads", "category", "artwork")
 
@@ -286,24 +282,9 @@ def _parse_list(spec: str) -> Catalogue:
 
 
 def _read(path: Path) -> Any:
-    """Return the parsed contents of a catalogue file; CatalogueError when unreadable."""
-    suffix = path.suffix.lower()
-    if suffix not in SUFFIXES:
-        raise CatalogueError(f"{path}: a sponsor catalogue must be .toml, .yaml, .yml or .json")
-    try:
-        raw = path.read_bytes()
-    except OSError as e:
-        raise CatalogueError(f"{path}: cannot read sponsor catalogue: {e.strerror or e}") from None
-    try:
-        text = raw.decode("utf-8")
-        if suffix == ".toml":
-            return tomllib.loads(text)
-        if suffix == ".json":
-            return json.loads(text)
-        return yaml.safe_load(text)
-    except (tomllib.TOMLDecodeError, yaml.YAMLError, json.JSONDecodeError, UnicodeDecodeError) as e:
-        detail = " ".join(str(e).split())
-        raise CatalogueError(f"{path}: not valid {suffix[1:].upper()}: {detail}") from None
+    """Return the parsed contents of a catalogue file (:func:`measure.configfile.read_settings_file`);
+    CatalogueError when unreadable or invalid."""
+    return read_settings_file(path, "sponsor catalogue", CatalogueError)
 
 
 def _parse_file(path: Path) -> Catalogue:
@@ -332,6 +313,9 @@ def _parse_file(path: Path) -> Catalogue:
                 f"{path}: sponsors.{name}: expected a table of settings ({', '.join(ENTRY_KEYS)}), "
                 f"not a {type(settings).__name__}"
             )
+        bad = [k for k in settings if not isinstance(k, str)]
+        if bad:
+            raise CatalogueError(f"{path}: sponsors.{name}: setting name {bad[0]!r} must be a string")
         if "name" in settings:
             raise CatalogueError(f"{path}: sponsors.{name}.name: Extra inputs are not permitted")
         try:

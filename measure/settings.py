@@ -22,16 +22,13 @@ names strings. No value is a path, so a config cannot point the tool at other fi
 
 from __future__ import annotations
 
-import json
 import math
-import tomllib
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from measure.configfile import read_settings_file
 from measure.errors import ConfigError
 
 
@@ -96,27 +93,17 @@ def _format_error(path: Path, err: ValidationError) -> str:
 
 
 def load_config(path: str | Path | None) -> Config:
-    """Read and validate a TOML, YAML or JSON config; ``None`` gives the defaults."""
+    """Return the validated TOML, YAML or JSON config at ``path``; ``None`` gives the defaults.
+
+    The file is read by :func:`measure.configfile.read_settings_file` (a regular UTF-8 file, a
+    byte-order mark allowed, each key once, bounded nesting and size). Raises :class:`ConfigError`
+    with one line naming the file and the field."""
     if path is None:
         return Config()
     path = Path(path)
-    try:
-        text = path.read_bytes()
-    except OSError as e:
-        raise ConfigError(f"{path}: cannot read config: {e.strerror or e}") from None
-    suffix = path.suffix.lower()
-    try:
-        data: Any
-        if suffix == ".toml":
-            data = tomllib.loads(text.decode("utf-8"))
-        elif suffix in (".yaml", ".yml"):
-            data = yaml.safe_load(text.decode("utf-8")) or {}
-        elif suffix == ".json":
-            data = json.loads(text.decode("utf-8"))
-        else:
-            raise ConfigError(f"{path}: config must be .toml, .yaml, .yml or .json")
-    except (tomllib.TOMLDecodeError, yaml.YAMLError, json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise ConfigError(f"{path}: not valid {suffix[1:].upper()}: {e}") from None
+    data = read_settings_file(path, "config")
+    if data is None and path.suffix.lower() in (".yaml", ".yml"):
+        data = {}  # an empty YAML file: the defaults
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: (top level): expected a table of settings")
     try:

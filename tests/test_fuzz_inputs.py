@@ -1,12 +1,20 @@
 """Random and damaged bytes fed to the decoders: the only allowed outcomes are a correct result or
-SourceError / ImageError (no other exception, no crash, no hang)."""
+SourceError / ImageError (no other exception, no crash, no hang); and corrupted files end to end,
+through the analysis and the CLI (issue 23)."""
 
 from __future__ import annotations
 
 import faulthandler
+import json
 import math
+import os
+import shutil
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -27,6 +35,7 @@ FUZZ = settings(
 
 VIDEO_SUFFIXES = [".mp4", ".avi", ".mkv", ".ts", ".mov"]
 IMAGE_SUFFIXES = [".jpg", ".png", ".webp", ".bmp", ".tif"]
+REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(autouse=True)
@@ -138,3 +147,152 @@ def test_damaged_images(tmp_path: Path, seeds: dict[str, bytes], name: str, step
     path.write_bytes(damage(seeds[name], steps))
     check_image(path)
     check_video(path)  # a damaged photo given to the video reader fails cleanly too
+
+
+# ------------------------------------------------------------------ corrupted files, end to end
+#
+# Issue 23: a valid short video (written here with OpenCV) and a JPEG, corrupted at seeded random
+# offsets (truncated, bytes flipped, runs zeroed), 200 cases each. Every case goes through the code
+# the CLI runs (open_detectors' LogoDetector, analyse_video_file / analyse_photo_files, then the
+# atomic writers) in this process; a seeded subset also goes through the real ``sponsorlens``
+# subprocess, which checks the exit code, stderr and leftovers as a user sees them.
+
+#: Corrupted copies of each file, and how many of them also run through the CLI subprocess.
+CASES, CLI_CASES = 200, 4
+#: Longest one case may take in this process, seconds.
+CASE_LIMIT_S = 30.0
+#: Longest one CLI subprocess may take, seconds: a case plus starting Python with torch and loading
+#: the model, which alone takes 5 s on an idle 2-core CPU and up to 30 s on a busy shared one.
+CLI_LIMIT_S = 120.0
+#: Exit codes a damaged input may give: 0 (a video damaged part-way is a partial result with exit 0
+#: and ``stopped`` in report.json: docs/inputs-and-errors.md) or 3 (bad input).
+ALLOWED_CODES = {0, 3}
+
+
+def corrupt(data: bytes, rng: np.random.Generator) -> tuple[str, bytes]:
+    """Return ``(kind, damaged copy of data)``: truncated at a random offset, 1 to 8 bytes flipped, or
+    a run of 1 to 512 bytes zeroed, at offsets drawn from ``rng``."""
+    out = bytearray(data)
+    kind = ("truncate", "flip", "zero")[int(rng.integers(3))]
+    if kind == "truncate":
+        del out[int(rng.integers(0, len(out))) :]
+    elif kind == "flip":
+        for pos in rng.integers(0, len(out), int(rng.integers(1, 9))):
+            out[int(pos)] ^= int(rng.integers(1, 256))
+    else:
+        pos, run = int(rng.integers(0, len(out))), int(rng.integers(1, 513))
+        out[pos : pos + run] = bytes(len(out[pos : pos + run]))
+    return kind, bytes(out)
+
+
+@pytest.fixture(scope="module")
+def originals(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    """A 12-frame 64x48 MPEG-4 video written with OpenCV, and a 64x48 JPEG, as bytes."""
+    d = tmp_path_factory.mktemp("originals")
+    write_cv_video(d / "clip.mp4", "mp4v", n=12, size=(64, 48))
+    rgb = np.random.default_rng(1).integers(0, 256, (48, 64, 3), dtype=np.uint8)
+    Image.fromarray(rgb).save(d / "photo.jpg", quality=85)
+    return {p.suffix: p.read_bytes() for p in d.iterdir()}
+
+
+@pytest.fixture(scope="module")
+def tiny_detector(yaml_model: Path) -> Any:
+    """Return the untrained test model at the smallest inference size (32 px), as ``photos`` and
+    ``analyze`` open it (a LogoDetector), so a case costs milliseconds."""
+    from vision.inference.detectors import open_detectors
+
+    # one torch thread: on a shared 2-core machine, more threads make each tiny inference 10x slower
+    return open_detectors(yaml_model, None, imgsz=32, device="cpu", threads=1).for_stills()
+
+
+def leftovers(folder: Path, out: Path) -> list[str]:
+    """Return the names of ``out``'s hidden temporary folders (``.out.*``) left in ``folder``."""
+    return [p.name for p in folder.iterdir() if p.name.startswith(f".{out.name}.")]
+
+
+def run_case(path: Path, out: Path, detector: Any) -> int:
+    """Analyse ``path`` and write ``out`` as the CLI's ``analyze`` (a video) or ``photos`` (a JPEG)
+    does, in this process; return the exit code the CLI would give (0, or 3 for an InputError)."""
+    from cli.analysis import write_analysis
+    from cli.photos import write_photo_tables
+    from measure.errors import InputError
+    from measure.settings import Config
+    from measure.store import atomic_dir
+    from vision.inference.analysis import analyse_photo_files, analyse_video_file
+
+    try:
+        if path.suffix == ".mp4":
+            result = analyse_video_file(path, detector, Config(), batch_size=16)
+            write_analysis(out, path, result)
+        else:
+            photos = analyse_photo_files([path], detector, Config(), batch_size=8)
+            if len(photos.stats.photos) == 0:  # the CLI's "none of the photos could be read": exit 3
+                return 3
+            with atomic_dir(out) as tmp:
+                write_photo_tables(tmp, photos)
+    except InputError as exc:
+        assert "\n" not in str(exc) and path.name in str(exc), str(exc)
+        return 3
+    return 0
+
+
+@pytest.mark.parametrize("suffix", [".mp4", ".jpg"])
+def test_corrupted_files_through_the_analysis(
+    tmp_path: Path, originals: dict[str, bytes], tiny_detector: Any, suffix: str
+) -> None:
+    """200 corruptions of each file through the library entry the CLI calls: only exit 0 or 3, a
+    report only on 0, never a temporary folder left, each case within :data:`CASE_LIMIT_S`. Measured
+    on a shared 2-core CPU (load average 2.5 to 4): 10 s for the video, 10 s for the JPEG, plus 6 s to
+    build the model; the whole file takes about 110 s."""
+    rng = np.random.default_rng(23 if suffix == ".mp4" else 24)
+    codes: dict[int, int] = {}
+    for i in range(CASES):
+        kind, data = corrupt(originals[suffix], rng)
+        path = tmp_path / f"case{i:03d}{suffix}"
+        path.write_bytes(data)
+        out = tmp_path / f"out{i:03d}"
+        faulthandler.dump_traceback_later(2 * CASE_LIMIT_S, exit=True)  # per case, not per test
+        start = time.perf_counter()
+        code = run_case(path, out, tiny_detector)
+        took = time.perf_counter() - start
+        assert took < CASE_LIMIT_S, (i, kind, took)
+        assert code in ALLOWED_CODES
+        assert out.is_dir() == (code == 0), (i, kind, code)
+        if code == 0:
+            report = json.loads((out / "report.json").read_text("utf-8"))
+            assert report["source"]["path"].endswith(path.name)
+            shutil.rmtree(out)
+        assert leftovers(tmp_path, out) == [], (i, kind)
+        path.unlink()
+        codes[code] = codes.get(code, 0) + 1
+    assert sum(codes.values()) == CASES and codes.get(0) and codes.get(3), codes  # both outcomes are met
+
+
+@pytest.mark.parametrize("suffix", [".mp4", ".jpg"])
+def test_corrupted_files_through_the_cli(
+    tmp_path: Path, originals: dict[str, bytes], yaml_model: Path, suffix: str
+) -> None:
+    """A seeded subset of the corruptions through the real ``sponsorlens`` process: exit 0 or 3, no
+    traceback, one ``error:`` line on 3, nothing left behind on 3. About 9 s a case on a shared 2-core
+    CPU (the process imports torch and loads the model; 30 s when the machine is very busy), so only
+    :data:`CLI_CASES` of each: 75 s for the 8; the 200 cases of each run in-process above."""
+    rng = np.random.default_rng(23 if suffix == ".mp4" else 24)
+    cases = [corrupt(originals[suffix], rng) for _ in range(CASES)]
+    picked = np.random.default_rng(99).choice(CASES, CLI_CASES, replace=False)
+    command = "analyze" if suffix == ".mp4" else "photos"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    for i in sorted(int(k) for k in picked):
+        kind, data = cases[i]
+        path = tmp_path / f"case{i:03d}{suffix}"
+        path.write_bytes(data)
+        out = tmp_path / f"out{i:03d}"
+        argv = [sys.executable, "-m", "cli.main", command, str(path), "--out", str(out)]
+        argv += ["--weights", str(yaml_model), "--imgsz", "32", "--device", "cpu"]
+        faulthandler.dump_traceback_later(2 * CLI_LIMIT_S, exit=True)  # per case, not per test
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=CLI_LIMIT_S, cwd=REPO, env=env)
+        assert proc.returncode in ALLOWED_CODES, (i, kind, proc.returncode, proc.stderr[-2000:])
+        assert "Traceback" not in proc.stderr + proc.stdout, (i, kind)
+        errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("error: ")]
+        assert len(errors) == (proc.returncode == 3), (i, kind, proc.stderr)
+        assert out.is_dir() == (proc.returncode == 0), (i, kind)
+        assert leftovers(tmp_path, out) == [], (i, kind)

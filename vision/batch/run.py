@@ -71,7 +71,7 @@ def run_batch(
         raise InputError("--workers 0 (analyse in this process) is for --engine local only")
     warn = warn or (lambda message: warnings.warn(message, stacklevel=3))
     cfg = Config.model_validate(spec.config)
-    files = discover(paths)
+    files = discover(paths, warn=warn)
     if not files:
         raise InputError(f"no videos or photos under {', '.join(map(str, paths))}")
 

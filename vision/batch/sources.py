@@ -8,26 +8,34 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from measure.errors import InputError
-from vision.io.discovery import is_image_path, is_video_path, walk_files
+from measure.paths import display_path
+from vision.io.discovery import is_image_path, is_video_path, not_regular, walk_files
 
 
-def discover(paths: Sequence[str | Path]) -> list[tuple[str, str]]:
+def discover(paths: Sequence[str | Path], warn: Callable[[str], None] | None = None) -> list[tuple[str, str]]:
     """Return ``(absolute path, kind)`` of every video and photo under ``paths``, in a stable order.
 
     Folders are searched as :func:`vision.io.discovery.walk_files` does (symlinked folders followed,
     loops cut) for photo (``IMAGE_SUFFIXES``) and video (``VIDEO_SUFFIXES``) files; a file named
     directly is a photo by its suffix, else a video. Raises :class:`~measure.errors.InputError` for
-    a path that does not exist.
+    a path that does not exist or is not a regular file or folder (a named pipe would block the run);
+    a named pipe, socket or device inside a folder is skipped and named to ``warn``.
     """
     found: dict[str, str] = {}
     for p in map(Path, paths):
         if not p.exists():
             raise InputError(f"{p}: not found")
-        files = [p] if p.is_file() else walk_files(p)
+        if (why := not_regular(p)) is not None:
+            raise InputError(f"{display_path(os.fspath(p))}: {why}")
+        files = (
+            [p]
+            if p.is_file()
+            else walk_files(p, warn=warn, wanted=lambda f: is_image_path(f) or is_video_path(f))
+        )
         for f in files:
             if is_image_path(f):
                 kind = "photo"

@@ -246,16 +246,18 @@ def photo_reading(detector: Any) -> dict[str, Any] | None:
     return None
 
 
-def collect_photos(paths: Sequence[Path]) -> tuple[list[Path], list[tuple[Path, Path]]]:
+def collect_photos(
+    paths: Sequence[Path], warn: Callable[[str], None] | None = None
+) -> tuple[list[Path], list[tuple[Path, Path]]]:
     """Return ``(photos, duplicates)``: every image file under ``paths`` (recursively, symlinked
     folders followed, sorted per path), each content once.
 
     A file whose bytes are identical to an earlier one (a copy in another folder, the same file
     reached twice) is counted once, as ``batch`` does: it goes to ``duplicates`` as
     ``(copy, first)``. Raises ImageError naming a path that does not exist, and :class:`InputError` when
-    no image is found.
+    no image is found. A named pipe, socket or device in a folder is skipped and named to ``warn``.
     """
-    found = list(dict.fromkeys(iter_images(paths)))
+    found = list(dict.fromkeys(iter_images(paths, warn=warn)))
     if not found:
         kinds = ", ".join(s.lstrip(".") for s in IMAGE_SUFFIXES)
         raise InputError(f"no images ({kinds}) under {', '.join(map(str, paths))}")

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from measure.errors import InputError, first_line
+from measure.limits import check_imgsz
 from vision.inference.detections import Detections
 from vision.inference.modelcard import WeightsError, verify_weights
 from weights import WEIGHTS_DIR
@@ -99,8 +100,7 @@ class LogoDetector:
     ) -> None:
         if not 0.0 < conf < 1.0:
             raise InputError(f"--conf must be between 0 and 1, got {conf}")
-        if imgsz < 32:
-            raise InputError(f"--imgsz must be at least 32, got {imgsz}")
+        check_imgsz(imgsz)  # 32 to 4096 pixels: larger sizes exhaust memory
         self.weights = Path(weights)
         self.sha256, self.card = verify_weights(self.weights, trust=trust_weights)
         _check_runtime(self.weights)

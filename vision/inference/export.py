@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from measure.errors import InputError
+from measure.limits import check_batch, check_imgsz
 from vision.inference.modelcard import WeightsError, card_path, verify_weights, write_card
 
 #: Export formats: the suffix ultralytics gives the result ("_openvino_model" is a folder).
@@ -143,8 +144,7 @@ def export_model(
     if fmt == "engine" and not device.startswith("cuda"):
         raise WeightsError("engine (TensorRT) export needs a CUDA GPU; use --format onnx or openvino on CPU")
     imgsz = int(imgsz or card.get("imgsz") or 640)
-    if imgsz < 32:
-        raise InputError(f"--imgsz must be at least 32, got {imgsz}")
+    check_batch(batch, check_imgsz(imgsz))  # bounded: a huge export shape exhausts memory
     if dynamic is None:
         dynamic = fmt != "engine"
     dest = Path(out) if out is not None else default_export_path(weights, fmt, imgsz, half)

@@ -61,6 +61,8 @@ def verify_weights(weights: str | Path, trust: bool = False) -> tuple[str, dict[
     weights = Path(weights)
     if not weights.exists():
         raise WeightsError(f"{weights}: weights file not found")
+    if not weights.is_dir() and not weights.is_file():  # a named pipe would block the checksum forever
+        raise WeightsError(f"{weights}: not a regular file")
     digest = sha256_path(weights)
     card = read_card(weights)
     if trust:

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from measure.errors import InputError, first_line
+from measure.limits import MAX_HELD_PHOTO_PIXELS
 from measure.paths import display_path
 from measure.records import DETECTION_COLUMNS, QUALITY_COLUMNS
 from vision.inference.detections import Detections
@@ -75,8 +76,8 @@ def detect_photos(
 ) -> Iterator[PhotoResult | PhotoFailure]:
     """Analyse ``paths`` and yield one :class:`PhotoResult` or :class:`PhotoFailure` per path, in order.
 
-    ``batch_size`` photos are decoded at a time (they are all in memory at once) and detected in
-    groups of equal size. ``index`` counts from ``first_index``.
+    ``batch_size`` photos are decoded at a time (they are all in memory at once; fewer when they hold
+    :data:`~measure.limits.MAX_HELD_PHOTO_PIXELS` together) and detected in groups of equal size. ``index`` counts from ``first_index``.
     """
     if batch_size < 1:
         raise InputError(f"--batch must be at least 1, got {batch_size}")
@@ -91,7 +92,8 @@ def detect_photos(
             if not any(n in item for n in named):
                 item = f"{display_path(path)}: {item}"
         pending.append((i, path, item))
-        if len(pending) >= batch_size:
+        held = sum(it.shape[0] * it.shape[1] for _, _, it in pending if not isinstance(it, str))
+        if len(pending) >= batch_size or held >= MAX_HELD_PHOTO_PIXELS:  # large photos: a smaller batch
             yield from _flush(pending, detector)
             pending = []
     if pending:

@@ -5,14 +5,20 @@ Folders are searched recursively and symlinked folders are followed, so a folder
 archive is counted like any other. A folder reached a second time (a symlink loop such as
 ``a/up -> ..``, or two links to one folder) is searched once. Hidden files and folders (names
 starting with ``.``) are skipped, and so is anything that is not a regular file (sockets, FIFOs,
-broken links).
+broken links); a FIFO, socket or device the command would have taken is named to ``warn`` (reading a
+named pipe would wait forever). A path named directly that is not a regular file is refused at once
+(:func:`not_regular`).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import stat
+from collections.abc import Callable, Iterator
 from pathlib import Path
+
+from measure.configfile import file_kind
+from measure.paths import display_path
 
 #: File suffixes read as photos (lower case; any case matches).
 IMAGE_SUFFIXES: tuple[str, ...] = (".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp")
@@ -34,20 +40,49 @@ def is_video_path(path: str | os.PathLike[str]) -> bool:
     return Path(path).suffix.lower() in VIDEO_SUFFIXES
 
 
-def media_files(root: str | os.PathLike[str]) -> list[Path]:
+def not_regular(path: str | os.PathLike[str]) -> str | None:
+    """Return why an existing ``path`` (symlinks followed) that is neither a regular file nor a folder
+    cannot be read, e.g. ``"not a regular file (a named pipe (FIFO))"``; None for a regular file, a
+    folder or a path that does not exist (those have their own messages)."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return None
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    return f"not a regular file ({file_kind(mode)})"
+
+
+def media_files(root: str | os.PathLike[str], warn: Callable[[str], None] | None = None) -> list[Path]:
     """Return every photo and video file below the folder ``root`` (:func:`walk_files`), sorted."""
-    return [f for f in walk_files(root) if is_image_path(f) or is_video_path(f)]
+    return walk_files(root, warn=warn, wanted=lambda f: is_image_path(f) or is_video_path(f))
 
 
-def walk_files(root: str | os.PathLike[str]) -> list[Path]:
-    """Return every regular, non-hidden file below the folder ``root``, sorted by path.
+def walk_files(
+    root: str | os.PathLike[str],
+    warn: Callable[[str], None] | None = None,
+    wanted: Callable[[Path], bool] | None = None,
+) -> list[Path]:
+    """Return every regular, non-hidden file below the folder ``root`` for which ``wanted(path)`` is
+    true (default: all), sorted by path.
 
-    Paths are as reached from ``root`` (through any symlinked folders), not resolved.
+    Paths are as reached from ``root`` (through any symlinked folders), not resolved. A wanted name
+    that is a FIFO, socket or device is skipped and, with ``warn``, named in one line:
+    ``skipped PATH: not a regular file (a named pipe (FIFO))``.
     """
-    return sorted(_walk(Path(root)))
+    found: list[Path] = []
+    for path in _walk(Path(root)):
+        if wanted is not None and not wanted(path):
+            continue
+        if path.is_file():
+            found.append(path)
+        elif warn is not None and (why := not_regular(path)) is not None:
+            warn(f"skipped {display_path(os.fspath(path))}: {why}")
+    return sorted(found)
 
 
 def _walk(root: Path) -> Iterator[Path]:
+    """Yield every non-hidden entry below ``root`` that is not a folder (regular or not)."""
     visited: set[tuple[int, int]] = set()
     for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
         try:
@@ -62,5 +97,5 @@ def _walk(root: Path) -> Iterator[Path]:
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]
         for name in filenames:
             path = Path(dirpath, name)
-            if not name.startswith(".") and path.is_file():
+            if not name.startswith("."):
                 yield path

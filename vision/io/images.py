@@ -20,7 +20,7 @@ import os
 import re
 import sys
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,15 +29,11 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from measure.errors import InputError, first_line
+from measure.limits import MAX_IMAGE_PIXELS
 from measure.paths import display_path
-from vision.io.discovery import IMAGE_SUFFIXES, is_image_path, walk_files
+from vision.io.discovery import IMAGE_SUFFIXES, is_image_path, not_regular, walk_files
 
 #: Suffixes (lower case) that :func:`iter_images` treats as images.
-
-#: Largest image accepted, in pixels (width x height). 150 megapixels is above any camera's
-#: output; larger files are refused as possible decompression bombs (a few KB of PNG can claim
-#: gigapixels and exhaust memory).
-MAX_IMAGE_PIXELS = 150_000_000
 
 
 class ImageError(InputError):
@@ -108,6 +104,8 @@ def load_image(path: str | os.PathLike[str], max_side: int | None = None) -> np.
         raise ImageError(f"{display}: file not found")
     if os.path.isdir(name):
         raise ImageError(f"{display}: is a directory, not an image file")
+    if (why := not_regular(name)) is not None:  # a named pipe would block the read below forever
+        raise ImageError(f"{display}: {why}")
     try:
         fh = open(name, "rb")  # noqa: SIM115 - closed below, after Pillow has decoded
     except OSError as exc:
@@ -155,21 +153,24 @@ def load_image(path: str | os.PathLike[str], max_side: int | None = None) -> np.
     return bgr
 
 
-def iter_images(paths: Sequence[str | os.PathLike[str]]) -> Iterator[Path]:
+def iter_images(
+    paths: Sequence[str | os.PathLike[str]], warn: Callable[[str], None] | None = None
+) -> Iterator[Path]:
     """Yield every image file under ``paths``: files given directly and, for folders, every file
     below them (recursively, sorted by path), selected by suffix (:data:`IMAGE_SUFFIXES`, any
     case). Folders are searched as :func:`vision.io.discovery.walk_files` does: symlinked folders
     followed (loops cut), hidden files and folders skipped. Each file is yielded once, in the order
     of ``paths``.
 
-    Raises :class:`ImageError` for a path that does not exist or a file given directly whose suffix
-    is not an image suffix.
+    Raises :class:`ImageError` for a path that does not exist, is not a regular file (a named pipe)
+    or is a file given directly whose suffix is not an image suffix. A named pipe, socket or device
+    inside a folder is skipped and named to ``warn`` (:func:`vision.io.discovery.walk_files`).
     """
     seen: set[Path] = set()
     for p in paths:
         root = Path(p)
         if root.is_dir():
-            candidates = [f for f in walk_files(root) if is_image_path(f.name)]
+            candidates = walk_files(root, warn=warn, wanted=is_image_path)
         elif root.is_file():
             if not is_image_path(root):
                 raise ImageError(
@@ -177,6 +178,8 @@ def iter_images(paths: Sequence[str | os.PathLike[str]]) -> Iterator[Path]:
                     f"{', '.join(IMAGE_SUFFIXES)})"
                 )
             candidates = [root]
+        elif (why := not_regular(root)) is not None:
+            raise ImageError(f"{display_path(str(root))}: {why}")
         else:
             raise ImageError(f"{display_path(str(root))}: file or folder not found")
         for c in candidates:

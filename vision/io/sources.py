@@ -37,7 +37,9 @@ import cv2
 import numpy as np
 
 from measure.errors import InputError, first_line
+from measure.limits import check_frame_pixels
 from measure.paths import display_path
+from vision.io.discovery import not_regular
 
 #: Milliseconds OpenCV waits to open a stream, and for each read, before giving up.
 STREAM_TIMEOUT_MS = 15_000
@@ -281,9 +283,16 @@ class VideoSource:
                 )
         cap = self._open_capture()
         self._cap = cap
+        # refuse huge frames before decoding one (the container's size), and after (the decoded size)
+        size = (
+            int(_finite(cap.get(cv2.CAP_PROP_FRAME_WIDTH))),
+            int(_finite(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))),
+        )
+        check_frame_pixels(self._display, *size, error=SourceError)
         t0, img0 = self._read_first(cap)
         self._first = (t0, img0)
         height, width = img0.shape[:2]
+        check_frame_pixels(self._display, width, height, error=SourceError)
 
         cv_fps = _finite(cap.get(cv2.CAP_PROP_FPS))
         cv_frames = _finite(cap.get(cv2.CAP_PROP_FRAME_COUNT))
@@ -638,6 +647,8 @@ def open_video(
         raise SourceError(f"{display}: file not found")
     if os.path.isdir(path):
         raise SourceError(f"{display}: is a directory, not a video file")
+    if (why := not_regular(path)) is not None:  # a named pipe would block the read below forever
+        raise SourceError(f"{display}: {why}")
     try:
         with open(path, "rb") as fh:
             head = fh.read(1)
