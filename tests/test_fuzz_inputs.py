@@ -214,10 +214,9 @@ def run_case(path: Path, out: Path, detector: Any) -> int:
     """Analyse ``path`` and write ``out`` as the CLI's ``analyze`` (a video) or ``photos`` (a JPEG)
     does, in this process; return the exit code the CLI would give (0, or 3 for an InputError)."""
     from cli.analysis import write_analysis
-    from cli.photos import write_photo_tables
+    from cli.photos import write_photo_analysis
     from measure.errors import InputError
     from measure.settings import Config
-    from measure.store import atomic_dir
     from vision.inference.analysis import analyse_photo_files, analyse_video_file
 
     try:
@@ -228,8 +227,7 @@ def run_case(path: Path, out: Path, detector: Any) -> int:
             photos = analyse_photo_files([path], detector, Config(), batch_size=8)
             if len(photos.stats.photos) == 0:  # the CLI's "none of the photos could be read": exit 3
                 return 3
-            with atomic_dir(out) as tmp:
-                write_photo_tables(tmp, photos)
+            write_photo_analysis(out, photos)
     except InputError as exc:
         assert "\n" not in str(exc) and path.name in str(exc), str(exc)
         return 3
