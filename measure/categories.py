@@ -34,6 +34,11 @@ CATEGORY_COLUMNS: dict[str, str] = {
 }
 
 
+#: Per-sponsor numbers that mean something only when the catalogue gives categories: reports and
+#: comparisons without categories leave them out of their tables (they are 0 there).
+COMPETITOR_KEYS: frozenset[str] = frozenset({"competitor_s"})
+
+
 def empty_categories() -> pd.DataFrame:
     """Return an empty category table with :data:`CATEGORY_COLUMNS` and their dtypes."""
     return pd.DataFrame({c: pd.Series(dtype=d) for c, d in CATEGORY_COLUMNS.items()})

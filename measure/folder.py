@@ -141,6 +141,11 @@ class Analysis:
             df["category"] = df["category"].astype(str)
         return df
 
+    @property
+    def has_categories(self) -> bool:
+        """True when the report holds a ``categories`` table with at least one category."""
+        return bool(self.report.categories)
+
     @cached_property
     def segments(self) -> pd.DataFrame:
         """One row per exposure segment (video), the report's columns; empty for photos."""
