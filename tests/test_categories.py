@@ -4,9 +4,17 @@ tables, then the real path: ``analyze --sponsors FILE`` with the shipped demo mo
 
 from __future__ import annotations
 
-import numpy as np
-from test_exposure import DEFAULTS, approx, det, row, table, timeline
+import json
+from pathlib import Path
 
+import cv2
+import numpy as np
+import pandas as pd
+import pytest
+from test_exposure import DEFAULTS, approx, det, row, table, timeline
+from typer.testing import CliRunner
+
+from cli.main import app
 from measure.categories import CATEGORY_COLUMNS
 from measure.exposure import aggregate
 
@@ -94,3 +102,182 @@ def test_category_numbers_do_not_depend_on_row_order() -> None:
     )
     assert a.categories.equals(b.categories)
     assert np.allclose(a.sponsors["competitor_s"], b.sponsors["competitor_s"])
+
+
+def test_a_schema_2_batch_database_gains_the_category_columns(tmp_path: Path) -> None:
+    import duckdb
+
+    from measure import db
+
+    path = tmp_path / "v2.duckdb"
+    db.connect(path).close()
+    con = duckdb.connect(str(path))  # make it what SponsorLens wrote before categories
+    con.execute("ALTER TABLE sponsor_exposure DROP COLUMN category")
+    con.execute("ALTER TABLE sponsor_exposure DROP COLUMN competitor_s")
+    con.execute("DROP TABLE category_exposure")
+    con.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    con.execute(
+        "INSERT INTO sources (source_id, run_key, path, kind, status) VALUES ('s', 'k', 'v.mp4', 'video', 'done')"
+    )
+    con.execute("INSERT INTO sponsor_exposure (source_id, sponsor, exposure_s) VALUES ('s', 'Apexa', 2.0)")
+    con.close()
+    with pytest.raises(db.DatabaseError, match="schema version 2"):
+        db.connect(path, read_only=True).close()  # reading alone never rewrites a file
+    db.connect(path).close()
+    con = db.connect(path, read_only=True)
+    try:
+        assert con.execute(
+            "SELECT sponsor, exposure_s, category, competitor_s FROM sponsor_exposure"
+        ).fetchall() == [("Apexa", 2.0, None, None)]
+        assert db.totals(con, "category", "k").empty  # no categories yet: no rows, no error
+        assert db.totals(con, "sponsor", "k")["exposure_s"].tolist() == [2.0]
+    finally:
+        con.close()
+
+
+# --------------------------------------------------------------------------- the real path
+
+REPO = Path(__file__).resolve().parent.parent
+DEMO = REPO / "weights" / "demo.pt"
+runner = CliRunner()
+real = pytest.mark.skipif(not DEMO.is_file(), reason="weights/demo.pt is not trained yet (sponsorlens train)")
+CATALOGUE = """\
+[sponsors."Apexa"]
+category = "airline"
+
+[sponsors."Boltline"]
+category = "airline"
+
+[sponsors."Corvo"]
+"""
+
+
+def _art(name: str, width: int) -> np.ndarray:
+    art = cv2.imread(str(REPO / "weights" / "demo_artwork" / f"{name}.png"))
+    return cv2.resize(art, (width, round(width * art.shape[0] / art.shape[1])))
+
+
+def write_clip(path: Path, seconds: float, boltline_from: int | None) -> Path:
+    """A 640 x 360, 10 fps clip of the demo artwork on a pitch: Apexa all along, Boltline (the same
+    category) beside it from frame ``boltline_from`` on (never when None)."""
+    apexa, bolt = _art("Apexa", 220), _art("Boltline", 220)
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 10, (640, 360))
+    for i in range(round(seconds * 10)):
+        img = np.full((360, 640, 3), (40, 120, 40), np.uint8)
+        img[140 : 140 + apexa.shape[0], 60 : 60 + apexa.shape[1]] = apexa
+        if boltline_from is not None and i >= boltline_from:
+            img[140 : 140 + bolt.shape[0], 360 : 360 + bolt.shape[1]] = bolt
+        writer.write(img)
+    writer.release()
+    return path
+
+
+@pytest.fixture(scope="module")
+def media(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``clips/both.mp4`` (2 s; Boltline joins Apexa after 1 s), ``clips/alone.mp4`` (1 s of Apexa
+    alone) and ``cat.toml``, where Apexa and Boltline are both airlines."""
+    root = tmp_path_factory.mktemp("competitors")
+    (root / "clips").mkdir()
+    write_clip(root / "clips" / "both.mp4", 2.0, boltline_from=10)
+    write_clip(root / "clips" / "alone.mp4", 1.0, boltline_from=None)
+    (root / "cat.toml").write_text(CATALOGUE)
+    return root
+
+
+def _options(media: Path) -> list[str]:
+    return [
+        "--weights",
+        str(DEMO),
+        "--sponsors",
+        str(media / "cat.toml"),
+        "--device",
+        "cpu",
+        "--sample-fps",
+        "5",
+    ]
+
+
+@pytest.fixture(scope="module")
+def analysed(media: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """``analyze --sponsors cat.toml`` of both clips: (both, alone) analysis folders, with HTML."""
+    out = tmp_path_factory.mktemp("analyses")
+    for name in ("both", "alone"):
+        args = ["analyze", str(media / "clips" / f"{name}.mp4"), "--out", str(out / name), "--html"]
+        res = runner.invoke(app, [*args, *_options(media)])
+        assert res.exit_code == 0, res.output
+    return out / "both", out / "alone"
+
+
+@real
+def test_analyze_reports_categories_and_competitor_seconds(analysed: tuple[Path, Path]) -> None:
+    both, alone = analysed
+    report = json.loads((both / "report.json").read_text())
+    assert report["schema_version"] == 2
+    rows = {r["sponsor"]: r for r in report["sponsors"]}
+    apexa, bolt = rows["Apexa"], rows["Boltline"]
+    assert apexa["category"] == bolt["category"] == "airline" and rows["Corvo"]["category"] is None
+    assert apexa["exposure_s"] > bolt["exposure_s"] > 0.5  # Boltline is on for the second half only
+    # both logos are on screen together for the second half: each sees its competitor then
+    assert 0.5 < apexa["competitor_s"] <= bolt["exposure_s"] + 1e-9
+    assert bolt["competitor_s"] == pytest.approx(apexa["competitor_s"], abs=1e-9)
+    assert rows["Corvo"]["competitor_s"] == 0
+    (cat,) = report["categories"]
+    assert cat["category"] == "airline" and cat["sponsors"] == 2
+    assert cat["clash_s"] == pytest.approx(apexa["competitor_s"], abs=1e-9)  # two sponsors: the same time
+    assert cat["category_s"] == pytest.approx(apexa["exposure_s"], abs=1e-9)  # Apexa is on all along
+    assert cat["sponsor_s"] == pytest.approx(apexa["exposure_s"] + bolt["exposure_s"], abs=1e-9)
+    assert cat["category_share_of_voice"] == pytest.approx(apexa["share_of_voice"] + bolt["share_of_voice"])
+    # the CSV keeps the columns, and the HTML report shows the table and the competitor column
+    csv = pd.read_csv(both / "sponsors.csv").set_index("sponsor")
+    assert csv.loc["Apexa", "competitor_s"] == pytest.approx(apexa["competitor_s"])
+    html = (both / "report.html").read_text()
+    assert 'id="category-table"' in html and 'data-category="airline"' in html
+    assert ">Competitor<" in html and "Apexa, Boltline" in html
+    alone_report = json.loads((alone / "report.json").read_text())
+    assert alone_report["categories"][0]["clash_s"] == 0
+    assert {r["sponsor"]: r["competitor_s"] for r in alone_report["sponsors"]}["Apexa"] == 0
+
+
+@real
+def test_compare_shows_the_category_numbers(analysed: tuple[Path, Path], tmp_path: Path) -> None:
+    both, alone = analysed
+    res = runner.invoke(app, ["compare", str(both), str(alone), "--out", str(tmp_path / "cmp.html")])
+    assert res.exit_code == 0, res.output
+    assert "Per-category deltas" in res.output and "Clash" in res.output and "Competitor" in res.output
+    page = (tmp_path / "cmp.html").read_text()
+    assert 'id="compare-categories"' in page and 'data-category="airline"' in page
+    from measure.compare import compare_reports
+
+    cmp = compare_reports(both, alone)
+    row = cmp.categories.set_index("category").loc["airline"]
+    assert row["clash_s_a"] > 0.5 and row["clash_s_b"] == 0 and row["clash_s_delta"] == -row["clash_s_a"]
+    assert "competitor_s" in cmp.kpis
+
+
+@real
+def test_totals_by_category_on_a_batch_database(
+    media: Path, analysed: tuple[Path, Path], tmp_path: Path
+) -> None:
+    path = tmp_path / "season.duckdb"
+    res = runner.invoke(
+        app, ["batch", str(media / "clips"), "--db", str(path), "--workers", "0", *_options(media)]
+    )
+    assert res.exit_code == 0, res.output
+    assert "2 analysed" in res.output
+    res = runner.invoke(
+        app, ["totals", "--db", str(path), "--by", "category", "--csv", str(tmp_path / "t.csv")]
+    )
+    assert res.exit_code == 0, res.output
+    assert "Totals by category" in res.output and "airline" in res.output and "clash s" in res.output
+    table = pd.read_csv(tmp_path / "t.csv")
+    assert table["category"].tolist() == ["airline"]
+    row = table.iloc[0]
+    # the batch analyses each clip exactly as analyze does: the totals are the two reports' sums
+    reports = [json.loads((d / "report.json").read_text()) for d in analysed]
+    for key in ("clash_s", "category_s", "sponsor_s"):
+        assert row[key] == pytest.approx(sum(r["categories"][0][key] for r in reports), abs=1e-9), key
+    competitor = sum(s["competitor_s"] for r in reports for s in r["sponsors"])
+    assert row["competitor_s"] == pytest.approx(competitor, abs=1e-9) and competitor > 0.5
+    everyone = sum(s["exposure_s"] for r in reports for s in r["sponsors"])
+    assert row["category_share_of_voice"] == pytest.approx(row["sponsor_s"] / everyone)
+    assert row["sponsors"] == 2 and row["videos"] == 2

@@ -82,7 +82,7 @@ class Worker:
             if stopped is None
             else f"frame {stopped.frame} ({stopped.t:.2f} s): {stopped.reason}",
         }
-        return JobResult(job, source, out.detections, out.segments, out.sponsors)
+        return JobResult(job, source, out.detections, out.segments, out.sponsors, categories=out.categories)
 
     def _photo(self, job: Job, base: dict[str, Any]) -> JobResult:
         from vision.inference.analysis import analyse_photo_files
