@@ -160,6 +160,7 @@ VIDEO_TOTALS = ("exposure_s", "share_of_voice", "quality_s", "solo_s", "media_va
 PHOTO_TOTALS = ("photos_with_sponsor", "photo_rate", "solo_photos")
 #: Numbers ``totals --by category`` prints, per catalogue category.
 CATEGORY_TOTALS = ("category_s", "sponsor_s", "category_share_of_voice", "clash_s", "competitor_s")
+CATEGORY_PHOTO_TOTALS = ("photos_with_category", "clash_photos", "competitor_photos")
 
 
 @app.command()
@@ -195,7 +196,9 @@ def totals(
     for k in names:
         out.add_column(k, justify="right" if k == "sponsors" else "left")
     if by_category:
-        shown: tuple[str, ...] = CATEGORY_TOTALS
+        shown: tuple[str, ...] = (CATEGORY_TOTALS if videos or not n_photos else ()) + (
+            CATEGORY_PHOTO_TOTALS if n_photos else ()
+        )
     else:
         shown = (VIDEO_TOTALS if videos or not n_photos else ()) + (PHOTO_TOTALS if n_photos else ())
     add_metric_columns(out, shown, season.currency)

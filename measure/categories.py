@@ -10,6 +10,9 @@ rows that :func:`measure.exposure.aggregate` builds (every one already counted i
   visible (``category_s``), the sum of their exposure (``sponsor_s``), its share of voice and its
   *clash seconds* (``clash_s``: two or more of its sponsors visible at once).
 
+A photo archive counts photos instead (:func:`photo_categories`): per sponsor ``competitor_photos``,
+per category :data:`PHOTO_CATEGORY_COLUMNS`.
+
 Definitions are :data:`measure.methodology.METRICS`; the visible frames and their ``interval_s``
 weights are exactly those of the sponsor numbers, so ``competitor_s <= exposure_s``,
 ``clash_s <= category_s <= sponsor_s`` and the category shares add up to the categorised sponsors'
@@ -34,9 +37,17 @@ CATEGORY_COLUMNS: dict[str, str] = {
 }
 
 
+#: Per-category table of a photo archive, one row per category, sorted by category name.
+PHOTO_CATEGORY_COLUMNS: dict[str, str] = {
+    "category": "object",
+    "sponsors": "int64",  # sponsors analysed in the category (count)
+    "photos_with_category": "int64",  # photos in which at least one of its sponsors appears (count)
+    "clash_photos": "int64",  # photos in which two or more of its sponsors appear (count)
+}
+
 #: Per-sponsor numbers that mean something only when the catalogue gives categories: reports and
 #: comparisons without categories leave them out of their tables (they are 0 there).
-COMPETITOR_KEYS: frozenset[str] = frozenset({"competitor_s"})
+COMPETITOR_KEYS: frozenset[str] = frozenset({"competitor_s", "competitor_photos"})
 
 
 def empty_categories() -> pd.DataFrame:
@@ -132,3 +143,37 @@ def category_table(
         },
         columns=list(CATEGORY_COLUMNS),
     )
+
+
+def photo_categories(
+    appearances: pd.DataFrame, names: Sequence[str], categories: Mapping[str, str | None] | None
+) -> tuple[np.ndarray, list[str | None], pd.DataFrame]:
+    """Return ``(competitor_photos per sponsor of names, category per sponsor, category table)`` of a
+    photo archive.
+
+    ``appearances`` has one row per photo and sponsor that appears in it (``photo``, ``sponsor``;
+    :data:`measure.photos.APPEARANCE_COLUMNS`). ``competitor_photos`` counts the photos in which the
+    sponsor appears with another sponsor of its category; the table (:data:`PHOTO_CATEGORY_COLUMNS`)
+    counts per category the photos with one or more of its sponsors and those with two or more.
+    """
+    cat_names, codes = category_codes(names, categories)
+    of = [cat_names[c] if c >= 0 else None for c in codes]
+    sponsor_cat = dict(zip(names, of, strict=True))
+    app = appearances[["photo", "sponsor"]].assign(category=appearances["sponsor"].map(sponsor_cat))
+    app = app[app["category"].notna()]
+    per = app.groupby(["photo", "category"]).size().rename("n").reset_index()
+    app = app.merge(per, on=["photo", "category"], how="left")
+    rivals = app[app["n"] >= 2].groupby("sponsor").size()
+    competitor = np.array([int(rivals.get(n, 0)) for n in names], dtype=np.int64)
+    members = pd.Series([c for c in of if c is not None], dtype=object).value_counts()
+    rows = [
+        {
+            "category": c,
+            "sponsors": int(members.get(c, 0)),
+            "photos_with_category": int((per["category"] == c).sum()),
+            "clash_photos": int(((per["category"] == c) & (per["n"] >= 2)).sum()),
+        }
+        for c in cat_names
+    ]
+    table = pd.DataFrame(rows, columns=list(PHOTO_CATEGORY_COLUMNS)).astype(PHOTO_CATEGORY_COLUMNS)
+    return competitor, of, table

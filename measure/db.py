@@ -32,7 +32,7 @@ from typing import Any, Literal
 import duckdb
 import pandas as pd
 
-from measure.categories import CATEGORY_COLUMNS
+from measure.categories import CATEGORY_COLUMNS, PHOTO_CATEGORY_COLUMNS
 from measure.errors import InputError, OutputError
 from measure.exposure import SEGMENT_COLUMNS, SPONSOR_COLUMNS
 from measure.hashing import sha256_text
@@ -44,7 +44,7 @@ SCHEMA_VERSION = "3"
 #: ``{old version: SQL statements that bring it to the next version}``. Version 2 added the detections'
 #: ``source`` column (``model`` or ``text``); every earlier detection came from the model. Version 3
 #: added catalogue categories: ``sponsor_exposure.category`` and ``competitor_s`` (NULL in earlier rows:
-#: no category, no competitors) and the ``category_exposure`` table (see :data:`MIGRATIONS` below).
+#: no category, no competitors), ``competitor_photos`` and the ``category_exposure`` table (see :data:`MIGRATIONS` below).
 MIGRATIONS: dict[str, tuple[str, ...]] = {
     "1": ("ALTER TABLE detections ADD COLUMN IF NOT EXISTS source VARCHAR DEFAULT 'model'",),
 }
@@ -87,6 +87,7 @@ PHOTO_METRICS: dict[str, str] = {
     "solo_photos": "int64",
     "best_photo": "object",
     "best_photo_quality": "float64",
+    "competitor_photos": "int64",
 }
 
 _VIDEO_METRIC_TYPES: dict[str, str] = {
@@ -119,9 +120,11 @@ EXPOSURE_TABLE: dict[str, str] = {
     **_typed(SPONSOR_COLUMNS, _VIDEO_METRIC_TYPES),
     **_typed(PHOTO_METRICS, PHOTO_METRICS),
 }
+#: One row per source and catalogue category: the video columns for videos, the photo ones for photos.
 CATEGORY_TABLE: dict[str, str] = {
     "source_id": "VARCHAR NOT NULL",
     **_typed(CATEGORY_COLUMNS, CATEGORY_COLUMNS),
+    **_typed(PHOTO_CATEGORY_COLUMNS, PHOTO_CATEGORY_COLUMNS),
 }
 FAILURE_TABLE: dict[str, str] = {
     "source_id": "VARCHAR PRIMARY KEY",
@@ -151,6 +154,7 @@ TABLES: dict[str, dict[str, str]] = {
 MIGRATIONS["2"] = (
     "ALTER TABLE sponsor_exposure ADD COLUMN IF NOT EXISTS competitor_s DOUBLE",
     "ALTER TABLE sponsor_exposure ADD COLUMN IF NOT EXISTS category VARCHAR",
+    "ALTER TABLE sponsor_exposure ADD COLUMN IF NOT EXISTS competitor_photos BIGINT",
     f"CREATE TABLE IF NOT EXISTS category_exposure (\n  {_columns_sql(CATEGORY_TABLE)}\n)",
 )
 
@@ -416,19 +420,25 @@ per_sponsor AS (
          count(DISTINCT sponsor)               AS sponsors,
          coalesce(sum(exposure_s), 0)          AS sponsor_s,
          coalesce(sum(competitor_s), 0)        AS competitor_s,
+         coalesce(sum(competitor_photos), 0)::BIGINT AS competitor_photos,
          coalesce(sum(quality_s), 0)           AS quality_s,
          coalesce(sum(media_value), 0)         AS media_value
   FROM e WHERE category IS NOT NULL GROUP BY category),
 per_category AS (
   SELECT c.category,
-         count(DISTINCT c.source_id)           AS videos,
+         count(DISTINCT c.source_id) FILTER (WHERE s.kind = 'video') AS videos,
+         count(DISTINCT c.source_id) FILTER (WHERE s.kind = 'photo') AS photos,
          coalesce(sum(c.category_s), 0)        AS category_s,
-         coalesce(sum(c.clash_s), 0)           AS clash_s
+         coalesce(sum(c.clash_s), 0)           AS clash_s,
+         coalesce(sum(c.photos_with_category), 0)::BIGINT AS photos_with_category,
+         coalesce(sum(c.clash_photos), 0)::BIGINT AS clash_photos
   FROM category_exposure c JOIN s USING (source_id) GROUP BY c.category)
 SELECT p.category, p.sponsors, coalesce(c.videos, 0) AS videos,
        coalesce(c.category_s, 0) AS category_s, p.sponsor_s,
        coalesce(p.sponsor_s / nullif(everyone.all_s, 0), 0) AS category_share_of_voice,
-       coalesce(c.clash_s, 0) AS clash_s, p.competitor_s, p.quality_s, p.media_value
+       coalesce(c.clash_s, 0) AS clash_s, p.competitor_s, p.quality_s, p.media_value,
+       coalesce(c.photos, 0) AS photos, coalesce(c.photos_with_category, 0) AS photos_with_category,
+       coalesce(c.clash_photos, 0) AS clash_photos, p.competitor_photos
 FROM per_sponsor p LEFT JOIN per_category c USING (category) CROSS JOIN everyone
 ORDER BY p.sponsor_s DESC, p.category"""
 
@@ -498,8 +508,9 @@ def totals(con: duckdb.DuckDBPyConnection, by: TotalsBy = "sponsor", key: str | 
     visible video time) and ``photo_mean_screen_share`` is the mean over photos showing the sponsor.
     ``by="category"`` gives one row per catalogue category instead (:data:`CATEGORY_TOTALS_SQL`):
     ``category``, ``sponsors``, ``videos``, the seconds of :mod:`measure.categories` summed over the
-    sources, ``category_share_of_voice`` over the whole run, and its sponsors' ``competitor_s``,
-    ``quality_s`` and ``media_value``.
+    sources, ``category_share_of_voice`` over the whole run, its sponsors' ``competitor_s``,
+    ``quality_s`` and ``media_value``, and for photos ``photos``, ``photos_with_category``,
+    ``clash_photos`` and ``competitor_photos``.
     """
     key = key or pick_run_key(con)
     return con.execute(totals_sql(by), {"run_key": key}).df()

@@ -176,6 +176,12 @@ METRICS: dict[str, str] = {
         "The category's share of voice: sponsor_s divided by the sum of exposure_s of all sponsors analysed, "
         "a fraction; the sum of its sponsors' share_of_voice (0 when no sponsor is visible)."
     ),
+    "competitor_photos": (
+        "Number of photos in which the sponsor appears together with at least one other sponsor of its "
+        "category (0 for a sponsor without a category)."
+    ),
+    "photos_with_category": "Number of photos in which at least one sponsor of the category appears.",
+    "clash_photos": "Number of photos in which two or more distinct sponsors of the category appear.",
     "clash_s": (
         "Clash seconds: the sum of interval_s over the analysed frames in which two or more distinct "
         "sponsors of the category are visible at once (seconds; at most category_s)."
@@ -511,7 +517,10 @@ A photo has no duration, so a photo archive is measured in photos:
   - `photo_rate`: `photos_with_sponsor` / photos analysed;
   - `mean_screen_share`, `max_screen_share` and `mean_clarity`: over the photos it appears in;
   - `solo_photos`: photos in which it is the only sponsor;
-  - `best_photo`: the photo with the highest *q*; `best_photo_quality` is that *q*.
+  - `best_photo`: the photo with the highest *q*; `best_photo_quality` is that *q*;
+  - `competitor_photos`: photos in which another sponsor of its `category` appears too.
+- Per catalogue category: `sponsors`; `photos_with_category`, the photos in which at least one of
+  its sponsors appears; `clash_photos`, those in which two or more do (counts).
 
 ### Limits
 

@@ -119,6 +119,14 @@ REGISTRY: tuple[Metric, ...] = (
         "Seconds visible while another sponsor of its category was visible too.",
     ),
     Metric(
+        "competitor_photos",
+        "Competitor photos",
+        "rival",
+        "count",
+        0,
+        "Photos in which another sponsor of its category appears too.",
+    ),
+    Metric(
         "mean_clutter",
         "Clutter",
         "clutter",
@@ -158,6 +166,22 @@ CATEGORY_REGISTRY: tuple[Metric, ...] = (
         "s",
         1,
         "Seconds two or more sponsors of the category were visible at once.",
+    ),
+    Metric(
+        "photos_with_category",
+        "Photos",
+        "photos",
+        "count",
+        0,
+        "Photos in which at least one sponsor of the category appears.",
+    ),
+    Metric(
+        "clash_photos",
+        "Clash photos",
+        "clash",
+        "count",
+        0,
+        "Photos in which two or more sponsors of the category appear.",
     ),
 )
 

@@ -205,6 +205,7 @@ def analysed(media: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Pat
         args = ["analyze", str(media / "clips" / f"{name}.mp4"), "--out", str(out / name), "--html"]
         res = runner.invoke(app, [*args, *_options(media)])
         assert res.exit_code == 0, res.output
+        assert "Competitors by category" in res.output and "airline" in res.output
     return out / "both", out / "alone"
 
 
@@ -281,3 +282,59 @@ def test_totals_by_category_on_a_batch_database(
     everyone = sum(s["exposure_s"] for r in reports for s in r["sponsors"])
     assert row["category_share_of_voice"] == pytest.approx(row["sponsor_s"] / everyone)
     assert row["sponsors"] == 2 and row["videos"] == 2
+
+
+def test_photo_archives_count_competitor_and_clash_photos() -> None:
+    from test_photos import det as photo_det
+
+    from measure.categories import PHOTO_CATEGORY_COLUMNS
+    from measure.photos import photo_stats
+
+    photos = pd.DataFrame({"photo": ["a.jpg", "b.jpg", "c.jpg"], "width": 100, "height": 100})
+    dets = pd.DataFrame(
+        [
+            photo_det("a.jpg", "A", (0, 0, 20, 20), 0.9),
+            photo_det("a.jpg", "B", (50, 50, 70, 70), 0.9),  # a: A and B, both airlines
+            photo_det("b.jpg", "A", (0, 0, 20, 20), 0.9),
+            photo_det("b.jpg", "B", (50, 50, 70, 70), 0.1),  # too unclear: b holds A alone
+            photo_det("b.jpg", "D", (30, 30, 50, 50), 0.9),  # D is a bank
+            photo_det("c.jpg", "C", (0, 0, 20, 20), 0.9),
+            photo_det("c.jpg", "B", (50, 50, 70, 70), 0.9),
+            photo_det("c.jpg", "A", (30, 0, 50, 20), 0.9),  # c: three airlines
+        ]
+    )
+    stats = photo_stats(dets, photos, DEFAULTS, sponsors=["A", "B", "C", "D", "E"], categories=AIRLINES)
+    s = stats.sponsors.set_index("sponsor")
+    assert s["competitor_photos"].to_dict() == {"A": 2, "B": 2, "C": 1, "D": 0, "E": 0}
+    assert s["category"].to_dict() == {"A": "airline", "B": "airline", "C": "airline", "D": "bank", "E": None}
+    c = stats.categories.set_index("category")
+    assert list(stats.categories.columns) == list(PHOTO_CATEGORY_COLUMNS)
+    assert c.to_dict("index") == {
+        "airline": {"sponsors": 3, "photos_with_category": 3, "clash_photos": 2},
+        "bank": {"sponsors": 1, "photos_with_category": 1, "clash_photos": 0},
+    }
+    none = photo_stats(dets, photos, DEFAULTS, sponsors=["A", "B"])
+    assert none.categories.empty and (none.sponsors["competitor_photos"] == 0).all()
+
+
+@real
+def test_photos_report_categories(media: Path, tmp_path: Path) -> None:
+    both = cv2.VideoCapture(str(media / "clips" / "both.mp4"))
+    for _ in range(15):  # a frame of the second half: both airlines on it
+        ok, frame = both.read()
+        assert ok
+    both.release()
+    (tmp_path / "in").mkdir()
+    cv2.imwrite(str(tmp_path / "in" / "both.png"), frame)
+    out = tmp_path / "photos"
+    res = runner.invoke(app, ["photos", str(tmp_path / "in"), "--out", str(out), *_options(media)[:-2]])
+    assert res.exit_code == 0, res.output
+    report = json.loads((out / "report.json").read_text())
+    rows = {r["sponsor"]: r for r in report["sponsors"]}
+    assert rows["Apexa"]["competitor_photos"] == rows["Boltline"]["competitor_photos"] == 1
+    assert report["categories"] == [
+        {"category": "airline", "sponsors": 2, "photos_with_category": 1, "clash_photos": 1}
+    ]
+    res = runner.invoke(app, ["report", str(out)])
+    assert res.exit_code == 0, res.output
+    assert 'id="category-table"' in (out / "report.html").read_text()

@@ -65,13 +65,11 @@ def model_block(detector: LogoDetector | TextReader, reader: TextReader | None) 
     return block
 
 
-def sponsor_categories(
-    detector: LogoDetector | TextReader, reader: TextReader | None, names: Sequence[str]
-) -> dict[str, str]:
-    """Return ``{sponsor: category}`` of the sponsors ``names`` that the catalogue (the reader's, or
-    the detector's when the reader is the detector) gives a category, by name or alias; ``{}``
-    without a catalogue."""
-    source = reader if reader is not None else detector
+def sponsor_categories(detector: Any, reader: TextReader | None, names: Sequence[str]) -> dict[str, str]:
+    """Return ``{sponsor: category}`` of the sponsors ``names`` that the catalogue (the reader's: the
+    one given, the one inside a checked detector, or the detector itself when the reader is the
+    detector) gives a category, by name or alias; ``{}`` without a catalogue."""
+    source = reader if reader is not None else getattr(detector, "reader", None) or detector
     catalogue = getattr(source, "catalogue", None)
     if catalogue is None:
         return {}
@@ -224,7 +222,8 @@ def analyse_photo_files(
             on_photo(1)
     dets = pd.concat(parts, ignore_index=True) if parts else empty_photo_detections()
     table = pd.DataFrame(sizes, columns=["photo", "width", "height"])
-    stats = photo_stats(dets, table, cfg.measure, sponsors=wanted)
+    categories = sponsor_categories(detector, None, wanted)
+    stats = photo_stats(dets, table, cfg.measure, sponsors=wanted, categories=categories)
     fail = pd.DataFrame(failures, columns=["photo", "error"])
     named = [display_path(p) for p in (inputs if inputs is not None else photos)]
     p = stats.photos
@@ -254,6 +253,8 @@ def analyse_photo_files(
         "failures": records(fail),
         "reading": photo_reading(detector),
     }
+    if len(stats.categories):
+        report["categories"] = records(stats.categories)
     return PhotoOutput(report, stats, fail)
 
 
