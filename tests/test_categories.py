@@ -338,3 +338,26 @@ def test_photos_report_categories(media: Path, tmp_path: Path) -> None:
     res = runner.invoke(app, ["report", str(out)])
     assert res.exit_code == 0, res.output
     assert 'id="category-table"' in (out / "report.html").read_text()
+
+
+def test_categories_are_part_of_the_batch_run_key(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from measure.catalogue import parse_catalogue
+    from vision.inference.detectors import Detectors
+
+    model = SimpleNamespace(sha256="abc", task="detect", names=["Apexa", "Boltline"])
+
+    def fingerprint(spec: str) -> dict[str, object]:
+        return Detectors(model, None, parse_catalogue(spec)).fingerprint()  # type: ignore[arg-type]
+
+    def catalogue(name: str, category: str) -> str:
+        path = tmp_path / f"{name}.toml"
+        path.write_text(f'[sponsors."Apexa"]\ncategory = "{category}"\n[sponsors."Boltline"]\n')
+        return str(path)
+
+    plain = fingerprint("Apexa,Boltline")
+    assert "categories" not in plain  # a catalogue without categories keeps the key it had before
+    airline, bank = fingerprint(catalogue("a", "airline")), fingerprint(catalogue("b", "bank"))
+    assert airline["categories"] == {"Apexa": "airline"} and bank["categories"] == {"Apexa": "bank"}
+    assert airline["catalogue"] == plain["catalogue"] and airline != bank
