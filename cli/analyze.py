@@ -78,6 +78,25 @@ def print_summary(sponsors: pd.DataFrame, currency: str | None) -> None:
     Console(stderr=False).print(table)
 
 
+#: The numbers ``analyze`` prints per catalogue category (all of them are in report.json).
+CATEGORY_METRICS = ("category_s", "sponsor_s", "category_share_of_voice", "clash_s")
+
+
+def print_categories(categories: pd.DataFrame | None) -> None:
+    """Print the per-category table (:mod:`measure.categories`) when the catalogue gave categories."""
+    from cli.tables import add_metric_columns, metric_cells
+
+    if categories is None or categories.empty:
+        return
+    table = Table(title="Competitors by category", show_lines=False)
+    table.add_column("category", justify="left")
+    table.add_column("sponsors", justify="right")
+    add_metric_columns(table, CATEGORY_METRICS)
+    for row in categories.to_dict("records"):
+        table.add_row(str(row["category"]), str(row["sponsors"]), *metric_cells(row, CATEGORY_METRICS))
+    Console(stderr=False).print(table)
+
+
 @app.command()
 @user_errors
 def analyze(
@@ -168,6 +187,7 @@ def analyze(
             "the report covers the video up to there"
         )
     print_summary(result.sponsors, cfg.rate_card.currency if cfg.rate_card else None)
+    print_categories(result.categories)
     checking = (result.report.get("reading") or {}).get("checking")
     if checking:
         typer.echo(

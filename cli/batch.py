@@ -45,6 +45,7 @@ class TotalsBy(StrEnum):
     sponsor = "sponsor"
     source = "source"
     month = "month"
+    category = "category"
 
 
 @app.command()
@@ -156,6 +157,9 @@ def batch(
 #: Numbers ``totals`` prints (labels and formats: :mod:`measure.metrics`); the CSV has them all.
 VIDEO_TOTALS = ("exposure_s", "share_of_voice", "quality_s", "solo_s", "media_value")
 PHOTO_TOTALS = ("photos_with_sponsor", "photo_rate", "solo_photos")
+#: Numbers ``totals --by category`` prints, per catalogue category.
+CATEGORY_TOTALS = ("category_s", "sponsor_s", "category_share_of_voice", "clash_s", "competitor_s")
+CATEGORY_PHOTO_TOTALS = ("photos_with_category", "clash_photos", "competitor_photos")
 
 
 @app.command()
@@ -163,14 +167,15 @@ PHOTO_TOTALS = ("photos_with_sponsor", "photo_rate", "solo_photos")
 def totals(
     db_path: Annotated[Path, typer.Option("--db", help="DuckDB database written by sponsorlens batch.")],
     by: Annotated[
-        TotalsBy, typer.Option(help="Group by sponsor, source or month (of shooting).")
+        TotalsBy,
+        typer.Option(help="Group by sponsor, source, month (of shooting) or catalogue category."),
     ] = TotalsBy.sponsor,
     run: Annotated[
         str | None, typer.Option(help="Run key (or its start) when the database holds several.")
     ] = None,
     csv: Annotated[Path | None, typer.Option(help="Also write every column to this CSV file.")] = None,
 ) -> None:
-    """Print season totals per sponsor (or per source, or per month) from a batch database."""
+    """Print season totals per sponsor (or per source, month or catalogue category) from a batch database."""
     from rich.console import Console
     from rich.table import Table
 
@@ -183,16 +188,24 @@ def totals(
     season = season_totals(db_path, by.value, run)  # type: ignore[arg-type]
     if csv is not None:
         season.to_csv(csv)
-    keys = season.keys
-    out = Table(title=f"Totals by {season.by}")
-    for k in [*keys, "sponsor"]:
-        out.add_column(k)
     videos, n_photos = season.videos, season.photos
-    shown = (VIDEO_TOTALS if videos or not n_photos else ()) + (PHOTO_TOTALS if n_photos else ())
+    by_category = season.by == "category"
+    names = ["category", "sponsors"] if by_category else [*season.keys, "sponsor"]
+    out = Table(title=f"Totals by {season.by}")
+    for k in names:
+        out.add_column(k, justify="right" if k == "sponsors" else "left")
+    if by_category:
+        shown: tuple[str, ...] = (CATEGORY_TOTALS if videos or not n_photos else ()) + (
+            CATEGORY_PHOTO_TOTALS if n_photos else ()
+        )
+    else:
+        shown = (VIDEO_TOTALS if videos or not n_photos else ()) + (PHOTO_TOTALS if n_photos else ())
     add_metric_columns(out, shown, season.currency)
     for d in season.table.to_dict("records"):
-        cells = [Path(str(d[k])).name if k == "path" else str(d[k]) for k in [*keys, "sponsor"]]
+        cells = [Path(str(d[k])).name if k == "path" else str(d[k]) for k in names]
         out.add_row(*cells, *metric_cells(d, shown))
+    if by_category and season.table.empty:
+        typer.echo("no catalogue categories in this run (give sponsors a category in the --sponsors file)")
     Console().print(out)
     note = f"; {season.failed} failed sources (see the failures table)" if season.failed else ""
     typer.echo(

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
-from cli.report_html import KPI_COLUMNS, Column, environment
+from cli.report_html import CATEGORY_COLUMNS, KPI_COLUMNS, Column, environment
 from measure.compare import Comparison, compare_reports
 from measure.store import write_text_atomic
 
@@ -32,7 +33,7 @@ def delta_class(col: Column, v: float) -> str:
 
 
 def _columns(kpis: list[str]) -> list[Column]:
-    by_key = {c.key: c for c in KPI_COLUMNS}
+    by_key = {c.key: c for c in (*KPI_COLUMNS, *CATEGORY_COLUMNS)}
     return [by_key[k] for k in kpis]
 
 
@@ -55,16 +56,36 @@ def print_comparison(cmp: Comparison) -> None:
         ("change", "right"),
     ):
         table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
-    cols = _columns(cmp.kpis)
-    records = cmp.table.to_dict(orient="records")
+    _add_delta_rows(table, cmp.table, "sponsor", _columns(cmp.kpis), cmp.only_a, cmp.only_b)
+    console.print(table)
+    if not cmp.categories.empty:
+        cats = Table(title="Per-category deltas (B - A)", title_justify="left")
+        for name, justify in (
+            ("category", "left"),
+            ("KPI", "left"),
+            ("A", "right"),
+            ("B", "right"),
+            ("B - A", "right"),
+            ("change", "right"),
+        ):
+            cats.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
+        _add_delta_rows(cats, cmp.categories, "category", _columns(cmp.category_kpis), [], [])
+        console.print(cats)
+
+
+def _add_delta_rows(
+    table: Any, deltas: Any, name_key: str, cols: list[Column], only_a: list[str], only_b: list[str]
+) -> None:
+    """Add one row per entry of ``deltas`` (a sponsor or a category) and KPI: A, B, B - A, change."""
+    records = deltas.to_dict(orient="records")
     for n, r in enumerate(records):
         for i, c in enumerate(cols):
             va, vb, d = r[f"{c.key}_a"], r[f"{c.key}_b"], r[f"{c.key}_delta"]
             style = {"up": "green", "down": "red", "same": "dim"}[delta_class(c, d)]
             rel = f"{d / abs(va):+.0%}" if math.isfinite(d) and va and math.isfinite(va) else "–"
-            name = str(r["sponsor"]) if i == 0 else ""
-            if i == 0 and r["sponsor"] in cmp.only_a + cmp.only_b:
-                name += f" (only {'A' if r['sponsor'] in cmp.only_a else 'B'})"
+            name = str(r[name_key]) if i == 0 else ""
+            if i == 0 and r[name_key] in only_a + only_b:
+                name += f" (only {'A' if r[name_key] in only_a else 'B'})"
             table.add_row(
                 name,
                 c.label,
@@ -74,7 +95,18 @@ def print_comparison(cmp: Comparison) -> None:
                 rel,
                 end_section=i == len(cols) - 1 and n < len(records) - 1,
             )
-    console.print(table)
+
+
+def _delta_cells(cols: list[Column], row: dict[str, Any]) -> list[dict[str, str]]:
+    """Return the cells of one row of the HTML table: A, B, the delta and its class, per column."""
+    cells = []
+    for c in cols:
+        d = row[f"{c.key}_delta"]
+        cls = {"up": "delta-up", "down": "delta-down", "same": ""}[delta_class(c, d)]
+        cells.append(
+            {"a": c.fmt(row[f"{c.key}_a"]), "b": c.fmt(row[f"{c.key}_b"]), "d": fmt_delta(c, d), "cls": cls}
+        )
+    return cells
 
 
 def compare_html(cmp: Comparison) -> str:
@@ -86,18 +118,7 @@ def compare_html(cmp: Comparison) -> str:
     colors = sponsor_colors(cmp.table["sponsor"])
     rows = []
     for row in cmp.table.to_dict(orient="records"):
-        cells = []
-        for c in cols:
-            d = row[f"{c.key}_delta"]
-            cls = {"up": "delta-up", "down": "delta-down", "same": ""}[delta_class(c, d)]
-            cells.append(
-                {
-                    "a": c.fmt(row[f"{c.key}_a"]),
-                    "b": c.fmt(row[f"{c.key}_b"]),
-                    "d": fmt_delta(c, d),
-                    "cls": cls,
-                }
-            )
+        cells = _delta_cells(cols, row)
         rows.append(
             {
                 "sponsor": row["sponsor"],
@@ -106,13 +127,24 @@ def compare_html(cmp: Comparison) -> str:
                 "only": "A" if row["sponsor"] in cmp.only_a else "B" if row["sponsor"] in cmp.only_b else "",
             }
         )
+    cat_cols = _columns(cmp.category_kpis)
+    cat_rows = [
+        {"category": row["category"], "cells": _delta_cells(cat_cols, row)}
+        for row in cmp.categories.to_dict(orient="records")
+    ]
     key = next((k for k in ("exposure_s", "photos_with_sponsor") if k in cmp.kpis), None)
     chart = charts.delta_bars(cmp.table, key, colors, cmp.label_a, cmp.label_b) if key else None
     return (
         environment()
         .get_template("compare.html.j2")
         .render(
-            cmp=cmp, columns=cols, rows=rows, chart=chart, title=f"Comparison: {cmp.label_a} vs {cmp.label_b}"
+            cmp=cmp,
+            columns=cols,
+            rows=rows,
+            category_columns=cat_cols,
+            category_rows=cat_rows,
+            chart=chart,
+            title=f"Comparison: {cmp.label_a} vs {cmp.label_b}",
         )
     )
 

@@ -74,7 +74,7 @@ def compare(
         "compare.html"
     ),
 ) -> None:
-    """Per-sponsor KPI deltas (B - A) of two analyses, as a table and an HTML page."""
+    """Per-sponsor (and per-category) KPI deltas (B - A) of two analyses, as a table and an HTML page."""
     from cli.compare import print_comparison, write_compare
     from measure.store import check_disjoint
 

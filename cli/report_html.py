@@ -25,9 +25,10 @@ import pandas as pd
 
 from cli.draw import sponsor_colors
 from cli.evidence import best_frame_file
+from measure.categories import COMPETITOR_KEYS
 from measure.errors import OutputError
 from measure.folder import Analysis, read_analysis
-from measure.metrics import REGISTRY, Metric
+from measure.metrics import CATEGORY_REGISTRY, REGISTRY, Metric
 from measure.store import write_bytes_atomic, write_text_atomic
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -142,6 +143,8 @@ def _column(m: Metric) -> Column:
 #: Every per-sponsor KPI a report may hold, in display order (:data:`measure.metrics.REGISTRY`); a
 #: report shows those it has.
 KPI_COLUMNS: tuple[Column, ...] = tuple(_column(m) for m in REGISTRY)
+#: Every per-category number (:data:`measure.metrics.CATEGORY_REGISTRY`), in display order.
+CATEGORY_COLUMNS: tuple[Column, ...] = tuple(_column(m) for m in CATEGORY_REGISTRY)
 
 
 # ------------------------------------------------------------------------------------------- content
@@ -155,7 +158,9 @@ def _data_uri(path: Path, mime: str = "image/jpeg") -> str | None:
 
 
 def _kpi_table(a: Analysis, currency: str | None) -> dict[str, Any]:
-    cols = [c for c in KPI_COLUMNS if c.key in a.sponsors]
+    cols = [
+        c for c in KPI_COLUMNS if c.key in a.sponsors and (a.has_categories or c.key not in COMPETITOR_KEYS)
+    ]
     by = a.sponsors.set_index("sponsor") if not a.sponsors.empty else pd.DataFrame()
     colors = sponsor_colours(a)
     rows = []
@@ -172,6 +177,29 @@ def _kpi_table(a: Analysis, currency: str | None) -> dict[str, Any]:
             cells.append({"text": text, "bar": (_num(v) or 0.0) if c.bar else None})
         seen = (_num(rec.get("exposure_s")) or _num(rec.get("photos_with_sponsor")) or 0) > 0
         rows.append({"sponsor": s, "color": colors[s], "cells": cells, "seen": seen})
+    return {"columns": cols, "rows": rows, "help": {c.key: _definition(c) for c in cols}}
+
+
+def _category_table(a: Analysis) -> dict[str, Any] | None:
+    """Return the categories table (one row per catalogue category: its sponsors and the numbers of
+    :data:`measure.metrics.CATEGORY_REGISTRY`), or None when the report has no categories."""
+    if not a.has_categories:
+        return None
+    cats = a.categories
+    cols = [c for c in CATEGORY_COLUMNS if c.key in cats]
+    members: dict[str, list[str]] = {}
+    if "category" in a.sponsors:
+        for s, c in zip(a.sponsors["sponsor"], a.sponsors["category"], strict=True):
+            if isinstance(c, str):
+                members.setdefault(c, []).append(str(s))
+    rows = [
+        {
+            "category": str(r["category"]),
+            "sponsors": ", ".join(members.get(str(r["category"]), [])),
+            "cells": [c.fmt(r.get(c.key)) for c in cols],
+        }
+        for r in cats.to_dict("records")
+    ]
     return {"columns": cols, "rows": rows, "help": {c.key: _definition(c) for c in cols}}
 
 
@@ -428,6 +456,7 @@ def build_context(a: Analysis, for_pdf: bool = False) -> dict[str, Any]:
         else None,
         "cards": _summary_cards(a, currency),
         "kpi": _kpi_table(a, currency),
+        "categories": _category_table(a),
         "currency": currency,
         "charts": _charts(a),
         "best_frames": _best_frames(a),

@@ -2,25 +2,30 @@
 
 Two matches, two halves, or the same match measured with two settings: every KPI both reports
 hold (and those only one holds) is compared per sponsor as ``delta = B - A``. A sponsor present
-in only one report counts as 0 on the other side. Rendering (terminal table, HTML page) is the
+in only one report counts as 0 on the other side. Catalogue categories (:mod:`measure.categories`)
+are compared the same way, per category; the competitor numbers appear only when either report has
+categories. Rendering (terminal table, HTML page) is the
 command line's.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from measure.categories import COMPETITOR_KEYS
 from measure.folder import Analysis, read_analysis
-from measure.metrics import REGISTRY
+from measure.metrics import CATEGORY_REGISTRY, REGISTRY
 
 #: KPI keys compared, in display order (:data:`measure.metrics.REGISTRY`; those neither report has
 #: are left out).
 COMPARED: tuple[str, ...] = tuple(m.key for m in REGISTRY)
+#: Per-category keys compared (:data:`measure.metrics.CATEGORY_REGISTRY`).
+CATEGORY_COMPARED: tuple[str, ...] = tuple(m.key for m in CATEGORY_REGISTRY)
 
 
 @dataclass
@@ -30,7 +35,10 @@ class Comparison:
     ``table`` has one row per sponsor (union of both, A's order then B's new ones) and, for each
     compared KPI ``k``, columns ``k_a``, ``k_b`` and ``k_delta`` (= B - A, in the KPI's unit). ``kpis``
     lists the compared keys; ``only_a``/``only_b`` the sponsors present in just one report;
-    ``currency`` the rate card's when both reports use the same one, else None.
+    ``currency`` the rate card's when both reports use the same one, else None. ``categories`` has
+    one row per catalogue category of either report (``category``, then ``k_a``, ``k_b``,
+    ``k_delta`` for each key of ``category_kpis``; a category one report lacks counts as 0 there);
+    empty when neither report has categories.
     """
 
     table: pd.DataFrame
@@ -40,12 +48,31 @@ class Comparison:
     only_a: list[str]
     only_b: list[str]
     currency: str | None
+    categories: pd.DataFrame = field(default_factory=pd.DataFrame)
+    category_kpis: list[str] = field(default_factory=list)
 
 
-def _sponsor_rows(sponsors: pd.DataFrame) -> pd.DataFrame:
+def _sponsor_rows(sponsors: pd.DataFrame, key: str = "sponsor") -> pd.DataFrame:
     if sponsors.empty:
-        return pd.DataFrame(columns=["sponsor"]).set_index("sponsor")
-    return sponsors.drop_duplicates("sponsor").set_index("sponsor")
+        return pd.DataFrame(columns=[key]).set_index(key)
+    return sponsors.drop_duplicates(key).set_index(key)
+
+
+def _deltas(
+    ta: pd.DataFrame, tb: pd.DataFrame, keys: tuple[str, ...], name: str
+) -> tuple[pd.DataFrame, list[str]]:
+    """Return the table of A, B and B - A per row of either side (A's order, then B's new ones) for
+    the ``keys`` either side has, and those keys."""
+    names = list(dict.fromkeys([*ta.index, *tb.index]))
+    kpis = [k for k in keys if k in ta.columns or k in tb.columns]
+    data: dict[str, Any] = {name: names}
+    for k in kpis:
+        va = _side(ta, k, names)
+        vb = _side(tb, k, names)
+        data[f"{k}_a"] = va
+        data[f"{k}_b"] = vb
+        data[f"{k}_delta"] = vb - va
+    return pd.DataFrame(data), kpis
 
 
 def compare_reports(dir_a: str | Path, dir_b: str | Path) -> Comparison:
@@ -59,25 +86,26 @@ def compare_reports(dir_a: str | Path, dir_b: str | Path) -> Comparison:
 def compare_analyses(a: Analysis, b: Analysis) -> Comparison:
     """Return the per-sponsor deltas of every KPI between two analyses read back (A the baseline)."""
     ta, tb = _sponsor_rows(a.sponsors), _sponsor_rows(b.sponsors)
-    names = list(dict.fromkeys([*ta.index, *tb.index]))
-    kpis = [k for k in COMPARED if k in ta.columns or k in tb.columns]
-    data: dict[str, Any] = {"sponsor": names}
-    for k in kpis:
-        va = _side(ta, k, names)
-        vb = _side(tb, k, names)
-        data[f"{k}_a"] = va
-        data[f"{k}_b"] = vb
-        data[f"{k}_delta"] = vb - va
+    with_categories = a.has_categories or b.has_categories
+    keys = tuple(k for k in COMPARED if with_categories or k not in COMPETITOR_KEYS)
+    table, kpis = _deltas(ta, tb, keys, "sponsor")
+    if with_categories:
+        ca, cb = _sponsor_rows(a.categories, "category"), _sponsor_rows(b.categories, "category")
+        categories, category_kpis = _deltas(ca, cb, CATEGORY_COMPARED, "category")
+    else:
+        categories, category_kpis = pd.DataFrame(), []
     rc_a, rc_b = a.report.settings.rate_card, b.report.settings.rate_card
     cur_a, cur_b = (rc.currency if rc else None for rc in (rc_a, rc_b))
     return Comparison(
-        table=pd.DataFrame(data),
+        table=table,
         kpis=kpis,
         label_a=_label(a),
         label_b=_label(b),
         only_a=[s for s in ta.index if s not in tb.index],
         only_b=[s for s in tb.index if s not in ta.index],
         currency=cur_a if cur_a == cur_b else None,
+        categories=categories,
+        category_kpis=category_kpis,
     )
 
 

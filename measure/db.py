@@ -7,7 +7,8 @@ Tables (every one keyed by ``source_id``):
 ``detections``       every detection, with its quality columns and ``qualifies``
 ``segments``         video visibility segments (:data:`measure.exposure.SEGMENT_COLUMNS`)
 ``sponsor_exposure`` one row per source and sponsor: video metrics for videos, photo metrics
-                     for photos (the other kind's columns are NULL)
+                     for photos (the other kind's columns are NULL); its catalogue ``category``
+``category_exposure`` one row per video and catalogue category (:mod:`measure.categories`)
 ``failures``         sources that could not be analysed: path, error, time
 
 A source is identified by ``source_id = sha256(content_sha256 + ":" + run_key)``: the same bytes
@@ -31,6 +32,7 @@ from typing import Any, Literal
 import duckdb
 import pandas as pd
 
+from measure.categories import CATEGORY_COLUMNS, PHOTO_CATEGORY_COLUMNS
 from measure.errors import InputError, OutputError
 from measure.exposure import SEGMENT_COLUMNS, SPONSOR_COLUMNS
 from measure.hashing import sha256_text
@@ -38,11 +40,13 @@ from measure.records import DETECTION_COLUMNS, QUALITY_COLUMNS
 
 #: Version of the table layout below, stored in ``meta``; a database of another version is refused,
 #: except the earlier versions in :data:`MIGRATIONS`, which are upgraded in place when opened for writing.
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 #: ``{old version: SQL statements that bring it to the next version}``. Version 2 added the detections'
-#: ``source`` column (``model`` or ``text``); every earlier detection came from the model.
+#: ``source`` column (``model`` or ``text``); every earlier detection came from the model. Version 3
+#: added catalogue categories: ``sponsor_exposure.category`` and ``competitor_s`` (NULL in earlier rows:
+#: no category, no competitors), ``competitor_photos`` and the ``category_exposure`` table (see :data:`MIGRATIONS` below).
 MIGRATIONS: dict[str, tuple[str, ...]] = {
-    "1": ("ALTER TABLE detections ADD COLUMN source VARCHAR DEFAULT 'model'",),
+    "1": ("ALTER TABLE detections ADD COLUMN IF NOT EXISTS source VARCHAR DEFAULT 'model'",),
 }
 #: Part of every run key: bump it when a change to the analysis changes the numbers it stores.
 RESULTS_VERSION = 1
@@ -83,12 +87,14 @@ PHOTO_METRICS: dict[str, str] = {
     "solo_photos": "int64",
     "best_photo": "object",
     "best_photo_quality": "float64",
+    "competitor_photos": "int64",
 }
 
 _VIDEO_METRIC_TYPES: dict[str, str] = {
     "sponsor": "object",
     "exposures": "int64",
     "best_frame": "int64",
+    "category": "object",
 }
 
 _SEGMENT_TYPES: dict[str, str] = {"sponsor": "object", "start_frame": "int64", "end_frame": "int64",
@@ -114,6 +120,12 @@ EXPOSURE_TABLE: dict[str, str] = {
     **_typed(SPONSOR_COLUMNS, _VIDEO_METRIC_TYPES),
     **_typed(PHOTO_METRICS, PHOTO_METRICS),
 }
+#: One row per source and catalogue category: the video columns for videos, the photo ones for photos.
+CATEGORY_TABLE: dict[str, str] = {
+    "source_id": "VARCHAR NOT NULL",
+    **_typed(CATEGORY_COLUMNS, CATEGORY_COLUMNS),
+    **_typed(PHOTO_CATEGORY_COLUMNS, PHOTO_CATEGORY_COLUMNS),
+}
 FAILURE_TABLE: dict[str, str] = {
     "source_id": "VARCHAR PRIMARY KEY",
     "run_key": "VARCHAR NOT NULL",
@@ -135,11 +147,21 @@ TABLES: dict[str, dict[str, str]] = {
     "detections": DETECTION_TABLE,
     "segments": SEGMENT_TABLE,
     "sponsor_exposure": EXPOSURE_TABLE,
+    "category_exposure": CATEGORY_TABLE,
     "failures": FAILURE_TABLE,
 }
 
+MIGRATIONS["2"] = (
+    "ALTER TABLE sponsor_exposure ADD COLUMN IF NOT EXISTS competitor_s DOUBLE",
+    "ALTER TABLE sponsor_exposure ADD COLUMN IF NOT EXISTS category VARCHAR",
+    "ALTER TABLE sponsor_exposure ADD COLUMN IF NOT EXISTS competitor_photos BIGINT",
+    f"CREATE TABLE IF NOT EXISTS category_exposure (\n  {_columns_sql(CATEGORY_TABLE)}\n)",
+)
+
 #: Tables that hold a source's rows, in the order they are written.
-SOURCE_TABLES: tuple[str, ...] = ("sources", "detections", "segments", "sponsor_exposure", "failures")
+SOURCE_TABLES: tuple[str, ...] = (
+    "sources", "detections", "segments", "sponsor_exposure", "category_exposure", "failures",
+)  # fmt: skip
 
 
 class DatabaseError(InputError):
@@ -310,8 +332,11 @@ def write_source(
     segments: pd.DataFrame | None = None,
     sponsor_exposure: pd.DataFrame | None = None,
     error: str | None = None,
+    categories: pd.DataFrame | None = None,
 ) -> None:
     """Store one source and all its rows in a single transaction.
+
+    ``categories`` are the video's catalogue categories (:data:`measure.categories.CATEGORY_COLUMNS`).
 
     ``source`` holds ``SOURCE_COLUMNS`` values (``status`` is set here: ``failed`` with ``error``,
     else ``done``; ``analysed_at`` defaults to now). Rows already stored for the same
@@ -337,6 +362,7 @@ def write_source(
             _insert(con, "detections", detections, sid)
             _insert(con, "segments", segments, sid)
             _insert(con, "sponsor_exposure", sponsor_exposure, sid)
+            _insert(con, "category_exposure", categories, sid)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -346,7 +372,7 @@ def write_source(
 # ------------------------------------------------------------------------------------------------
 # season totals
 
-TotalsBy = Literal["sponsor", "source", "month"]
+TotalsBy = Literal["sponsor", "source", "month", "category"]
 
 #: Grouping keys of ``totals --by``, as SQL expressions over ``sources s``.
 GROUP_KEYS: dict[str, list[tuple[str, str]]] = {
@@ -382,10 +408,47 @@ GROUP BY {group}e.sponsor
 {having}ORDER BY {order}exposure_s DESC, photos_with_sponsor DESC, e.sponsor"""
 
 
+#: ``totals --by category``: one row per catalogue category over the run's sources. Seconds are summed
+#: over the sources; the share of voice divides the category's sponsor seconds by every sponsor's
+#: exposure seconds in the run (the per-report definition over the whole season).
+CATEGORY_TOTALS_SQL = """\
+WITH s AS (SELECT * FROM sources WHERE status = 'done' AND run_key = $run_key),
+e AS (SELECT e.* FROM sponsor_exposure e JOIN s USING (source_id)),
+everyone AS (SELECT coalesce(sum(exposure_s), 0) AS all_s FROM e),
+per_sponsor AS (
+  SELECT category,
+         count(DISTINCT sponsor)               AS sponsors,
+         coalesce(sum(exposure_s), 0)          AS sponsor_s,
+         coalesce(sum(competitor_s), 0)        AS competitor_s,
+         coalesce(sum(competitor_photos), 0)::BIGINT AS competitor_photos,
+         coalesce(sum(quality_s), 0)           AS quality_s,
+         coalesce(sum(media_value), 0)         AS media_value
+  FROM e WHERE category IS NOT NULL GROUP BY category),
+per_category AS (
+  SELECT c.category,
+         count(DISTINCT c.source_id) FILTER (WHERE s.kind = 'video') AS videos,
+         count(DISTINCT c.source_id) FILTER (WHERE s.kind = 'photo') AS photos,
+         coalesce(sum(c.category_s), 0)        AS category_s,
+         coalesce(sum(c.clash_s), 0)           AS clash_s,
+         coalesce(sum(c.photos_with_category), 0)::BIGINT AS photos_with_category,
+         coalesce(sum(c.clash_photos), 0)::BIGINT AS clash_photos
+  FROM category_exposure c JOIN s USING (source_id) GROUP BY c.category)
+SELECT p.category, p.sponsors, coalesce(c.videos, 0) AS videos,
+       coalesce(c.category_s, 0) AS category_s, p.sponsor_s,
+       coalesce(p.sponsor_s / nullif(everyone.all_s, 0), 0) AS category_share_of_voice,
+       coalesce(c.clash_s, 0) AS clash_s, p.competitor_s, p.quality_s, p.media_value,
+       coalesce(c.photos, 0) AS photos, coalesce(c.photos_with_category, 0) AS photos_with_category,
+       coalesce(c.clash_photos, 0) AS clash_photos, p.competitor_photos
+FROM per_sponsor p LEFT JOIN per_category c USING (category) CROSS JOIN everyone
+ORDER BY p.sponsor_s DESC, p.category"""
+
+
 def totals_sql(by: TotalsBy = "sponsor") -> str:
     """Return the SQL of ``sponsorlens totals --by BY`` (parameter ``$run_key``)."""
+    if by == "category":
+        return CATEGORY_TOTALS_SQL
     if by not in GROUP_KEYS:
-        raise InputError(f"--by must be sponsor, source or month, got {by!r}")
+        raise InputError(f"--by must be sponsor, source, month or category, got {by!r}")
     keys = GROUP_KEYS[by]
     exprs = [e for _, e in keys]
     return _TOTALS_TEMPLATE.format(
@@ -443,6 +506,11 @@ def totals(con: duckdb.DuckDBPyConnection, by: TotalsBy = "sponsor", key: str | 
     Sums are over the sources' ``sponsor_exposure`` rows; ``share_of_voice`` is within each group,
     ``video_mean_screen_share`` is weighted by exposure seconds (so it equals the mean over all
     visible video time) and ``photo_mean_screen_share`` is the mean over photos showing the sponsor.
+    ``by="category"`` gives one row per catalogue category instead (:data:`CATEGORY_TOTALS_SQL`):
+    ``category``, ``sponsors``, ``videos``, the seconds of :mod:`measure.categories` summed over the
+    sources, ``category_share_of_voice`` over the whole run, its sponsors' ``competitor_s``,
+    ``quality_s`` and ``media_value``, and for photos ``photos``, ``photos_with_category``,
+    ``clash_photos`` and ``competitor_photos``.
     """
     key = key or pick_run_key(con)
     return con.execute(totals_sql(by), {"run_key": key}).df()

@@ -16,19 +16,21 @@ detections each aggregate in seconds. Summary:
   ``clutter`` = number of other sponsors visible; quality
   ``q = size_factor * clarity * position_factor * clutter_factor``.
 * Per sponsor: sums and interval-weighted means over visible frames (see ``SPONSOR_COLUMNS``).
+* Per catalogue category (``categories``): :mod:`measure.categories` over the same visible frames.
 
 All times are seconds, shares fractions of the frame area, frame numbers decoded frame indices.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from itertools import chain
 
 import numpy as np
 import pandas as pd
 
+from measure.categories import category_codes, category_table, competitor_seconds
 from measure.geometry import clipped_areas, group_union_areas
 from measure.methodology import FULL_SIZE_SHARE, POSITION_FLOOR
 from measure.quality import qualifies
@@ -53,6 +55,8 @@ SPONSOR_COLUMNS: list[str] = [
     "media_value",  # quality_s x rate card rate, currency
     "best_frame",  # decoded frame index of the frame with a real (not bridged) detection and the highest q (-1 if never visible)
     "best_t",  # its timestamp, seconds (NaN if never visible)
+    "competitor_s",  # seconds visible while another sponsor of its category is visible (0 without one)
+    "category",  # the catalogue's category (None without one)
 ]
 
 #: Segment table, one row per maximal run of visible analysed frames inside one shot.
@@ -97,12 +101,15 @@ class Exposure:
     ``sponsors`` has ``SPONSOR_COLUMNS`` (one row per sponsor), ``segments`` has
     ``SEGMENT_COLUMNS``, ``detections`` is the input (same rows and order) with ``qualifies`` set,
     and ``frames`` has ``FRAME_COLUMNS``: one row per sponsor and analysed frame where it is visible.
+    ``categories`` has :data:`measure.categories.CATEGORY_COLUMNS`: one row per catalogue category of
+    the sponsors analysed (empty without categories).
     """
 
     sponsors: pd.DataFrame
     segments: pd.DataFrame
     detections: pd.DataFrame
     frames: pd.DataFrame
+    categories: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def quality_index(
@@ -212,13 +219,17 @@ def aggregate(
     settings: MeasureSettings,
     rate_card: RateCard | None = None,
     sponsors: Sequence[str] | None = None,
+    categories: Mapping[str, str | None] | None = None,
 ) -> Exposure:
     """Aggregate scored detections into per-sponsor numbers, segments and visible frames.
 
     ``detections`` has ``DETECTION_COLUMNS`` and ``QUALITY_COLUMNS`` (``qualifies`` is recomputed
     from ``settings``). With ``sponsors``, exactly those sponsors get rows, in that order (zeros when
     never visible) and detections of other sponsors are left out of every number (clutter, share
-    of voice); without it, every sponsor in ``detections`` gets a row, sorted by name. The result
+    of voice); without it, every sponsor in ``detections`` gets a row, sorted by name. ``categories``
+    maps sponsor names to their catalogue category (sponsors it leaves out, or maps to None, have
+    none): it gives each sponsor's ``category`` and ``competitor_s`` and the ``categories`` table
+    (:mod:`measure.categories`). The result
     does not depend on the row order of ``detections``. Segments break where
     ``timeline.shot_of_frame`` changes, i.e. at the first analysed frame at or after each cut.
     Raises ValueError when a detection's frame is not in ``timeline``, a qualifying polygon is not
@@ -334,7 +345,17 @@ def aggregate(
         names, v_sp, v_fi, v_dt, v_share, v_clarity, v_q, v_best_q, v_clutter, segments, timeline, settings,
         rate_card,
     )  # fmt: skip
-    return Exposure(sponsors=sponsors_df, segments=segments, detections=det, frames=frames_df)
+    cat_names, sponsor_cat = category_codes(names, categories)
+    sponsors_df["competitor_s"] = competitor_seconds(v_sp, v_fi, v_dt, sponsor_cat, n_fr)
+    sponsors_df["category"] = pd.Series(
+        [cat_names[c] if c >= 0 else None for c in sponsor_cat], dtype=object, index=sponsors_df.index
+    )
+    cats = category_table(
+        v_sp, v_fi, intervals, sponsor_cat, cat_names, sponsors_df["exposure_s"].to_numpy(float)
+    )
+    return Exposure(
+        sponsors=sponsors_df, segments=segments, detections=det, frames=frames_df, categories=cats
+    )
 
 
 def _bridges(

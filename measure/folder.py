@@ -98,8 +98,8 @@ def read_report(directory: str | Path) -> Report:
 class Analysis:
     """An analysis folder read back: its ``directory`` and ``report``, and its tables as frames.
 
-    ``sponsors`` and ``segments`` are the report's rows (one per sponsor, one per exposure segment;
-    empty for photos). ``detections``, ``photos``, ``appearances`` and ``frame_sizes`` are read from
+    ``sponsors``, ``segments`` and ``categories`` are the report's rows (one per sponsor, one per
+    exposure segment, empty for photos; one per catalogue category, empty without categories). ``detections``, ``photos``, ``appearances`` and ``frame_sizes`` are read from
     their files on first use (and kept).
     """
 
@@ -130,6 +130,21 @@ class Analysis:
     def sponsors(self) -> pd.DataFrame:
         """One row per sponsor, the report's columns (``sponsor`` a string)."""
         return _rows([r.model_dump() for r in self.report.sponsors])
+
+    @cached_property
+    def categories(self) -> pd.DataFrame:
+        """One row per catalogue category (:data:`measure.categories.CATEGORY_COLUMNS`, as written);
+        empty when the analysis had no categories (or the report predates them)."""
+        rows = [r.model_dump() for r in self.report.categories or []]
+        df = pd.DataFrame(rows)
+        if not df.empty:
+            df["category"] = df["category"].astype(str)
+        return df
+
+    @property
+    def has_categories(self) -> bool:
+        """True when the report holds a ``categories`` table with at least one category."""
+        return bool(self.report.categories)
 
     @cached_property
     def segments(self) -> pd.DataFrame:

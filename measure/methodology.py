@@ -153,6 +153,39 @@ METRICS: dict[str, str] = {
         "detection (never a bridged frame, which shows no box), the earliest on ties; -1 if never visible."
     ),
     "best_t": "Timestamp in seconds of best_frame; empty (NaN) if never visible.",
+    # --- competitors (catalogue categories)
+    "category": (
+        'The sponsor\'s category in the sponsor catalogue (category = "airline" in --sponsors FILE); '
+        "empty for a sponsor without one, which then belongs to no category and has no competitors."
+    ),
+    "competitor_s": (
+        "Competitor seconds: the sum of interval_s over the sponsor's visible frames in which at least one "
+        "other sponsor of its category is visible too (seconds; at most exposure_s; 0 for a sponsor "
+        "without a category)."
+    ),
+    "category_s": (
+        "Seconds the category is on screen: the sum of interval_s over the analysed frames in which at "
+        "least one of its sponsors is visible (the union of their visible time; two of them at once count "
+        "once)."
+    ),
+    "sponsor_s": (
+        "The sum of exposure_s of the category's sponsors (seconds; two of them at once count twice, as in "
+        "share of voice)."
+    ),
+    "category_share_of_voice": (
+        "The category's share of voice: sponsor_s divided by the sum of exposure_s of all sponsors analysed, "
+        "a fraction; the sum of its sponsors' share_of_voice (0 when no sponsor is visible)."
+    ),
+    "competitor_photos": (
+        "Number of photos in which the sponsor appears together with at least one other sponsor of its "
+        "category (0 for a sponsor without a category)."
+    ),
+    "photos_with_category": "Number of photos in which at least one sponsor of the category appears.",
+    "clash_photos": "Number of photos in which two or more distinct sponsors of the category appear.",
+    "clash_s": (
+        "Clash seconds: the sum of interval_s over the analysed frames in which two or more distinct "
+        "sponsors of the category are visible at once (seconds; at most category_s)."
+    ),
     # --- photo archives
     "photos_with_sponsor": "Number of photos in which the sponsor appears, i.e. has a qualifying detection.",
     "photo_rate": "photos_with_sponsor / photos analysed, a fraction (0 for an empty archive).",
@@ -315,6 +348,39 @@ _SPONSOR_ROWS: list[tuple[str, str, str]] = [
             "frame; the earliest on ties); −1 and empty when never visible"
         ),
     ),
+    (
+        "`competitor_s`",
+        "seconds",
+        (
+            "Σ `interval_s` over visible frames in which another sponsor of its `category` is visible "
+            "too; 0 without a category"
+        ),
+    ),
+    (
+        "`category`",
+        "–",
+        'the sponsor\'s category in the catalogue (`category = "airline"`); empty without one',
+    ),
+]
+
+_CATEGORY_ROWS: list[tuple[str, str, str]] = [
+    ("`sponsors`", "count", "sponsors analysed whose catalogue `category` it is"),
+    (
+        "`category_s`",
+        "seconds",
+        "Σ `interval_s` over frames in which at least one of its sponsors is visible (the union)",
+    ),
+    ("`sponsor_s`", "seconds", "Σ `exposure_s` of its sponsors"),
+    (
+        "`category_share_of_voice`",
+        "fraction",
+        "`sponsor_s` / Σ over all analysed sponsors of `exposure_s`: the sum of its sponsors' `share_of_voice`",
+    ),
+    (
+        "`clash_s`",
+        "seconds",
+        "Σ `interval_s` over frames in which two or more distinct sponsors of the category are visible",
+    ),
 ]
 
 METHODOLOGY_MD: str = f"""## Methodology
@@ -394,6 +460,28 @@ Means, maxima and `best_*` are 0 (or −1, empty) for a sponsor that is never vi
 passed with `sponsors = [...]` in the config always get a row. Other sponsors' detections are left
 out of every number, clutter and share of voice included.
 
+### Competitors (catalogue categories)
+
+A sponsor catalogue (`--sponsors FILE`) may give sponsors a `category` (`category = "airline"`).
+Sponsors of one category compete for the same viewers. Sponsors without a category belong to no
+category. Every number below runs over the same visible frames, with the same `interval_s`
+weights, as the per-sponsor numbers, so `competitor_s ≤ exposure_s` and
+`clash_s ≤ category_s ≤ sponsor_s`.
+
+- Per sponsor, **`competitor_s`** (competitor seconds) counts the time a competitor was visible
+  while the sponsor was.
+- Per category (the `categories` table of `report.json`, one row per category):
+
+{_table(_CATEGORY_ROWS)}
+
+Why share of voice sums and does not take the union. A sponsor's share of voice divides its seconds
+by the sum of every sponsor's seconds, so two logos on screen at once are two voices. The category's
+share uses the same denominator and the same counting: it is the sum of its sponsors' shares, and
+the shares of all categories and of the uncategorised sponsors add up to 1. A union would count a
+clash once in the category but twice in the denominator. The union is still reported, as
+`category_s`: how long the category was on screen at all. `sponsor_s − category_s` is the time
+its sponsors shared the screen, counted once per extra sponsor.
+
 ### Detections found by reading
 
 Detections come from the YOLO model or from the text reader (column `source`: `model` or `text`).
@@ -429,7 +517,10 @@ A photo has no duration, so a photo archive is measured in photos:
   - `photo_rate`: `photos_with_sponsor` / photos analysed;
   - `mean_screen_share`, `max_screen_share` and `mean_clarity`: over the photos it appears in;
   - `solo_photos`: photos in which it is the only sponsor;
-  - `best_photo`: the photo with the highest *q*; `best_photo_quality` is that *q*.
+  - `best_photo`: the photo with the highest *q*; `best_photo_quality` is that *q*;
+  - `competitor_photos`: photos in which another sponsor of its `category` appears too.
+- Per catalogue category: `sponsors`; `photos_with_category`, the photos in which at least one of
+  its sponsors appears; `clash_photos`, those in which two or more do (counts).
 
 ### Limits
 

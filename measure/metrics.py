@@ -111,6 +111,22 @@ REGISTRY: tuple[Metric, ...] = (
     Metric("solo_s", "Solo", "solo s", "s", 1, "Seconds visible with no other sponsor on screen."),
     Metric("solo_photos", "Solo photos", "solo", "count", 0, "Photos in which no other sponsor appears."),
     Metric(
+        "competitor_s",
+        "Competitor",
+        "rival s",
+        "s",
+        1,
+        "Seconds visible while another sponsor of its category was visible too.",
+    ),
+    Metric(
+        "competitor_photos",
+        "Competitor photos",
+        "rival",
+        "count",
+        0,
+        "Photos in which another sponsor of its category appears too.",
+    ),
+    Metric(
         "mean_clutter",
         "Clutter",
         "clutter",
@@ -121,12 +137,61 @@ REGISTRY: tuple[Metric, ...] = (
     Metric("media_value", "Media value", "value", "currency", 0, "Quality seconds x the rate card's rate."),
 )
 
-_BY_KEY = {m.key: m for m in REGISTRY}
+#: Every per-category number (:mod:`measure.categories`, the ``categories`` table of a report), in
+#: display order.
+CATEGORY_REGISTRY: tuple[Metric, ...] = (
+    Metric(
+        "category_s",
+        "On screen",
+        "seconds",
+        "s",
+        1,
+        "Seconds at least one sponsor of the category was visible.",
+    ),
+    Metric(
+        "sponsor_s", "Sponsor seconds", "sponsor s", "s", 1, "Sum of the exposure of the category's sponsors."
+    ),
+    Metric(
+        "category_share_of_voice",
+        "Share of voice",
+        "voice",
+        "fraction",
+        1,
+        "The category's sponsor seconds / all sponsors' exposure.",
+    ),
+    Metric(
+        "clash_s",
+        "Clash",
+        "clash s",
+        "s",
+        1,
+        "Seconds two or more sponsors of the category were visible at once.",
+    ),
+    Metric(
+        "photos_with_category",
+        "Photos",
+        "photos",
+        "count",
+        0,
+        "Photos in which at least one sponsor of the category appears.",
+    ),
+    Metric(
+        "clash_photos",
+        "Clash photos",
+        "clash",
+        "count",
+        0,
+        "Photos in which two or more sponsors of the category appear.",
+    ),
+)
+
+_BY_KEY = {m.key: m for m in (*REGISTRY, *CATEGORY_REGISTRY)}
 
 
 def metric(key: str) -> Metric:
-    """Return the :class:`Metric` of ``key`` (KeyError naming it when there is none)."""
+    """Return the :class:`Metric` of ``key``, per sponsor or per category (KeyError naming it when
+    there is none)."""
     try:
         return _BY_KEY[key]
     except KeyError:
-        raise KeyError(f"no per-sponsor metric {key!r} in measure.metrics.REGISTRY") from None
+        raise KeyError(f"no metric {key!r} in measure.metrics.REGISTRY or CATEGORY_REGISTRY") from None

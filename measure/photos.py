@@ -28,17 +28,22 @@ best_photo           the photo with the highest quality (ties: the earlier photo
 best_photo_quality   the quality of the best photo, [0, 1] (0 if none)
 solo_photos          photos in which it is the only sponsor that appears (count)
 detections           qualifying detections of the sponsor over the archive (count)
+competitor_photos    photos in which another sponsor of its catalogue category appears too (count)
+category             its catalogue category (None without one)
 ==================== ==========================================================================
+
+Per catalogue category: :func:`measure.categories.photo_categories`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from measure.categories import photo_categories
 from measure.exposure import quality_index
 from measure.geometry import clipped_areas
 from measure.quality import qualifies, union_share
@@ -57,6 +62,8 @@ PHOTO_SPONSOR_COLUMNS: dict[str, str] = {
     "best_photo_quality": "float64",
     "solo_photos": "int64",
     "detections": "int64",
+    "competitor_photos": "int64",  # photos in which another sponsor of its category appears too
+    "category": "object",  # the catalogue's category (None without one)
 }
 
 #: Columns (and dtypes) of the per-photo table, in this order.
@@ -91,13 +98,15 @@ class PhotoStats:
     ``sponsors``: one row per sponsor (:data:`PHOTO_SPONSOR_COLUMNS`); ``photos``: one row per
     photo (:data:`PHOTO_COLUMNS`); ``appearances``: one row per photo and sponsor that appears in
     it (:data:`APPEARANCE_COLUMNS`); ``detections``: the input detections of the reported sponsors
-    with ``qualifies`` set.
+    with ``qualifies`` set; ``categories``: one row per catalogue category
+    (:data:`measure.categories.PHOTO_CATEGORY_COLUMNS`; empty without categories).
     """
 
     sponsors: pd.DataFrame
     photos: pd.DataFrame
     appearances: pd.DataFrame
     detections: pd.DataFrame
+    categories: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _typed(rows: list[dict[str, object]] | dict[str, object], columns: dict[str, str]) -> pd.DataFrame:
@@ -110,6 +119,7 @@ def photo_stats(
     photos: pd.DataFrame,
     settings: MeasureSettings,
     sponsors: Sequence[str] | None = None,
+    categories: Mapping[str, str | None] | None = None,
 ) -> PhotoStats:
     """Return per-photo and per-sponsor archive statistics (see the module docstring).
 
@@ -118,7 +128,8 @@ def photo_stats(
     ``photos`` lists every analysed photo (``photo``, ``width``, ``height`` in pixels), including
     those without detections: it is the denominator of ``photo_rate``. ``sponsors`` are the
     sponsors to report, each getting a row even when it appears nowhere; ``None`` reports every
-    sponsor found in ``detections``. Detections of other sponsors are ignored.
+    sponsor found in ``detections``. Detections of other sponsors are ignored. ``categories`` maps
+    sponsors to their catalogue category (:func:`measure.categories.photo_categories`).
 
     Raises ValueError when a detection names a photo missing from ``photos`` or ``photos`` lists a
     photo twice.
@@ -191,7 +202,11 @@ def photo_stats(
                 "detections": int(mine["detections"].sum()),
             }
         )
+    competitor, of, category_table = photo_categories(app, sponsors, categories)
+    for r, n, c in zip(rows_out, competitor, of, strict=True):
+        r.update(competitor_photos=int(n), category=c)
     sponsor_table = _typed(rows_out, PHOTO_SPONSOR_COLUMNS)
+    sponsor_table["category"] = pd.Series(of, dtype=object, index=sponsor_table.index)  # None, not NaN
 
     photo_rows: list[dict[str, object]] = []
     all_count = dets.groupby("photo").size()
@@ -213,4 +228,6 @@ def photo_stats(
             }
         )
     photo_table = _typed(photo_rows, PHOTO_COLUMNS)
-    return PhotoStats(sponsor_table, photo_table, app.drop(columns="_order"), dets.reset_index(drop=True))
+    return PhotoStats(
+        sponsor_table, photo_table, app.drop(columns="_order"), dets.reset_index(drop=True), category_table
+    )

@@ -4,14 +4,17 @@ which model and settings.
 :class:`Report` is the pydantic model of the whole file. Writers build one (so no writer can write a
 malformed report) and readers get one back (so no reader meets a missing block or a wrong type).
 Every report written now carries ``schema_version`` (:data:`SCHEMA_VERSION`). A report without it
-was written before the key existed and is read as version 1 when it validates; a report of a newer
+was written before the key existed and is read as version 1 when it validates. Version 2 added the
+optional ``categories`` table (catalogue categories, :mod:`measure.categories`) and the sponsor
+columns ``competitor_s`` and ``category``; a version 1 report is the same without them and is read
+as it is (no ``categories``: None). A report of a newer
 version than this code knows, or one that does not validate, is refused with one line naming the
 file and the first problem (:class:`measure.errors.InputError`, exit 3).
 
 Blocks with a fixed shape are models (``source``, ``model``, ``settings``, ``tool``, ``stopped``,
-``photos``, ``failures``); per-sponsor and per-segment rows keep every column the tables have (their
-columns are those of :mod:`measure.exposure` and :mod:`measure.photos`, and only ``sponsor`` is
-required), and the text check's counts (``reading.checking``) stay a free-form mapping.
+``photos``, ``failures``); per-sponsor, per-segment and per-category rows keep every column the
+tables have (their columns are those of :mod:`measure.exposure`, :mod:`measure.photos` and
+:mod:`measure.categories`, and only ``sponsor`` or ``category`` is required), and the text check's counts (``reading.checking``) stay a free-form mapping.
 File I/O is :mod:`measure.folder`'s.
 """
 
@@ -27,8 +30,8 @@ from measure.jsonable import jsonable
 from measure.settings import RateCard
 
 #: The version of the report format this code writes and the newest it reads. Reports written before
-#: the key existed have the same shape and are read as version 1.
-SCHEMA_VERSION = 1
+#: the key existed have the same shape as version 1 and are read as it; version 2 added ``categories``.
+SCHEMA_VERSION = 2
 
 
 class _Block(BaseModel):
@@ -160,6 +163,13 @@ class Row(_OpenBlock):
     sponsor: str
 
 
+class CategoryRow(_OpenBlock):
+    """One row of the ``categories`` table: ``category`` and the columns of
+    :data:`measure.categories.CATEGORY_COLUMNS` as written."""
+
+    category: str
+
+
 class PhotoSummary(_Block):
     """Counts over a photo archive: ``photos`` read, ``photos_with_any_sponsor``,
     ``mean_sponsors_per_photo``, ``detections`` and ``qualifying_detections``."""
@@ -190,6 +200,7 @@ class Report(_Block):
     stopped: Stopped | None = None
     sponsors: list[Row]
     segments: list[Row] = Field(default_factory=list)
+    categories: list[CategoryRow] | None = None
     photos: PhotoSummary | None = None
     failures: list[Failure] | None = None
 

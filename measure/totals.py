@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class SeasonTotals:
     """Totals of one run: ``table`` is :func:`measure.db.totals` (group ``keys``, then ``sponsor``
-    and the sums); the counts are of the run's sources (done ones, and ``failed``)."""
+    and the sums; by category, ``category`` and the category sums); the counts are of the run's
+    sources (done ones, and ``failed``)."""
 
     run_key: str
     by: db.TotalsBy
@@ -64,7 +65,8 @@ def currency(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
 
 
 def season_totals(db_path: str | Path, by: db.TotalsBy = "sponsor", run: str | None = None) -> SeasonTotals:
-    """Return the totals of the database ``db_path`` grouped ``by`` sponsor, source or month, for the
+    """Return the totals of the database ``db_path`` grouped ``by`` sponsor, source, month or catalogue
+    category, for the
     run whose key starts with ``run`` (default: the only run it holds)."""
     con = db.connect(db_path, read_only=True)
     try:
@@ -77,7 +79,7 @@ def season_totals(db_path: str | Path, by: db.TotalsBy = "sponsor", run: str | N
     return SeasonTotals(
         run_key=key,
         by=by,
-        keys=[n for n, _ in db.GROUP_KEYS[by]],
+        keys=["category"] if by == "category" else [n for n, _ in db.GROUP_KEYS[by]],
         table=table,
         videos=int(counts["videos"]),
         footage_s=float(counts["footage_s"]),

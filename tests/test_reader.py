@@ -295,7 +295,9 @@ def test_a_schema_1_batch_database_is_migrated_not_refused(tmp_path: Path) -> No
         db.connect(path, read_only=True).close()  # reading alone never rewrites a file
     con = db.connect(path)
     try:
-        assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("2",)
+        assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == (
+            db.SCHEMA_VERSION,
+        )
         assert con.execute("SELECT frame, sponsor, source FROM detections").fetchall() == [
             (3, "Apexa", "model")
         ]

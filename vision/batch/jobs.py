@@ -85,6 +85,7 @@ class JobResult:
     segments: pd.DataFrame | None = None
     sponsor_exposure: pd.DataFrame | None = None
     error: str | None = None
+    categories: pd.DataFrame | None = None  # a video's catalogue categories (measure.categories)
 
 
 @dataclass(frozen=True)

@@ -154,7 +154,13 @@ def _store(
     from measure.db import write_source
 
     write_source(
-        con, result.source, result.detections, result.segments, result.sponsor_exposure, result.error
+        con,
+        result.source,
+        result.detections,
+        result.segments,
+        result.sponsor_exposure,
+        result.error,
+        categories=result.categories,
     )
     if result.error is not None:
         summary.failed += 1

@@ -82,7 +82,7 @@ class Worker:
             if stopped is None
             else f"frame {stopped.frame} ({stopped.t:.2f} s): {stopped.reason}",
         }
-        return JobResult(job, source, out.detections, out.segments, out.sponsors)
+        return JobResult(job, source, out.detections, out.segments, out.sponsors, categories=out.categories)
 
     def _photo(self, job: Job, base: dict[str, Any]) -> JobResult:
         from vision.inference.analysis import analyse_photo_files
@@ -93,7 +93,9 @@ class Worker:
         photo = out.stats.photos.iloc[0]
         source = {**base, "width": int(photo["width"]), "height": int(photo["height"]), "photos": 1}
         best = out.stats.sponsors["best_photo"].map(lambda p: display_path(p) if isinstance(p, str) else None)
-        return JobResult(job, source, out.stats.detections, None, out.stats.sponsors.assign(best_photo=best))
+        sponsors = out.stats.sponsors.assign(best_photo=best)
+        cats = out.stats.categories if len(out.stats.categories) else None
+        return JobResult(job, source, out.stats.detections, None, sponsors, categories=cats)
 
 
 def open_worker(spec: WorkerSpec) -> Worker | BaseException:

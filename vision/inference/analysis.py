@@ -42,6 +42,7 @@ class AnalysisOutput:
     segments: pd.DataFrame
     detections: pd.DataFrame
     analysis: VideoAnalysis
+    categories: pd.DataFrame | None = None  # measure.categories.CATEGORY_COLUMNS; None without categories
 
 
 def settings_block(cfg: Config, **run: Any) -> dict[str, Any]:
@@ -62,6 +63,18 @@ def model_block(detector: LogoDetector | TextReader, reader: TextReader | None) 
         block["classes"] = combined_names(detector.names, reader)
         block["reader"] = reader.info()
     return block
+
+
+def sponsor_categories(detector: Any, reader: TextReader | None, names: Sequence[str]) -> dict[str, str]:
+    """Return ``{sponsor: category}`` of the sponsors ``names`` that the catalogue (the reader's: the
+    one given, the one inside a checked detector, or the detector itself when the reader is the
+    detector) gives a category, by name or alias; ``{}`` without a catalogue."""
+    source = reader if reader is not None else getattr(detector, "reader", None) or detector
+    catalogue = getattr(source, "catalogue", None)
+    if catalogue is None:
+        return {}
+    found = {n: catalogue.named(n) for n in names}
+    return {n: e.category for n, e in found.items() if e is not None and e.category}
 
 
 def analyse_video_file(
@@ -101,7 +114,10 @@ def analyse_video_file(
     wanted = cfg.sponsors or model["classes"]
     if cfg.sponsors:
         dets = dets[dets["sponsor"].isin(cfg.sponsors)]
-    exposure = aggregate(dets, analysis.timeline, cfg.measure, cfg.rate_card, sponsors=wanted)
+    categories = sponsor_categories(detector, reader, wanted)
+    exposure = aggregate(
+        dets, analysis.timeline, cfg.measure, cfg.rate_card, sponsors=wanted, categories=categories
+    )
     info = analysis.info
     report = {
         "source": {
@@ -132,7 +148,12 @@ def analyse_video_file(
         "sponsors": exposure.sponsors,
         "segments": exposure.segments,
     }
-    return AnalysisOutput(report, exposure.sponsors, exposure.segments, exposure.detections, analysis)
+    cats = exposure.categories if len(exposure.categories) else None
+    if cats is not None:
+        report["categories"] = records(cats)
+    return AnalysisOutput(
+        report, exposure.sponsors, exposure.segments, exposure.detections, analysis, categories=cats
+    )
 
 
 def reading_block(
@@ -201,7 +222,8 @@ def analyse_photo_files(
             on_photo(1)
     dets = pd.concat(parts, ignore_index=True) if parts else empty_photo_detections()
     table = pd.DataFrame(sizes, columns=["photo", "width", "height"])
-    stats = photo_stats(dets, table, cfg.measure, sponsors=wanted)
+    categories = sponsor_categories(detector, None, wanted)
+    stats = photo_stats(dets, table, cfg.measure, sponsors=wanted, categories=categories)
     fail = pd.DataFrame(failures, columns=["photo", "error"])
     named = [display_path(p) for p in (inputs if inputs is not None else photos)]
     p = stats.photos
@@ -231,6 +253,8 @@ def analyse_photo_files(
         "failures": records(fail),
         "reading": photo_reading(detector),
     }
+    if len(stats.categories):
+        report["categories"] = records(stats.categories)
     return PhotoOutput(report, stats, fail)
 
 

@@ -46,7 +46,7 @@ class Detectors:
     def fingerprint(self) -> dict[str, Any]:
         """Return what identifies the detectors in a batch run key: the weights' sha256 (of both
         ONNX models for the reader), task and classes, plus the reader and the catalogue's texts
-        beside a model."""
+        beside a model, and the catalogue's categories when it gives any."""
         from measure.hashing import sha256_path
 
         d = self.detector
@@ -57,6 +57,9 @@ class Detectors:
             out["classes"] = combined_names(d.names, self.reader)
         if self.catalogue is not None:
             out["catalogue"] = {n: list(t) for n, t in self.catalogue.texts().items()}
+            categories = {e.name: e.category for e in self.catalogue.sponsors if e.category}
+            if categories:  # they change the numbers; a catalogue without any keeps its earlier key
+                out["categories"] = categories
         return out
 
 
