@@ -773,7 +773,7 @@ def test_evidence_writes_one_thumbnail_per_segment_traceable_to_frames(
     real_write_bytes = Path.write_bytes
 
     def thumbs_fail(self: Path, data: bytes) -> int:
-        if self.name.endswith(".jpg.partial"):
+        if self.name.startswith(".") and self.name.endswith(".partial.jpg"):  # measure.store.atomic_path
             raise _enospc(self)
         return real_write_bytes(self, data)
 
