@@ -13,7 +13,18 @@ from rich.table import Table
 
 from cli.app import app
 from cli.errors import user_errors, warn
-from cli.options import Check, Conf, ConfigFile, Device, ImgSz, ReadFps, Sponsors, TrustWeights, Weights
+from cli.options import (
+    Anonymise,
+    Check,
+    Conf,
+    ConfigFile,
+    Device,
+    ImgSz,
+    ReadFps,
+    Sponsors,
+    TrustWeights,
+    Weights,
+)
 from measure.errors import InputError
 
 
@@ -106,6 +117,7 @@ def analyze(
     sponsors: Sponsors = None,
     read_fps: ReadFps = None,
     check: Check = True,
+    anonymise: Anonymise = True,
 ) -> None:
     """Measure per-sponsor exposure seconds, screen share, clarity and media value in VIDEO."""
     from cli.analysis import write_analysis
@@ -149,8 +161,9 @@ def analyze(
         reader=found.reader,
         check=check,
         read_fps=read_fps,
+        anonymise=anonymise,
     )
-    write_analysis(out, video, result, evidence=evidence, html=html or pdf, pdf=pdf)
+    write_analysis(out, video, result, evidence=evidence, html=html or pdf, pdf=pdf, anonymise=anonymise)
     if annotate:
         annotate_video(
             video,
@@ -159,6 +172,7 @@ def analyze(
             annotate,
             sponsors=result.report["model"]["classes"],
             sample_fps=sample_fps,
+            anonymise=anonymise,
         )
     if result.analysis.stopped is not None:
         s = result.analysis.stopped

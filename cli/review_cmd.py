@@ -11,6 +11,7 @@ import typer
 from cli.app import app
 from cli.errors import user_errors
 from cli.footage_options import MaxFrames, MinTrack, SampleFps
+from cli.options import Anonymise
 from measure.errors import InputError
 from vision.inference.detector import DEFAULT_WEIGHTS
 
@@ -62,6 +63,7 @@ def review(
             "the sheet shows what it read, and detections it rejects are left out of the label files."
         ),
     ] = None,
+    anonymise: Anonymise = True,
 ) -> None:
     """Write OUT/review.html and OUT/{classes.txt,images,labels} for the uncertain detections.
 
@@ -78,7 +80,7 @@ def review(
     if frames < 1:
         raise InputError(f"--frames must be at least 1, got {frames}")
     det = LogoDetector(weights, conf=low_conf, imgsz=imgsz, device=device, trust_weights=trust_weights)
-    sampled = sample_footage(sources, det, out / "sampled", sample_fps, max_frames)
+    sampled = sample_footage(sources, det, out / "sampled", sample_fps, max_frames, anonymise=anonymise)
     sure = sure_mask(sampled, rule)
     order = review_order(sampled, sure, frames, conf)
     chosen, masks = [sampled[i] for i in order], [sure[i] for i in order]
