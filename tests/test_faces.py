@@ -149,6 +149,25 @@ def test_no_anonymise_keeps_faces_and_is_recorded(runs: dict[str, Path]) -> None
         assert report["settings"]["anonymise"] is flag
 
 
+def test_report_rewrites_a_missing_best_frame_as_the_analysis_recorded(runs: dict[str, Path]) -> None:
+    _, faces, _ = scene()
+    details = {}
+    for name in ("blurred", "kept"):
+        best = runs[name] / "out" / "frames" / "best_Santander.jpg"
+        before = cv2.imread(str(best))
+        best.unlink()
+        res = runner.invoke(app, ["report", str(runs[name] / "out")])
+        assert res.exit_code == 0, res.output
+        after = cv2.imread(str(best))
+        scale = after.shape[1] / SIZE[0]
+        for face in faces:
+            assert abs(detail(after, face * scale) - detail(before, face * scale)) <= 0.1 * detail(
+                before, face * scale
+            )
+        details[name] = detail(after, faces[0] * scale)
+    assert details["blurred"] <= 0.2 * details["kept"]
+
+
 def test_anonymise_blurs_boxes_except_inside_logo_polygons() -> None:
     rng = np.random.default_rng(0)
     image = rng.integers(0, 255, (200, 300, 3), dtype=np.uint8)
