@@ -18,10 +18,12 @@ def write_analysis(
     evidence: Path | None = None,
     html: bool = False,
     pdf: bool = False,
+    anonymise: bool = True,
 ) -> None:
     """Write an analysis directory atomically: report.json, CSVs, detections.parquet, best frames.
 
-    ``evidence`` also writes one thumbnail per segment there; ``html``/``pdf`` render the report.
+    ``evidence`` also writes one thumbnail per segment there; ``html``/``pdf`` render the report;
+    ``anonymise`` blurs the faces on the pictures.
     """
     from cli.evidence import write_thumbnails
     from cli.report_html import render_pdf, render_report
@@ -35,6 +37,7 @@ def write_analysis(
             result.detections,
             evidence,
             classes=result.report["model"]["classes"],
+            anonymise=anonymise,
         )
         if html:
             render_report(tmp)

@@ -13,7 +13,18 @@ from rich.table import Table
 
 from cli.app import app
 from cli.errors import user_errors, warn
-from cli.options import Check, Conf, ConfigFile, Device, ImgSz, ReadFps, Sponsors, TrustWeights, Weights
+from cli.options import (
+    Anonymise,
+    Check,
+    Conf,
+    ConfigFile,
+    Device,
+    ImgSz,
+    ReadFps,
+    Sponsors,
+    TrustWeights,
+    Weights,
+)
 from measure.errors import InputError
 from measure.limits import check_batch, check_fps, check_imgsz
 
@@ -125,6 +136,7 @@ def analyze(
     sponsors: Sponsors = None,
     read_fps: ReadFps = None,
     check: Check = True,
+    anonymise: Anonymise = True,
 ) -> None:
     """Measure per-sponsor exposure seconds, screen share, clarity and media value in VIDEO."""
     from cli.analysis import write_analysis
@@ -169,8 +181,9 @@ def analyze(
         reader=found.reader,
         check=check,
         read_fps=read_fps,
+        anonymise=anonymise,
     )
-    write_analysis(out, video, result, evidence=evidence, html=html or pdf, pdf=pdf)
+    write_analysis(out, video, result, evidence=evidence, html=html or pdf, pdf=pdf, anonymise=anonymise)
     if annotate:
         annotate_video(
             video,
@@ -179,6 +192,7 @@ def analyze(
             annotate,
             sponsors=result.report["model"]["classes"],
             sample_fps=sample_fps,
+            anonymise=anonymise,
         )
     if result.analysis.stopped is not None:
         s = result.analysis.stopped

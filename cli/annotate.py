@@ -6,12 +6,16 @@ before it. Qualifying detections (those counted as exposure) are drawn solid, th
 and thin. The per-sponsor clock shows the exposure seconds counted up to the end of the frame on
 screen, read from the segments table, so on the last frame it equals each sponsor's
 ``exposure_s``.
+
+Faces are blurred (on by default, :mod:`vision.inference.faces`), logos kept sharp. The face detector
+runs :data:`FACE_FPS` times a second of video; every frame is blurred where the faces were found at
+the detection before it and the one after it, so a face moving between two detections stays covered.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,10 +29,15 @@ from measure.clock import ExposureClock
 from measure.errors import InputError, OutputError
 from measure.store import atomic_path
 from vision.inference.detections import Detections
-from vision.io.sources import SampleRule
+from vision.inference.faces import Anonymiser, anonymiser
+from vision.inference.faces import anonymise as anonymise_faces
+from vision.io.sources import Frame, SampleRule
 
 VIDEO_OUT_SUFFIXES = (".mp4", ".m4v", ".mov")
 MAX_CLOCK_ROWS = 12
+#: Face detections per second of video for the annotated video (each costs about a second of CPU
+#: at 720p; docs/benchmarks.md).
+FACE_FPS = 5.0
 
 
 @dataclass(frozen=True)
@@ -139,6 +148,7 @@ def annotate_video(
     sponsors: Sequence[str] | None = None,
     sample_fps: float | None = None,
     on_frames: Callable[[int], None] | None = None,
+    anonymise: bool = True,
 ) -> AnnotateResult:
     """Write ``out_mp4``: ``video`` with boxes or oriented polygons, sponsor labels, track IDs and a
     running per-sponsor exposure clock; return what was written.
@@ -148,7 +158,7 @@ def annotate_video(
     order (the model's classes; default: the order they appear in), ``sample_fps`` the value the
     analysis ran with. Every decoded frame is written (MPEG-4 Part 2, at the input's frame rate),
     through a temporary file renamed into place, so a failed run leaves no partial file.
-    ``on_frames(1)`` is called per written frame. Raises :class:`OutputError` when the file cannot
+    ``on_frames(1)`` is called per written frame. ``anonymise`` blurs faces (module docstring). Raises :class:`OutputError` when the file cannot
     be written and ValueError for an unsupported suffix or a stream URL.
     """
     from vision.io.sources import is_stream_url, open_video
@@ -164,6 +174,7 @@ def annotate_video(
     clock = ExposureClock(segments)
     by_frame = _per_frame(detections)
     rule = SampleRule(sample_fps)
+    blur = anonymiser(anonymise)
 
     written = 0
     with open_video(video) as source, atomic_path(out) as tmp:
@@ -176,7 +187,7 @@ def annotate_video(
         current = Detections.empty()
         pending = None  # (index, t, image, detections): written once the next frame's time is known
         try:
-            for frame in source:
+            for frame, image in _blurred(source, blur, by_frame):
                 if rule.picks(frame.t):
                     current = by_frame.get(frame.index, Detections.empty())
                 if pending is not None:
@@ -184,7 +195,7 @@ def annotate_video(
                     written += 1
                     if on_frames:
                         on_frames(1)
-                pending = (frame.index, frame.t, frame.image, current)
+                pending = (frame.index, frame.t, image, current)
             if pending is not None:
                 _emit(writer, overlay, *pending, t_end=math.inf)
                 written += 1
@@ -195,6 +206,33 @@ def annotate_video(
         if tmp.stat().st_size == 0:
             raise OutputError(f"{out}: cannot write video (nothing was written; disk full?)")
     return AnnotateResult(out, written, fps)
+
+
+def _blurred(
+    frames: Iterable[Frame], blur: Anonymiser | None, logos: dict[int, Detections]
+) -> Iterator[tuple[Frame, np.ndarray]]:
+    """Yield each frame with its picture, faces blurred when ``blur`` is given (module docstring):
+    frames are held from one face detection to the next, then blurred where either found faces.
+    The latest analysed logos (``logos`` by frame) stay sharp."""
+    if blur is None:
+        yield from ((f, f.image) for f in frames)
+        return
+    held: list[tuple[Frame, np.ndarray]] = []
+    last = np.empty((0, 5), np.float32)
+    next_t = -math.inf
+    keep = np.empty((0, 4, 2))
+    for f in frames:
+        if f.index in logos:
+            keep = logos[f.index].corners
+        if f.t + 1e-9 >= next_t:
+            found = blur.detector(f.image)
+            both = np.vstack([last, found])
+            for g, k in held:
+                yield g, anonymise_faces(g.image.copy(), both, k)
+            held, last, next_t = [], found, f.t + 1.0 / FACE_FPS
+        held.append((f, keep))
+    for g, k in held:
+        yield g, anonymise_faces(g.image.copy(), last, k)
 
 
 def _emit(

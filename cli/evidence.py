@@ -17,7 +17,7 @@ import hashlib
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +30,7 @@ from cli.draw import paste_label, sponsor_colors
 from measure.errors import InputError, OutputError
 from measure.store import atomic_dir, check_output_dir, only_files, write_bytes_atomic
 from vision.inference.detections import Detections
+from vision.inference.faces import Anonymiser, anonymiser
 
 #: Long side of a thumbnail, pixels.
 THUMB_SIDE_PX = 960
@@ -107,8 +108,24 @@ def _render(image: np.ndarray, shot: Shot, colors: dict[str, str]) -> np.ndarray
     return img
 
 
-def write_shots(video: str | Path, shots: Sequence[Shot], colors: dict[str, str]) -> list[Path]:
+def _logo_corners(dets: pd.DataFrame) -> dict[int, np.ndarray]:
+    """Return {frame: (N, 4, 2) corners of every logo detected on it}: the pixels kept sharp."""
+    if dets.empty or "frame" not in dets.columns:
+        return {}
+    return {int(f): Detections.from_frame(g).corners for f, g in dets.groupby("frame")}
+
+
+def write_shots(
+    video: str | Path,
+    shots: Sequence[Shot],
+    colors: dict[str, str],
+    anonymise: Anonymiser | None = None,
+    keep: Mapping[int, np.ndarray] | None = None,
+) -> list[Path]:
     """Decode ``video`` once, from the start, and write every shot's JPEG; return the files written.
+
+    With ``anonymise`` the faces on each frame are blurred first, except inside the ``keep``
+    polygons of that frame (``{frame: (N, 4, 2) pixels}``, the logos found on it).
 
     Frames are matched by decoded-frame index; decoding stops after the last frame needed. A shot
     whose frame is never reached (damaged video) is skipped. Raises :class:`OutputError` if a file
@@ -125,8 +142,12 @@ def write_shots(video: str | Path, shots: Sequence[Shot], colors: dict[str, str]
     written: list[Path] = []
     with open_video(video) as source:
         for frame in source:
-            for shot in by_frame.get(frame.index, ()):
-                img = _render(frame.image, shot, colors)
+            todo = by_frame.get(frame.index, ())
+            image = frame.image
+            if todo and anonymise is not None:
+                image = anonymise(image.copy(), (keep or {}).get(frame.index, ()))
+            for shot in todo:
+                img = _render(image, shot, colors)
                 _write_jpeg(shot.path, img)
                 written.append(shot.path)
             if frame.index >= last:
@@ -221,11 +242,13 @@ def write_thumbnails(
     detections_df: pd.DataFrame,
     evidence_dir: Path | None = None,
     classes: Sequence[str] | None = None,
+    anonymise: bool = True,
 ) -> dict[str, Path]:
     """Write each sponsor's best frame to ``out_dir/frames`` and, with ``evidence_dir``, one
     thumbnail per segment plus ``evidence_dir/index.csv``; decode ``video`` once for both.
 
     ``classes`` orders the sponsor colours (the model's class order; default: the sponsors table).
+    ``anonymise`` blurs the faces on every picture (:mod:`vision.inference.faces`), not the logos.
     Returns ``{sponsor: best-frame file}`` for the thumbnails written. Sponsors without a
     ``best_frame`` (never seen) get none. ``evidence_dir`` is written whole or not at all (through a
     temporary directory), replacing an earlier evidence directory there. A live stream cannot be
@@ -260,7 +283,8 @@ def write_thumbnails(
     evidence = _evidence_dir(Path(evidence_dir)) if evidence_dir is not None else contextlib.nullcontext(None)
     with evidence as ev_tmp:
         index = _segment_shots(segments_df, detections_df, ev_tmp, shots) if ev_tmp is not None else None
-        written = set(write_shots(video, shots, colors))
+        blur = anonymiser(anonymise) if shots else None
+        written = set(write_shots(video, shots, colors, blur, _logo_corners(detections_df) if blur else None))
         if ev_tmp is not None and index is not None:
             index["written"] = [ev_tmp / f in written for f in index["file"]]
             try:

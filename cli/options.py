@@ -21,6 +21,10 @@ READ_FPS_HELP = (
     "sponsors the model missed. Default: no whole-frame reads."
 )
 CHECK_HELP = "With --weights and --sponsors: read each model track's crops and drop the rejected tracks."
+ANONYMISE_HELP = (
+    "Blur the faces in every picture written (best frames, evidence thumbnails, the annotated video, "
+    "review sheets and label images); logos stay sharp. --no-anonymise keeps faces as they are."
+)
 READ_PHOTOS_HELP = (
     "With --weights and --sponsors: also read whole photos and add the sponsors the model missed."
 )
@@ -35,3 +39,4 @@ Sponsors = Annotated[str | None, typer.Option(help=SPONSORS_HELP)]
 ReadFps = Annotated[float | None, typer.Option(help=READ_FPS_HELP)]
 Check = Annotated[bool, typer.Option(help=CHECK_HELP)]
 ReadPhotos = Annotated[bool, typer.Option(help=READ_PHOTOS_HELP)]
+Anonymise = Annotated[bool, typer.Option(help=ANONYMISE_HELP)]

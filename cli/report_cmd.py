@@ -41,6 +41,7 @@ def ensure_thumbnails(directory: Path) -> int:
         a.segments,
         a.detections,
         classes=a.classes,
+        anonymise=a.settings.get("anonymise") is not False,  # as the analysis did; faces blurred if unsaid
     )
     return len(missing) - len(written)
 

@@ -11,6 +11,7 @@ import typer
 from cli.app import app
 from cli.errors import user_errors
 from cli.footage_options import MaxFrames, MinTrack, SampleFps
+from cli.options import Anonymise
 from measure.errors import InputError
 from measure.limits import check_fps, check_imgsz
 from vision.inference.detector import DEFAULT_WEIGHTS
@@ -63,6 +64,7 @@ def review(
             "the sheet shows what it read, and detections it rejects are left out of the label files."
         ),
     ] = None,
+    anonymise: Anonymise = True,
 ) -> None:
     """Write OUT/review.html and OUT/{classes.txt,images,labels} for the uncertain detections.
 
@@ -81,7 +83,7 @@ def review(
     check_imgsz(imgsz)
     check_fps(sample_fps, "--sample-fps")
     det = LogoDetector(weights, conf=low_conf, imgsz=imgsz, device=device, trust_weights=trust_weights)
-    sampled = sample_footage(sources, det, out / "sampled", sample_fps, max_frames)
+    sampled = sample_footage(sources, det, out / "sampled", sample_fps, max_frames, anonymise=anonymise)
     sure = sure_mask(sampled, rule)
     order = review_order(sampled, sure, frames, conf)
     chosen, masks = [sampled[i] for i in order], [sure[i] for i in order]

@@ -127,7 +127,8 @@ class Settings(_OpenBlock):
     """The thresholds (:class:`measure.settings.MeasureSettings`), the rate card, the sponsors
     analysed (None: all classes) and the run options of the front end that wrote the report
     (``sample_fps``, ``conf``, ``imgsz``, ``device``, ``track_memory_s``, ``check``, ``read_fps``,
-    ``batch``...; kept as written)."""
+    ``batch``...; kept as written). ``anonymise``: whether the pictures written blur faces (None:
+    a report from before it was recorded, or one that writes no pictures)."""
 
     min_clarity: float | None = None
     min_side_px: float | None = None
@@ -135,6 +136,7 @@ class Settings(_OpenBlock):
     min_exposure_s: float | None = None
     rate_card: RateCard | None = None
     sponsors: list[str] | None = None
+    anonymise: bool | None = None
 
 
 class Reading(_OpenBlock):

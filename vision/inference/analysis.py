@@ -88,12 +88,14 @@ def analyse_video_file(
     reader: TextReader | None = None,
     check: bool = True,
     read_fps: float | None = None,
+    anonymise: bool = True,
 ) -> AnalysisOutput:
     """Analyse one video and return its report and tables.
 
     ``detector`` is the YOLO model or the text reader alone; ``reader``, ``check`` and ``read_fps``
     add the text reader to a model (see :func:`vision.inference.pipeline.analyse_video`).
     ``progress(total_frames, 0)`` may return a callback that receives decoded-frame increments.
+    ``anonymise`` is recorded in the settings: whether the pictures written from it blur faces.
     """
     model = model_block(detector, reader)
     cfg.check_sponsors(model["classes"])
@@ -141,6 +143,7 @@ def analyse_video_file(
             track_memory_s=track_memory_s,
             check=bool(reader is not None and reader is not detector and check),
             read_fps=read_fps if reader is not None and reader is not detector else None,
+            anonymise=anonymise,
         ),
         "reading": reading_block(detector, reader, analysis),
         "tool": tool_info(),

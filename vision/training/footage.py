@@ -97,21 +97,25 @@ def sample_footage(
     sample_fps: float = 1.0,
     max_frames: int = 300,
     progress: bool = True,
+    anonymise: bool = True,
 ) -> list[FootageFrame]:
     """Sample, write and detect frames of videos, photos and folders of either.
 
     Each video gives at most ``sample_fps`` frames (bursts) per second, lowered so that all the
     footage gives about ``max_frames`` frames (a long match is sampled evenly rather than cut
     short). Photos are read in full; with more than ``max_frames`` of them (half that beside
-    videos), an evenly spaced subset is used. Frames are written to ``out_dir/NAME.jpg``. Returns
-    the frames in source order.
+    videos), an evenly spaced subset is used. Frames are written to ``out_dir/NAME.jpg``, with their
+    faces blurred (not their logos) unless ``anonymise`` is false (:mod:`vision.inference.faces`).
+    Returns the frames in source order.
     """
     if not (sample_fps > 0 and math.isfinite(sample_fps)) or max_frames < 1:
         raise InputError(f"need --sample-fps > 0 and --max-frames >= 1, got {sample_fps} and {max_frames}")
+    from vision.inference.faces import anonymiser
     from vision.io.discovery import is_video_path
     from vision.io.images import iter_images, load_image
     from vision.io.sources import open_video
 
+    blur = anonymiser(anonymise)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     videos: list[Path] = []
@@ -141,10 +145,10 @@ def sample_footage(
     used: Counter[str] = Counter()
     try:
         for v in videos:
-            frames += _video_frames(v, detector, out, rate, used, bar)
+            frames += _video_frames(v, detector, out, rate, used, bar, blur)
         for p in stills:
             image = load_image(p)
-            frames.append(_still_frame(p, image, detector, out, used))
+            frames.append(_still_frame(p, image, detector, out, used, blur))
             if bar is not None:
                 bar.update(1)
     finally:
@@ -167,7 +171,7 @@ def _unique(stem: str, used: Counter[str]) -> str:
 
 
 def _video_frames(
-    path: Path, detector: LogoDetector, out: Path, rate: float, used: Counter[str], bar: Any
+    path: Path, detector: LogoDetector, out: Path, rate: float, used: Counter[str], bar: Any, blur: Any = None
 ) -> list[FootageFrame]:
     """Detect and track one burst per ``1 / rate`` seconds of ``path``; return the bursts' middle frames."""
     from vision.inference.tracker import SponsorTracker
@@ -195,7 +199,7 @@ def _video_frames(
             lasting = np.array([seen[int(t)] if t >= 0 else 0 for t in d.track_id], np.int64)
             stem = _unique(f"{_safe(path.stem)}_{mid.index:06d}", used)
             frames.append(
-                FootageFrame(stem, _write(out, stem, mid.image), str(path), mid.t, True, d, lasting)
+                FootageFrame(stem, _write(out, stem, mid.image, blur, d), str(path), mid.t, True, d, lasting)
             )
             while next_start <= burst[-1].t + 1e-6:  # bursts start on a fixed grid of sampling times
                 next_start += period
@@ -206,14 +210,16 @@ def _video_frames(
 
 
 def _still_frame(
-    path: Path, image: np.ndarray, detector: LogoDetector, out: Path, used: Counter[str]
+    path: Path, image: np.ndarray, detector: LogoDetector, out: Path, used: Counter[str], blur: Any = None
 ) -> FootageFrame:
     first = detector.predict([image], [0], [0.0])[0]
     alt = max(32, round(detector.imgsz * 0.75 / 32) * 32)
     second = detector.predict([image], [0], [0.0], imgsz=alt)[0]
     confirmed = np.array([_found_in(first, i, second) for i in range(len(first))], bool)
     stem = _unique(_safe(path.stem), used)
-    return FootageFrame(stem, _write(out, stem, image), str(path), 0.0, False, first, confirmed=confirmed)
+    return FootageFrame(
+        stem, _write(out, stem, image, blur, first), str(path), 0.0, False, first, confirmed=confirmed
+    )
 
 
 def _found_in(dets: Detections, i: int, other: Detections, min_iou: float = 0.5) -> bool:
@@ -222,7 +228,10 @@ def _found_in(dets: Detections, i: int, other: Detections, min_iou: float = 0.5)
     return bool(len(same)) and float(box_iou(dets.xyxy[i], other.xyxy[same]).max()) >= min_iou
 
 
-def _write(out: Path, stem: str, image: np.ndarray) -> Path:
+def _write(out: Path, stem: str, image: np.ndarray, blur: Any = None, dets: Detections | None = None) -> Path:
+    """Write the frame (faces blurred by ``blur``, an Anonymiser, except on ``dets``' logos); return its path."""
+    if blur is not None:
+        image = blur(image.copy(), dets.corners if dets is not None else ())
     path = out / f"{stem}.jpg"
     if not cv2.imwrite(str(path), image, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY]):
         raise OSError(f"{path}: could not write the sampled frame")
