@@ -230,7 +230,7 @@ def _problem(err: ValidationError) -> str:
 
 def new_report(data: dict[str, Any]) -> Report:
     """Return the :class:`Report` of freshly measured ``data`` (numpy values and NaN are cleaned as
-    :func:`measure.store.jsonable` does), stamped with :data:`SCHEMA_VERSION`.
+    :func:`measure.jsonable.jsonable` does), stamped with :data:`SCHEMA_VERSION`.
 
     Raises :class:`ValueError` naming the first problem when ``data`` is not a valid report: that is
     a bug in the writer, not a user error.
