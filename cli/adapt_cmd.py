@@ -12,7 +12,7 @@ import typer
 from cli.app import app
 from cli.errors import user_errors
 from cli.footage_options import MaxFrames, MinTrack, SampleFps
-from measure.limits import check_fps, check_imgsz
+from measure.limits import check_batch, check_fps, check_imgsz
 from measure.store import check_name
 
 
@@ -82,6 +82,7 @@ def adapt(
 
     check_name(name)
     check_imgsz(imgsz)
+    check_batch(batch)  # images per training step: 1 to MAX_BATCH (memory is the trainer's: ultralytics)
     check_imgsz(infer_imgsz, "--infer-imgsz")
     check_fps(sample_fps, "--sample-fps")
     check_teacher(teacher.value)

@@ -11,7 +11,7 @@ import typer
 from cli.app import app
 from cli.errors import user_errors
 from measure.errors import InputError
-from measure.limits import check_imgsz
+from measure.limits import check_batch, check_imgsz
 from measure.store import check_name
 
 
@@ -73,6 +73,7 @@ def train(
 
     check_name(name)
     check_imgsz(imgsz)
+    check_batch(batch)  # images per training step: 1 to MAX_BATCH (memory is the trainer's: ultralytics)
     names = parse_catalogue(sponsors).names if sponsors is not None else None
     if keep and workdir is None:  # a temporary folder that stays, named in the last line
         workdir = Path(tempfile.mkdtemp(prefix=f"sponsorlens-train-{name}-"))

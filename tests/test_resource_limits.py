@@ -180,6 +180,12 @@ HUGE = [
         "--imgsz must be between",
     ),
     (["train", "{tmp}", "--name", "x"], ["--imgsz", "100000"], "--imgsz must be between"),
+    (["train", "{tmp}", "--name", "x"], ["--batch", "100000"], "--batch must be at most"),
+    (
+        ["adapt", "{video}", "--weights", "{weights}", "--logos", "{tmp}", "--name", "x"],
+        ["--batch", "0"],
+        "--batch must be at least 1",
+    ),
 ]
 
 
