@@ -53,6 +53,17 @@ def not_regular(path: str | os.PathLike[str]) -> str | None:
     return f"not a regular file ({file_kind(mode)})"
 
 
+def unreadable_file(path: str | os.PathLike[str], kind: str) -> str | None:
+    """Return why ``path`` cannot be opened as a ``kind`` file (``"image"``, ``"video"``): ``"file not
+    found"``, ``"is a directory, not a video file"`` or :func:`not_regular`'s reason (a named pipe would
+    block the read forever); None when it is a regular file."""
+    if not os.path.exists(path):
+        return "file not found"
+    if os.path.isdir(path):
+        return f"is a directory, not {'an' if kind[0] in 'aeiou' else 'a'} {kind} file"
+    return not_regular(path)
+
+
 def media_files(root: str | os.PathLike[str], warn: Callable[[str], None] | None = None) -> list[Path]:
     """Return every photo and video file below the folder ``root`` (:func:`walk_files`), sorted."""
     return walk_files(root, warn=warn, wanted=lambda f: is_image_path(f) or is_video_path(f))

@@ -31,7 +31,7 @@ from PIL import Image, ImageOps
 from measure.errors import InputError, first_line
 from measure.limits import MAX_IMAGE_PIXELS
 from measure.paths import display_path
-from vision.io.discovery import IMAGE_SUFFIXES, is_image_path, not_regular, walk_files
+from vision.io.discovery import IMAGE_SUFFIXES, is_image_path, not_regular, unreadable_file, walk_files
 
 #: Suffixes (lower case) that :func:`iter_images` treats as images.
 
@@ -100,11 +100,7 @@ def load_image(path: str | os.PathLike[str], max_side: int | None = None) -> np.
         raise InputError(f"max_side must be a positive number of pixels, got {max_side!r}")
     name = os.fspath(path)
     display = display_path(name)
-    if not os.path.exists(name):
-        raise ImageError(f"{display}: file not found")
-    if os.path.isdir(name):
-        raise ImageError(f"{display}: is a directory, not an image file")
-    if (why := not_regular(name)) is not None:  # a named pipe would block the read below forever
+    if (why := unreadable_file(name, "image")) is not None:
         raise ImageError(f"{display}: {why}")
     try:
         fh = open(name, "rb")  # noqa: SIM115 - closed below, after Pillow has decoded

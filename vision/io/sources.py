@@ -39,7 +39,7 @@ import numpy as np
 from measure.errors import InputError, first_line
 from measure.limits import check_frame_pixels
 from measure.paths import display_path
-from vision.io.discovery import not_regular
+from vision.io.discovery import unreadable_file
 
 #: Milliseconds OpenCV waits to open a stream, and for each read, before giving up.
 STREAM_TIMEOUT_MS = 15_000
@@ -643,11 +643,7 @@ def open_video(
 
     path = os.fspath(path_or_url)
     display = display_path(path)
-    if not os.path.exists(path):
-        raise SourceError(f"{display}: file not found")
-    if os.path.isdir(path):
-        raise SourceError(f"{display}: is a directory, not a video file")
-    if (why := not_regular(path)) is not None:  # a named pipe would block the read below forever
+    if (why := unreadable_file(path, "video")) is not None:
         raise SourceError(f"{display}: {why}")
     try:
         with open(path, "rb") as fh:
