@@ -299,6 +299,21 @@ def closeup(ctx: Ctx, background: np.ndarray | None = None) -> None:
     distractors(ctx, int(rng.integers(r.distractors[0], r.distractors[1] + 1)))
 
 
+def _anywhere(ctx: Ctx, aspect: float, size: float) -> np.ndarray:
+    """Return the homography of an ``aspect`` x 1 surface ``size`` pixels tall, centred anywhere in
+    the frame and turned by the recipe's yaw, pitch and roll (degrees)."""
+    r, rng = ctx.recipe, ctx.rng
+    return plane_homography(
+        aspect,
+        1.0,
+        (rng.uniform(0, ctx.w), rng.uniform(0, ctx.h)),
+        size,
+        rng.uniform(*r.yaw_deg),
+        rng.uniform(*r.pitch_deg),
+        rng.uniform(*r.roll_deg),
+    )
+
+
 def photo(ctx: Ctx, background: np.ndarray | None = None) -> None:
     """Elements placed over a frame of the user's own footage: signs, banners, a board row, a wall, players.
     The ``background`` is already on the canvas. Returns nothing."""
@@ -309,28 +324,12 @@ def photo(ctx: Ctx, background: np.ndarray | None = None) -> None:
         if e == "sign":
             size = ctx.loguniform(r.logo_min_px * p.sign_min, r.logo_max_frac * h * p.sign_max)
             aspect = rng.uniform(*p.sign_aspect)
-            surf = plane_homography(
-                aspect,
-                1.0,
-                (rng.uniform(0, w), rng.uniform(0, h)),
-                size,
-                rng.uniform(*r.yaw_deg),
-                rng.uniform(*r.pitch_deg),
-                rng.uniform(*r.roll_deg),
-            )
+            surf = _anywhere(ctx, aspect, size)
             sign(ctx, surf, aspect, 1.0, size, frame=rng.random() < p.p_sign_frame)
         elif e == "banner":
             size = ctx.loguniform(r.logo_min_px * p.banner_min, r.logo_max_frac * h * p.banner_max)
             aspect = rng.uniform(*p.banner_aspect)
-            surf = plane_homography(
-                aspect,
-                1.0,
-                (rng.uniform(0, w), rng.uniform(0, h)),
-                size,
-                rng.uniform(*r.yaw_deg),
-                rng.uniform(*r.pitch_deg),
-                rng.uniform(*r.roll_deg),
-            )
+            surf = _anywhere(ctx, aspect, size)
             banner(ctx, surf, aspect, 1.0, size, wave=rng.random() < p.p_banner_wave)
         elif e == "board":
             bh = ctx.loguniform(p.board_px_min, h * p.board_height_max)
