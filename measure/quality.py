@@ -96,12 +96,16 @@ def zones_and_centrality(polys: np.ndarray, width: int, height: int) -> tuple[np
     return zone, np.clip(1.0 - dist, 0.0, 1.0)
 
 
+def _visible(polys: np.ndarray, inside: np.ndarray) -> np.ndarray:
+    """Return area(polygon ∩ frame) / area(polygon) from the clipped areas ``inside`` (pixels²)."""
+    area = polygon_areas(polys)
+    return np.divide(inside, area, out=np.zeros(len(polys)), where=area > 0).clip(0.0, 1.0)
+
+
 def visible_fractions(polys: np.ndarray, width: int, height: int) -> np.ndarray:
     """Return area(polygon ∩ frame) / area(polygon) of each ``(N, 4, 2)`` polygon: fractions in [0, 1]."""
     polys = np.asarray(polys, dtype=float).reshape(-1, 4, 2)
-    area = polygon_areas(polys)
-    inside = clipped_areas(polys, width, height)
-    return np.divide(inside, area, out=np.zeros(len(polys)), where=area > 0).clip(0.0, 1.0)
+    return _visible(polys, clipped_areas(polys, width, height))
 
 
 def detection_quality(
@@ -129,7 +133,7 @@ def detection_quality(
             f"{len(polys)} polygons but {len(sharp)} sharpness and {len(contrast)} contrast values"
         )
     inside = clipped_areas(polys, width, height)
-    visible = visible_fractions(polys, width, height)
+    visible = _visible(polys, inside)  # clipped once, for the share and the visible fraction
     short = short_sides(polys)
     size_score = np.clip(short / LEGIBLE_SIDE_PX, 0.0, 1.0)
     zone, centrality = zones_and_centrality(polys, width, height)
