@@ -58,6 +58,19 @@ QUALITY_COLUMNS: dict[str, str] = {
     "qualifies": "bool",  # counts toward exposure (clarity and size thresholds)
 }
 
+#: Visual context of a detection (see :mod:`vision.inference.context` and :mod:`measure.context`).
+#: ``placement`` is a detection's own fact (column of the detection table, from the vision side);
+#: ``shot_type`` and ``replay`` are facts of its shot, kept once per shot in :class:`Timeline` and
+#: added to the written detection table by :func:`measure.exposure.aggregate`.
+CONTEXT_COLUMNS: dict[str, str] = {
+    "placement": "object",  # one of PLACEMENTS, or UNKNOWN
+    "shot_type": "object",  # one of SHOT_TYPES, or UNKNOWN
+    "replay": "bool",  # True inside a replay
+}
+PLACEMENTS: tuple[str, ...] = ("in_venue", "overlay")  # a surface in the venue; a graphic laid over the picture
+SHOT_TYPES: tuple[str, ...] = ("wide", "tight", "closeup")
+UNKNOWN: str = "unknown"  # a context value that was not classified
+
 ZONES: tuple[str, ...] = (
     "top-left", "top-center", "top-right",
     "middle-left", "center", "middle-right",
@@ -105,6 +118,8 @@ class Timeline:
     ``frames`` their frame indices. Each analysed frame stands for the time from its own timestamp
     to the next analysed frame's timestamp; the last one stands until ``duration_s``.
     ``cuts_s`` are the timestamps (seconds) of the first frame of every new shot after the first.
+    ``shot_types`` holds one of ``SHOT_TYPES`` per shot (index = shot) and ``replays`` True per shot
+    that is a replay; both may be empty (not classified): every shot is then ``UNKNOWN`` and live.
     """
 
     times: np.ndarray
@@ -113,6 +128,8 @@ class Timeline:
     width: int
     height: int
     cuts_s: tuple[float, ...] = field(default=())
+    shot_types: tuple[str, ...] = field(default=())
+    replays: tuple[bool, ...] = field(default=())
 
     def __post_init__(self) -> None:
         times = np.asarray(self.times, dtype=float)
@@ -126,6 +143,12 @@ class Timeline:
         object.__setattr__(self, "times", times)
         object.__setattr__(self, "frames", frames)
         object.__setattr__(self, "cuts_s", tuple(sorted(float(c) for c in self.cuts_s)))
+        n_shots = len(self.cuts_s) + 1
+        for name in ("shot_types", "replays"):
+            if len(getattr(self, name)) not in (0, n_shots):
+                raise ValueError(f"Timeline.{name} must hold one value per shot ({n_shots}) or none")
+        object.__setattr__(self, "shot_types", tuple(str(v) for v in self.shot_types))
+        object.__setattr__(self, "replays", tuple(bool(v) for v in self.replays))
 
     @property
     def intervals(self) -> np.ndarray:
@@ -139,3 +162,17 @@ class Timeline:
     def shot_of_frame(self) -> np.ndarray:
         """Shot index (0-based) of each analysed frame."""
         return np.searchsorted(np.asarray(self.cuts_s), self.times, side="right")
+
+    @property
+    def shot_type_of_frame(self) -> np.ndarray:
+        """Shot type (object array, ``UNKNOWN`` where not classified) of each analysed frame."""
+        if not self.shot_types:
+            return np.full(len(self.times), UNKNOWN, dtype=object)
+        return np.asarray(self.shot_types, dtype=object)[self.shot_of_frame]
+
+    @property
+    def replay_of_frame(self) -> np.ndarray:
+        """True for each analysed frame inside a replay shot (all False where not classified)."""
+        if not self.replays:
+            return np.zeros(len(self.times), dtype=bool)
+        return np.asarray(self.replays, dtype=bool)[self.shot_of_frame]
