@@ -31,6 +31,7 @@ REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "weights" / "demo.pt"
 ARTWORK = REPO / "weights" / "demo_artwork"
 runner = CliRunner()
+pytestmark = pytest.mark.slow  # each command trains or analyses with a real model, twice
 MODES = (("blurred", []), ("kept", ["--no-anonymise"]))
 
 
@@ -167,7 +168,7 @@ def adapted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """``adapt`` one round on a rendered clip with a real face in every frame, run both ways."""
     root = tmp_path_factory.mktemp("adapt_faces")
     video = root / "match.mp4"
-    render_clip(load_logos(ARTWORK), video, seconds=4.0, fps=25, size=(640, 360), seed=5)
+    render_clip(load_logos(ARTWORK), video, seconds=2.0, fps=25, size=(640, 360), seed=5)
     _paste_into_video(video, ADAPT_FACE)
     runs: dict[str, Path] = {"video": video}
     for name, extra in MODES:
@@ -209,7 +210,7 @@ def test_adapt_blurs_faces_in_every_picture_it_writes(adapted: dict[str, Path]) 
             _assert_blurred(blurred, kept, [face], f"{folder}/{kept_path.name}")
             _assert_kept(kept, source, [face], f"{folder}/{kept_path.name}")
             checked += 1
-    assert checked >= 8 * 3  # 4 s at 2 a second: every sampled frame and its background at least
+    assert checked >= 4 * 3  # 2 s at 2 a second: every sampled frame, its background and pseudo-label
 
 
 def test_adapt_records_the_choice(adapted: dict[str, Path]) -> None:
@@ -240,8 +241,8 @@ def test_demo_blurs_faces_in_its_best_frames(tmp_path: Path, monkeypatch: pytest
     outs = {}
     for name, extra in MODES:
         out = tmp_path / name
-        args = ["demo", "--out", str(out), "--seconds", "2", "--sample-fps", "2", "--device", "cpu"]
-        res = runner.invoke(app, [*args, "--sponsors", "none", *extra])
+        args = ["demo", "--out", str(out), "--seconds", "2", "--sample-fps", "2", "--imgsz", "640"]
+        res = runner.invoke(app, [*args, "--device", "cpu", "--sponsors", "none", *extra])
         assert res.exit_code == 0, res.output
         report = json.loads((out / "analysis" / "report.json").read_text())
         assert report["settings"]["anonymise"] is (name == "blurred")
