@@ -176,3 +176,15 @@ def test_a_missing_face_model_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(faces_module, "MODEL_PACKAGE", "no_such_face_package")
     with pytest.raises(FaceModelMissing, match="--no-anonymise"):
         faces_module.model_path()
+
+
+def test_every_command_that_writes_pictures_takes_the_shared_anonymise_option() -> None:
+    import typer.main
+
+    from cli.options import ANONYMISE_HELP
+
+    commands = typer.main.get_command(app).commands  # type: ignore[attr-defined]
+    for name in ("analyze", "demo", "review", "train", "adapt"):
+        (option,) = [p for p in commands[name].params if p.name == "anonymise"]
+        assert option.default is True and option.help == ANONYMISE_HELP, name
+        assert "--no-anonymise" in option.secondary_opts, name
