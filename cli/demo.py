@@ -16,7 +16,7 @@ from rich.table import Table
 
 from cli.app import app
 from cli.errors import user_errors
-from cli.options import ReadFps
+from cli.options import ReadFps, Replays
 from measure.limits import check_fps, check_imgsz
 from weights import WEIGHTS_DIR
 
@@ -66,6 +66,7 @@ def demo(
         ),
     ] = None,
     read_fps: ReadFps = None,
+    replays: Replays = True,
 ) -> None:
     """Render a 720p broadcast-like clip of the demo sponsors, analyse it and compare with the truth."""
     from cli.analysis import write_analysis
@@ -95,6 +96,7 @@ def demo(
         progress=tqdm_progress("analysing"),
         reader=found.reader,
         read_fps=read_fps,
+        replays=replays,
     )
     analysis_dir = out / "analysis"
     write_analysis(analysis_dir, video, result, html=True)
