@@ -97,14 +97,14 @@ def draw_caption(canvas: Canvas, style: ReplayStyle, f: float) -> None:
 
 def draw_transition(canvas: Canvas, style: ReplayStyle, progress: float) -> None:
     """Paint the transition of ``style`` at ``progress`` (0 = its first frame, 1 = its end; the cut is at
-    0.5, where it covers the whole frame) over everything on ``canvas``."""
+    0.5, and it covers the whole frame from about 0.4 to 0.6) over everything on ``canvas``."""
     w, h = canvas.width, canvas.height
     if style.kind == "flash":
-        opacity = float(np.clip(1.0 - abs(progress - 0.5) / 0.5, 0.0, 1.0)) ** 0.5
+        opacity = float(np.clip((0.5 - abs(progress - 0.5)) / 0.4, 0.0, 1.0))
         canvas.fill([canvas.frame_quad], (250, 250, 250), opacity=opacity)
         return
-    # a slanted band a frame and a half wide sweeping left to right: at 0.5 it covers the frame
-    slant, band = 0.25 * w, 1.5 * w
+    # a slanted band two frames wide sweeping left to right: it covers the frame from 0.36 to 0.57
+    slant, band = 0.25 * w, 2.0 * w
     lead = -0.25 * w + progress * (band + 1.5 * w)
     tail = lead - band
     poly = np.array([[tail + slant, 0], [lead + slant, 0], [lead, h], [tail, h]], np.float64)
