@@ -117,7 +117,7 @@ def test_analyse_video_flags_the_replay_shot_and_no_live_shot(replay_clip: tuple
         middle = (start + end) / 2
         assert tl.replays[int(np.searchsorted(cuts, middle, side="right"))] == is_replay, (start, end)
     assert 0 < out.replay_reads <= 2 * len(tl.replays)  # bounded: at most two border reads a shot
-    with open_video(video, sample_fps=4) as source:
+    with open_video(video, sample_fps=1) as source:
         off = analyse_video(source, detector, replays=False)
     assert off.timeline.replays == () and off.replay_reads == 0
 
