@@ -18,7 +18,6 @@ the frame. The transition around a replay (a logo wipe) is not used: see docs/be
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -58,6 +57,10 @@ BAND = 0.2
 READ_WIDTH = 960
 #: Lines read with a recognition score below this are ignored, [0, 1].
 MIN_SCORE = 0.6
+#: onnxruntime threads of a border read: a strip is small, and one thread costs half the CPU time of
+#: two (0.21 s against 0.44 s a 960x232 strip, measured on a loaded 2-core machine), leaving the
+#: other cores to the model.
+THREADS = 1
 
 
 def replay_matcher() -> SponsorMatcher:
@@ -128,11 +131,11 @@ def _open_engine(threads: int, min_score: float) -> Any:
 
 class BorderReader:
     """Reads the text lines of a border strip (:func:`border_strip`) with the bundled PP-OCRv6 models,
-    on the CPU with ``threads`` onnxruntime threads (default: every core). The models open on first use,
-    once per process."""
+    on the CPU with ``threads`` onnxruntime threads (:data:`THREADS` by default). The models open on
+    first use, once per process."""
 
-    def __init__(self, threads: int | None = None, min_score: float = MIN_SCORE) -> None:
-        self.threads = threads or os.cpu_count() or 1
+    def __init__(self, threads: int = THREADS, min_score: float = MIN_SCORE) -> None:
+        self.threads = max(1, threads)
         self.min_score = min_score
 
     def read(self, strip: np.ndarray) -> list[str]:
