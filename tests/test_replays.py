@@ -155,3 +155,14 @@ def test_the_cli_records_whether_replays_were_found(
     for command in ("analyze", "demo", "batch"):
         help_text = CliRunner().invoke(app, [command, "--help"], terminal_width=200).output
         assert "--replays" in help_text and "--no-replays" in help_text
+
+
+def test_a_whole_frame_read_of_the_pipeline_counts_without_a_border_read() -> None:
+    """With --read-fps the pipeline hands the spotter the lines it read in the whole frame: a replay word
+    there flags the shot and no border read is spent on it."""
+    frame = np.full((720, 1280, 3), (40, 120, 40), np.uint8)
+    spotter = ReplaySpotter()
+    spotter.update(frame, 0.0, 0, lines=["HOM 1-0 AWY", "Zeitlupe"])
+    for i in range(1, 30):
+        spotter.update(frame, i / 10, 0)
+    assert spotter.replays(1) == (True,) and spotter.reads == 0 and spotter.words == {0: "ZEITLUPE"}
