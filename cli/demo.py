@@ -16,7 +16,7 @@ from rich.table import Table
 
 from cli.app import app
 from cli.errors import user_errors
-from cli.options import Anonymise, ReadFps
+from cli.options import Anonymise, ReadFps, Replays
 from measure.limits import check_fps, check_imgsz
 from weights import WEIGHTS_DIR
 
@@ -67,6 +67,7 @@ def demo(
     ] = None,
     read_fps: ReadFps = None,
     anonymise: Anonymise = True,
+    replays: Replays = True,
 ) -> None:
     """Render a 720p broadcast-like clip of the demo sponsors, analyse it and compare with the truth."""
     from cli.analysis import write_analysis
@@ -97,6 +98,7 @@ def demo(
         reader=found.reader,
         read_fps=read_fps,
         anonymise=anonymise,
+        replays=replays,
     )
     analysis_dir = out / "analysis"
     write_analysis(analysis_dir, video, result, html=True, anonymise=anonymise)

@@ -27,6 +27,10 @@ ANONYMISE_HELP = (
     "review sheets, label images, training scenes and frames); logos stay sharp. --no-anonymise keeps "
     "faces as they are."
 )
+REPLAYS_HELP = (
+    "Find the shots that are replays, from a replay caption in a corner (REPLAY, WIEDERHOLUNG, ...): "
+    "at most two border reads a shot. --no-replays counts every shot as live."
+)
 READ_PHOTOS_HELP = (
     "With --weights and --sponsors: also read whole photos and add the sponsors the model missed."
 )
@@ -42,3 +46,4 @@ ReadFps = Annotated[float | None, typer.Option(help=READ_FPS_HELP)]
 Check = Annotated[bool, typer.Option(help=CHECK_HELP)]
 ReadPhotos = Annotated[bool, typer.Option(help=READ_PHOTOS_HELP)]
 Anonymise = Annotated[bool, typer.Option(help=ANONYMISE_HELP)]
+Replays = Annotated[bool, typer.Option(help=REPLAYS_HELP)]
