@@ -109,7 +109,8 @@ class Exposure:
     """Result of :func:`aggregate`.
 
     ``sponsors`` has ``SPONSOR_COLUMNS`` (one row per sponsor), ``segments`` has
-    ``SEGMENT_COLUMNS``, ``detections`` is the input (same rows and order) with ``qualifies`` set,
+    ``SEGMENT_COLUMNS``, ``detections`` is the input (same rows and order) with ``qualifies`` set
+    and the context columns (:data:`measure.records.CONTEXT_COLUMNS`),
     and ``frames`` has ``FRAME_COLUMNS``: one row per sponsor and analysed frame where it is visible.
     ``categories`` has :data:`measure.categories.CATEGORY_COLUMNS`: one row per catalogue category of
     the sponsors analysed (empty without categories). ``context`` has

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -200,3 +202,32 @@ def test_row_order_does_not_change_the_context(stride: int) -> None:
     pd.testing.assert_frame_equal(a.context, b.context, check_exact=True)
     pd.testing.assert_frame_equal(a.frames, b.frames, check_exact=True)
     assert a.frames["placement"].isin(["in_venue", "overlay"]).all()
+
+
+def test_a_schema_3_batch_database_gains_the_context_columns(tmp_path: Path) -> None:
+    import duckdb
+
+    from measure import db
+
+    path = tmp_path / "v3.duckdb"
+    db.connect(path).close()
+    con = duckdb.connect(str(path))  # make it what SponsorLens wrote before the context columns
+    for name in ("segments", "detections"):
+        for column in ("placement", "shot_type", "replay"):
+            con.execute(f"ALTER TABLE {name} DROP COLUMN {column}")
+    con.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    con.execute("INSERT INTO segments (source_id, sponsor, duration_s) VALUES ('s', 'Apexa', 2.0)")
+    con.close()
+    con = db.connect(path)
+    try:
+        assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall() == [("4",)]
+        # the earlier row is not classified; a new one keeps the columns aggregate wrote
+        ex = aggregate(placed([det(f) for f in range(12)], ["overlay"] * 12), timeline(12), DEFAULTS)
+        source = {"source_id": "t", "run_key": "k", "path": "t.mp4", "kind": "video"}
+        db.write_source(con, source, detections=ex.detections, segments=ex.segments)
+        rows = con.execute("SELECT source_id, placement, shot_type, replay FROM segments ORDER BY source_id")
+        assert rows.fetchall() == [("s", None, None, None), ("t", "overlay", "unknown", False)]
+        got = con.execute("SELECT DISTINCT placement, shot_type, replay FROM detections").fetchall()
+        assert got == [("overlay", "unknown", False)]
+    finally:
+        con.close()
