@@ -57,12 +57,27 @@ def empty_context() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=d) for c, d in CONTEXT_TABLE_COLUMNS.items()})
 
 
-def _labels(values: pd.Series, dimension: str) -> np.ndarray:
-    """Return the table's value (a string) of each entry of a context column; missing: ``UNKNOWN``
-    (``replay``: ``LIVE``, ``REPLAY``; missing counts as live)."""
+def _codes(values: np.ndarray, names: list[str]) -> np.ndarray:
+    """Return each entry's index in ``names`` (-1 where absent), hashing the entries once: the
+    tables hold a row per visible frame, millions in a long match."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    lookup = pd.Index(names, dtype=object).get_indexer(np.asarray(uniques, dtype=object))
+    return np.append(lookup, -1).astype(np.int64)[codes]
+
+
+def _values(column: pd.Series, dimension: str) -> tuple[list[str], np.ndarray]:
+    """Return ``(values, code per row)`` of a context column: the table's value names and each row's
+    index into them. A missing value counts as ``UNKNOWN``; ``replay`` gives ``LIVE`` or ``REPLAY``
+    (missing: live)."""
     if dimension == "replay":
-        return np.where(values.fillna(False).to_numpy(dtype=bool), REPLAY, LIVE).astype(object)
-    return values.fillna(UNKNOWN).astype(str).to_numpy(dtype=object)
+        return [LIVE, REPLAY], column.fillna(False).to_numpy(dtype=bool).astype(np.int64)
+    if isinstance(column.dtype, pd.CategoricalDtype):  # the visible-frames table's: codes at hand
+        codes, uniques = column.cat.codes.to_numpy(), column.cat.categories
+    else:
+        codes, uniques = pd.factorize(column.to_numpy(dtype=object), use_na_sentinel=True)
+    found = [*(str(u) for u in uniques), UNKNOWN]
+    codes = np.asarray(codes, dtype=np.int64)
+    return found, np.where(codes < 0, len(found) - 1, codes)
 
 
 def context_table(
@@ -80,33 +95,35 @@ def context_table(
     its segment table (``sponsor``, ``duration_s`` and the context columns), ``rates`` each sponsor's
     rate (currency per quality second, aligned with ``names``). A segment counts as an exposure when
     ``duration_s >= min_exposure_s - tolerance_s`` (seconds). Every sponsor gets a row for each value
-    of :data:`DIMENSION_VALUES` (zeros where it never had it), plus any other value found.
+    of :data:`DIMENSION_VALUES` (zeros where it never had it), plus any other value found; sponsors
+    in ``names`` order, then dimensions and values in display order.
     """
     names = list(names)
     n = len(names)
-    index = pd.Index(names, dtype=object)
-    sp = index.get_indexer(frames["sponsor"].to_numpy(dtype=object)).astype(np.int64)
+    if n == 0:
+        return empty_context()
+    sp = _codes(frames["sponsor"].to_numpy(dtype=object), names)
     dt = frames["interval_s"].to_numpy(dtype=float)
     share = frames["screen_share"].to_numpy(dtype=float)
     clarity = frames["clarity"].to_numpy(dtype=float)
     q_dt = frames["quality"].to_numpy(dtype=float) * dt
     total = np.bincount(sp, dt, minlength=n)
-    seg_sp = index.get_indexer(segments["sponsor"].to_numpy(dtype=object)).astype(np.int64)
+    seg_sp = _codes(segments["sponsor"].to_numpy(dtype=object), names)
     counted = segments["duration_s"].to_numpy(dtype=float) >= min_exposure_s - tolerance_s
     rates = np.asarray(rates, dtype=float)
 
     parts = []
     for dim in DIMENSIONS:
-        labels = _labels(frames[dim], dim)
-        seg_labels = _labels(segments[dim], dim)
-        found = set(pd.unique(labels)) | set(pd.unique(seg_labels))
-        values = [*DIMENSION_VALUES[dim], *sorted(str(v) for v in found - set(DIMENSION_VALUES[dim]))]
+        found, codes = _values(frames[dim], dim)
+        seg_found, seg_codes = _values(segments[dim], dim)
+        known = DIMENSION_VALUES[dim]
+        extra = sorted({found[c] for c in np.unique(codes)} | {seg_found[c] for c in np.unique(seg_codes)})
+        values = [*known, *(v for v in extra if v not in known)]
         k = len(values)
-        val_index = pd.Index(values, dtype=object)
-        key = sp * k + val_index.get_indexer(labels)
+        key = sp * k + pd.Index(values, dtype=object).get_indexer(found)[codes]
+        seg_value = pd.Index(values, dtype=object).get_indexer(seg_found)[seg_codes]
         m = n * k
         seconds = np.bincount(key, dt, minlength=m)
-        seg_key = seg_sp[counted] * k + val_index.get_indexer(seg_labels[counted])
         quality_s = np.bincount(key, q_dt, minlength=m)
         sponsor_total = np.repeat(total, k)
         part = {
@@ -119,15 +136,13 @@ def context_table(
             "media_value": quality_s * np.repeat(rates, k),
             "mean_screen_share": weighted_mean(share, dt, key, m),
             "mean_clarity": weighted_mean(clarity, dt, key, m),
-            "exposures": np.bincount(seg_key, minlength=m).astype(np.int64),
+            "exposures": np.bincount(seg_sp[counted] * k + seg_value[counted], minlength=m).astype(np.int64),
         }
-        parts.append(pd.DataFrame(part, columns=list(CONTEXT_TABLE_COLUMNS)))
-    if not parts or n == 0:
-        return empty_context()
-    # sponsor order first, then dimensions and values in display order
+        parts.append(pd.DataFrame({c: pd.Series(v, dtype=CONTEXT_TABLE_COLUMNS[c]) for c, v in part.items()}))
     table = pd.concat(parts, ignore_index=True)
-    order = np.lexsort([np.arange(len(table)), index.get_indexer(table["sponsor"].to_numpy(dtype=object))])
-    return table.iloc[order].reset_index(drop=True).astype(CONTEXT_TABLE_COLUMNS)
+    # sponsor order first (stable: dimensions and values keep their display order)
+    order = np.argsort(_codes(table["sponsor"].to_numpy(dtype=object), names), kind="stable")
+    return table.iloc[order].reset_index(drop=True)
 
 
 def weighted_mean(values: np.ndarray, weights: np.ndarray, groups: np.ndarray, n: int) -> np.ndarray:

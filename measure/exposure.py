@@ -38,7 +38,7 @@ from measure.context import context_table, weighted_mean
 from measure.geometry import clipped_areas, group_union_areas
 from measure.methodology import FULL_SIZE_SHARE, POSITION_FLOOR
 from measure.quality import qualifies
-from measure.records import BOX_COLUMNS, POLY_COLUMNS, UNKNOWN, Timeline
+from measure.records import BOX_COLUMNS, CONTEXT_COLUMNS, POLY_COLUMNS, UNKNOWN, Timeline
 from measure.settings import MeasureSettings, RateCard
 
 #: Tolerance (seconds) for comparing computed durations and gaps with the thresholds.
@@ -95,8 +95,8 @@ FRAME_COLUMNS: list[str] = [
     "clutter",  # number of other sponsors visible
     "quality",  # q in [0, 1]
     "bridged",  # True when visible only through a bridged track gap
-    "placement",  # placement of the largest qualifying detection (a bridged frame: its source frame's)
-    "shot_type",  # the analysed frame's shot type (Timeline.shot_type_of_frame)
+    "placement",  # placement of the largest qualifying detection (a bridged frame: its source frame's); categorical
+    "shot_type",  # the analysed frame's shot type (Timeline.shot_type_of_frame); categorical
     "replay",  # True inside a replay shot (Timeline.replay_of_frame)
 ]
 
@@ -255,8 +255,18 @@ def aggregate(
     det = detections.assign(qualifies=qualifies(detections["clarity"], detections["short_side_px"], settings))
     fpos = _frame_positions(det["frame"].to_numpy(np.int64), timeline)
     frame_types, frame_replays = timeline.shot_type_of_frame, timeline.replay_of_frame
-    context_cols: dict[str, object] = {} if "placement" in det.columns else {"placement": UNKNOWN}
-    det = det.assign(**context_cols, shot_type=frame_types[fpos], replay=frame_replays[fpos])
+    # object columns (CONTEXT_COLUMNS): pandas would otherwise convert the strings, row by row
+    context_cols = {"shot_type": frame_types[fpos], "replay": frame_replays[fpos]}
+    if "placement" not in det.columns:
+        unknown = np.empty(len(det), dtype=object)
+        unknown[:] = UNKNOWN  # one shared string (np.full would make one str object per row)
+        context_cols = {"placement": unknown, **context_cols}
+    det = det.assign(
+        **{
+            c: pd.Series(v, index=det.index, dtype=CONTEXT_COLUMNS[c], copy=False)
+            for c, v in context_cols.items()
+        }
+    )
 
     sponsor_values = det["sponsor"].to_numpy(dtype=object)
     present = pd.unique(sponsor_values)
@@ -340,6 +350,7 @@ def aggregate(
     v_clutter = np.bincount(v_fi, minlength=n_fr)[v_fi] - 1
     v_q = quality_index(v_share, v_clarity, v_centrality, v_clutter)
     v_shot = shots[v_fi] if n_fr else np.zeros(0, np.int64)
+    shot_cat = pd.Categorical(frame_types, categories=sorted(set(frame_types) | {UNKNOWN}))
 
     frames_df = pd.DataFrame(
         {
@@ -354,8 +365,9 @@ def aggregate(
             "clutter": v_clutter.astype(np.int64),
             "quality": v_q,
             "bridged": v_bridged,
-            "placement": pd.Series(place_names[v_place], dtype=object),
-            "shot_type": pd.Series(frame_types[v_fi], dtype=object),
+            # categorical: a small code per row, not a reference to a string
+            "placement": pd.Categorical.from_codes(v_place, categories=place_names),
+            "shot_type": pd.Categorical.from_codes(shot_cat.codes[v_fi], categories=shot_cat.categories),
             "replay": frame_replays[v_fi],
         },
         columns=FRAME_COLUMNS,
@@ -365,8 +377,9 @@ def aggregate(
     # best frames are chosen among frames with a real detection: a bridged frame shows no logo box
     v_best_q = np.where(v_bridged, -1.0, v_q)
     segments = _segments(
-        names, v_sp, v_fi, v_dt, v_share, v_clarity, v_q, v_best_q, v_place, place_names, timeline
-    )
+        names, v_sp, v_fi, v_dt, v_share, v_clarity, v_q, v_best_q, v_place, place_names, shot_cat,
+        frame_replays, timeline,
+    )  # fmt: skip
     sponsors_df = _sponsor_table(
         names, v_sp, v_fi, v_dt, v_share, v_clarity, v_q, v_best_q, v_clutter, segments, timeline, settings,
         rate_card,
@@ -443,6 +456,8 @@ def _segments(
     v_best_q: np.ndarray,
     v_place: np.ndarray,
     place_names: np.ndarray,
+    shot_cat: pd.Categorical,
+    frame_replays: np.ndarray,
     timeline: Timeline,
 ) -> pd.DataFrame:
     """Split the visible frames (sorted by sponsor, frame) into segments; return the segment table.
@@ -451,7 +466,8 @@ def _segments(
     real, qualifying detection (every segment holds one: a bridge lies between two). ``v_place`` is
     each visible frame's code in ``place_names``; a segment takes the placement holding most of its
     seconds (then most of its frames, then the first name). A segment lies in one shot, so its shot
-    type and replay flag are those of its first frame."""
+    type and replay flag are those of its first frame (``shot_cat`` and ``frame_replays``: per
+    analysed frame)."""
     shots = timeline.shot_of_frame
     if len(v_sp):
         brk = np.r_[
@@ -470,11 +486,14 @@ def _segments(
     best = np.lexsort([v_fi, -v_best_q, seg])  # highest q among real detections, earliest on ties
     best = best[_first_of_groups(seg[best], n_seg)]
     n_place = len(place_names)
-    by_place = (seg * n_place + v_place).astype(np.int64)
-    seconds = np.bincount(by_place, v_dt, minlength=n_seg * n_place).reshape(n_seg, n_place)
-    counts = np.bincount(by_place, minlength=n_seg * n_place).reshape(n_seg, n_place)
-    # most seconds, then most frames, then the lowest code (names are sorted)
-    main = np.lexsort([-counts, -seconds], axis=-1)[:, 0] if n_seg else np.zeros(0, np.int64)
+    main = np.zeros(n_seg, np.int64)
+    if n_place > 1 and n_seg:
+        by_place = seg * n_place + v_place
+        seconds = np.bincount(by_place, v_dt, minlength=n_seg * n_place).reshape(n_seg, n_place)
+        counts = np.bincount(by_place, minlength=n_seg * n_place).reshape(n_seg, n_place)
+        del by_place
+        # most seconds, then most frames, then the lowest code (names are sorted)
+        main = np.lexsort([-counts, -seconds], axis=-1)[:, 0]
     return pd.DataFrame(
         {
             "sponsor": pd.Series(np.array(names, dtype=object)[v_sp[first]], dtype=object),
@@ -490,8 +509,10 @@ def _segments(
             "best_t": timeline.times[v_fi[best]] if n_seg else np.zeros(0),
             "quality_s": np.bincount(seg, v_q * v_dt, minlength=n_seg),
             "placement": pd.Series(place_names[main], dtype=object),
-            "shot_type": pd.Series(timeline.shot_type_of_frame[f0], dtype=object),
-            "replay": timeline.replay_of_frame[f0],
+            "shot_type": pd.Series(
+                np.asarray(shot_cat.categories, dtype=object)[shot_cat.codes[f0]], dtype=object
+            ),
+            "replay": frame_replays[f0],
         },
         columns=SEGMENT_COLUMNS,
     )
