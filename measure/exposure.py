@@ -200,6 +200,16 @@ def _row_hash(columns: Iterable[np.ndarray]) -> np.ndarray | None:
     return h
 
 
+def _shot_types(timeline: Timeline) -> pd.Categorical:
+    """Return the shot type of each analysed frame (categories sorted, ``UNKNOWN`` among them): a
+    code per frame, not one string object per frame as :attr:`Timeline.shot_type_of_frame`."""
+    names = sorted({*timeline.shot_types, UNKNOWN})
+    if not timeline.shot_types:
+        return pd.Categorical.from_codes(np.zeros(len(timeline.times), np.int64), categories=names)
+    per_shot = pd.Index(names, dtype=object).get_indexer(list(timeline.shot_types))
+    return pd.Categorical.from_codes(per_shot[timeline.shot_of_frame], categories=names)
+
+
 def _placement_codes(column: pd.Series, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Return ``(names, codes)``: the sorted placement names (object array) of the selected ``rows``
     of ``column`` and each row's index into them; a missing value counts as ``UNKNOWN``. The codes
@@ -254,9 +264,10 @@ def aggregate(
     # assign, not copy(): the input's columns are shared (copy-on-write), not duplicated
     det = detections.assign(qualifies=qualifies(detections["clarity"], detections["short_side_px"], settings))
     fpos = _frame_positions(det["frame"].to_numpy(np.int64), timeline)
-    frame_types, frame_replays = timeline.shot_type_of_frame, timeline.replay_of_frame
+    shot_cat, frame_replays = _shot_types(timeline), timeline.replay_of_frame
     # object columns (CONTEXT_COLUMNS): pandas would otherwise convert the strings, row by row
-    context_cols = {"shot_type": frame_types[fpos], "replay": frame_replays[fpos]}
+    type_names = np.asarray(shot_cat.categories, dtype=object)
+    context_cols = {"shot_type": type_names[shot_cat.codes[fpos]], "replay": frame_replays[fpos]}
     if "placement" not in det.columns:
         unknown = np.empty(len(det), dtype=object)
         unknown[:] = UNKNOWN  # one shared string (np.full would make one str object per row)
@@ -350,7 +361,6 @@ def aggregate(
     v_clutter = np.bincount(v_fi, minlength=n_fr)[v_fi] - 1
     v_q = quality_index(v_share, v_clarity, v_centrality, v_clutter)
     v_shot = shots[v_fi] if n_fr else np.zeros(0, np.int64)
-    shot_cat = pd.Categorical(frame_types, categories=sorted(set(frame_types) | {UNKNOWN}))
 
     frames_df = pd.DataFrame(
         {
