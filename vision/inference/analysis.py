@@ -43,6 +43,7 @@ class AnalysisOutput:
     detections: pd.DataFrame
     analysis: VideoAnalysis
     categories: pd.DataFrame | None = None  # measure.categories.CATEGORY_COLUMNS; None without categories
+    context: pd.DataFrame | None = None  # measure.context.CONTEXT_TABLE_COLUMNS (video)
 
 
 def settings_block(cfg: Config, **run: Any) -> dict[str, Any]:
@@ -159,7 +160,13 @@ def analyse_video_file(
     if cats is not None:
         report["categories"] = records(cats)
     return AnalysisOutput(
-        report, exposure.sponsors, exposure.segments, exposure.detections, analysis, categories=cats
+        report,
+        exposure.sponsors,
+        exposure.segments,
+        exposure.detections,
+        analysis,
+        categories=cats,
+        context=exposure.context,
     )
 
 
