@@ -12,7 +12,7 @@ from measure.context import CONTEXT_TABLE_COLUMNS, DIMENSION_VALUES, DIMENSIONS
 from measure.exposure import aggregate
 from measure.records import Timeline
 from measure.settings import MeasureSettings, RateCard
-from tests.test_exposure import DEFAULTS, H, W, approx, det, table
+from test_exposure import DEFAULTS, H, W, approx, det, table
 
 FPS = 10.0
 
