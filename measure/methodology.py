@@ -27,6 +27,27 @@ CONTRAST_FULL: float = 0.30
 FULL_SIZE_SHARE: float = 0.05
 #: Position factor at a frame corner; it rises linearly with centrality to 1 at the frame centre.
 POSITION_FLOOR: float = 0.75
+#: Placement: a detection's screen box (centre x, centre y, size) is quantised to cells of this
+#: fraction of the frame; detections of one sponsor in one cell form a group (a stable screen box).
+PLACEMENT_CELL: float = 0.02
+#: A run (consecutive analysed frames of one shot with the box in its cell) ends where the camera
+#: moved more than this between two analysed frames (fraction of the frame).
+OVERLAY_STEP_MAX: float = 0.05
+#: A stable screen box is a broadcast overlay when the camera moved at least this far during one of
+#: its runs (fraction of the frame, Euclidean over the width and height fractions) ...
+OVERLAY_CAMERA_MOVE: float = 0.10
+#: ... or when it has runs of at least OVERLAY_MIN_RUN analysed frames in at least OVERLAY_MIN_SHOTS shots.
+OVERLAY_MIN_RUN: int = 3
+OVERLAY_MIN_SHOTS: int = 2
+#: Shot type: a shot whose median detail (fraction of pixels on a Canny edge, 256 px wide frame) is
+#: below this is a close-up ...
+SHOT_DETAIL_CLOSEUP: float = 0.08
+#: ... else a shot whose in-venue detections have a median short side of at least this fraction of the
+#: frame height is tight (a board seen closer), below it wide ...
+SHOT_LOGO_TIGHT: float = 0.042
+#: ... and a shot without in-venue detections is wide when the video's playing-surface colour covers at
+#: least this fraction of the frame, tight below.
+SHOT_SURFACE_WIDE: float = 0.45
 
 _D = MeasureSettings()
 _P_LO, _P_HI = (f"{p:g}" for p in CONTRAST_PERCENTILES)

@@ -19,11 +19,12 @@ from measure.quality import qualifies
 from measure.records import DETECTION_COLUMNS, QUALITY_COLUMNS, Timeline, empty_detections
 from measure.settings import MeasureSettings
 from vision.inference.checking import TrackChecker, add_reads, combined_names
+from vision.inference.context import FrameContext
 from vision.inference.detections import Detections
 from vision.inference.detector import LogoDetector
 from vision.inference.quality import frame_quality
 from vision.inference.reader import TextReader
-from vision.inference.shots import CutDetector
+from vision.inference.shots import CutDetector, downscale
 from vision.inference.tracker import SponsorTracker
 from vision.io.sources import SourceInfo, StopInfo, VideoSource
 
@@ -36,7 +37,9 @@ class VideoAnalysis:
     except ``qualifies``; ``stopped`` is set when decoding ended early because of damage. ``info`` is
     the source as known after the pass (frame count and fps measured where the file did not say).
     ``checking`` is the text reader's check of the model (:meth:`vision.inference.checking.TrackChecker.summary`),
-    None when the model was not checked; ``reads`` the number of whole-frame reads.
+    None when the model was not checked; ``reads`` the number of whole-frame reads. ``detections`` also
+    has the ``placement`` column and ``timeline.shot_types`` the type of each shot
+    (:mod:`vision.inference.context`); ``context_cpu_s`` is the CPU time that classification took, seconds.
     """
 
     detections: pd.DataFrame
@@ -45,6 +48,7 @@ class VideoAnalysis:
     stopped: StopInfo | None
     checking: dict[str, object] | None = None
     reads: int = 0
+    context_cpu_s: float = 0.0
 
 
 #: The detection table's columns as :func:`analyse_video` returns them, and their dtypes.
@@ -140,6 +144,7 @@ def analyse_video(
     info = source.info
     analysed_fps = source.analysed_fps
     cuts = CutDetector(info.fps)
+    context = FrameContext()  # placement and shot type (vision.inference.context)
     columns = _Columns()
     times: list[float] = []
     frames: list[int] = []
@@ -158,10 +163,13 @@ def analyse_video(
     for batch in source.batches(batch_size):
         dets = detector.predict([f.image for f in batch], [f.index for f in batch], [f.t for f in batch])
         for f, d in zip(batch, dets, strict=True):
-            if cuts.update(f.image, f.t):
+            small = downscale(f.image)  # the cut detector's own downscaling, done once for both
+            new_shot = cuts.update(small, f.t)
+            if new_shot:
                 tracker.reset()
                 shot += 1
                 held, next_read = None, -math.inf  # a read never outlives its shot
+            context.update(small, f.index, shot, new_shot)
             if period is not None and reader is not None and f.t >= next_read:
                 held = reader.detections(f.image, f.index, f.t)
                 reads += 1
@@ -187,6 +195,11 @@ def analyse_video(
             on_frames(batch[-1].index - last_index)
         last_index = batch[-1].index
     end = source.end_time()
+    table = columns.frame()
+    if checker is not None and checker.rejected():
+        keep = checker.keep(table["shot"].to_numpy(), table["sponsor"].tolist(), table["track_id"].to_numpy())
+        table = table[keep].reset_index(drop=True)
+    table["placement"], shot_types = context.classify(table, info.width, info.height, len(cuts.cuts_s) + 1)
     timeline = Timeline(
         times=np.asarray(times),
         frames=np.asarray(frames),
@@ -194,11 +207,8 @@ def analyse_video(
         width=info.width,
         height=info.height,
         cuts_s=tuple(cuts.cuts_s),
+        shot_types=shot_types,
     )
-    table = columns.frame()
-    if checker is not None and checker.rejected():
-        keep = checker.keep(table["shot"].to_numpy(), table["sponsor"].tolist(), table["track_id"].to_numpy())
-        table = table[keep].reset_index(drop=True)
     # source.info now holds what the complete pass measured (frame count, fps of files without one)
     return VideoAnalysis(
         table,
@@ -207,4 +217,5 @@ def analyse_video(
         source.stopped,
         checking=checker.summary() if checker is not None else None,
         reads=reads,
+        context_cpu_s=context.cpu_s,
     )
