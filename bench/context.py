@@ -67,7 +67,9 @@ def true_kind(truth: ClipTruth, t: np.ndarray) -> np.ndarray:
     return kinds[np.clip(np.searchsorted(starts, t, side="right") - 1, 0, len(kinds) - 1)]
 
 
-def shot_scores(truth: ClipTruth, times: np.ndarray, weights: np.ndarray, found: np.ndarray) -> dict[str, float]:
+def shot_scores(
+    truth: ClipTruth, times: np.ndarray, weights: np.ndarray, found: np.ndarray
+) -> dict[str, float]:
     """Return per-shot and per-second shot-type accuracy (fractions) of ``found`` types at ``times``."""
     kinds = true_kind(truth, times)
     right = found == kinds
@@ -81,12 +83,19 @@ def shot_scores(truth: ClipTruth, times: np.ndarray, weights: np.ndarray, found:
             continue
         votes = pd.Series(weights[sel]).groupby(found[sel]).sum()
         ok.append(votes.idxmax() == kind)
-    return {"per_shot": float(np.mean(ok)) if ok else float("nan"), "per_second": per_second, "shots": len(ok)}
+    return {
+        "per_shot": float(np.mean(ok)) if ok else float("nan"),
+        "per_second": per_second,
+        "shots": len(ok),
+    }
 
 
 def placement_scores(found: np.ndarray, expected: np.ndarray) -> dict[str, float]:
     """Return placement accuracy and recall per class (fractions) of ``found`` against ``expected``."""
-    out: dict[str, float] = {"n": len(expected), "accuracy": float(np.mean(found == expected)) if len(found) else 0.0}
+    out: dict[str, float] = {
+        "n": len(expected),
+        "accuracy": float(np.mean(found == expected)) if len(found) else 0.0,
+    }
     for cls in ("overlay", "in_venue"):
         sel = expected == cls
         out[f"recall_{cls}"] = float(np.mean(found[sel] == cls)) if sel.any() else float("nan")
@@ -186,7 +195,9 @@ def real_clip(path: Path, sample_fps: float, png_dir: Path) -> None:
             ctx.update(small, f.index, shot, new)
             times.append((f.t, shot))
             images.append(f.image)
-    empty = pd.DataFrame({c: pd.Series(dtype=float) for c in ("frame", "shot", "x1", "y1", "x2", "y2", "short_side_px")})
+    empty = pd.DataFrame(
+        {c: pd.Series(dtype=float) for c in ("frame", "shot", "x1", "y1", "x2", "y2", "short_side_px")}
+    )
     empty["sponsor"] = pd.Series(dtype=object)
     _place, types = ctx.classify(empty, w, h, shot + 1)
     png_dir.mkdir(parents=True, exist_ok=True)

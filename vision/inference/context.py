@@ -68,7 +68,9 @@ class FrameContext:
             side = (venue["short_side_px"].to_numpy(np.float64) / max(height, 1)).astype(np.float64)
             per_frame = pd.Series(side).groupby(venue["frame"].to_numpy()).median()
             idx = np.searchsorted(frames, per_frame.index.to_numpy())
-            ok = (idx < len(frames)) & (frames[np.minimum(idx, len(frames) - 1)] == per_frame.index.to_numpy())
+            ok = (idx < len(frames)) & (
+                frames[np.minimum(idx, len(frames) - 1)] == per_frame.index.to_numpy()
+            )
             logo_side[idx[ok]] = per_frame.to_numpy()[ok]
         details = self.features.details
         surface = surface_shares(self.features.histograms, details)

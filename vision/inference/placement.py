@@ -60,7 +60,7 @@ class CameraMotion:
             self._pos = np.zeros(2)
         else:
             (dx, dy), _response = cv2.phaseCorrelate(self._prev, grey, self._window)
-            self._pos = self._pos + (dx / w, dy / h)
+            self._pos = self._pos + np.array([dx / w, dy / h])
         self._prev = grey
         self._rows.append((float(self._pos[0]), float(self._pos[1])))
 
@@ -100,7 +100,9 @@ def overlay_groups(
     cont = np.zeros(n, dtype=bool)
     cont[1:] = (g[1:] == g[:-1]) & (sh[1:] == sh[:-1]) & (st[1:] - st[:-1] <= 1) & (jump <= OVERLAY_STEP_MAX)
     run = np.cumsum(~(cont | same)) - 1
-    runs = pd.DataFrame({"run": run, "g": g, "shot": sh, "cx": c[:, 0], "cy": c[:, 1], "st": st, "new": ~same})
+    runs = pd.DataFrame(
+        {"run": run, "g": g, "shot": sh, "cx": c[:, 0], "cy": c[:, 1], "st": st, "new": ~same}
+    )
     agg = runs.groupby("run", sort=True).agg(
         g=("g", "first"),
         shot=("shot", "first"),

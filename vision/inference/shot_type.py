@@ -43,7 +43,9 @@ def colour_histogram(small: np.ndarray) -> np.ndarray:
     h, w = small.shape[:2]
     if small.ndim == 2:
         small = cv2.cvtColor(small, cv2.COLOR_GRAY2BGR)
-    tiny = cv2.resize(small, (_COLOUR_WIDTH, max(1, round(h * _COLOUR_WIDTH / w))), interpolation=cv2.INTER_AREA)
+    tiny = cv2.resize(
+        small, (_COLOUR_WIDTH, max(1, round(h * _COLOUR_WIDTH / w))), interpolation=cv2.INTER_AREA
+    )
     hsv = cv2.cvtColor(tiny, cv2.COLOR_BGR2HSV).reshape(-1, 3)
     hue, sat, val = hsv[:, 0], hsv[:, 1], hsv[:, 2]
     bins = np.where(sat >= _MIN_SATURATION, hue // 10, _HUE_BINS + np.minimum(val // 86, 2))
