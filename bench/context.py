@@ -215,6 +215,22 @@ def real_clip(path: Path, sample_fps: float, png_dir: Path) -> None:
               f"{np.median(details[idx]):.3f}, surface {np.median(surface[idx]):.2f}  ({png})")  # fmt: skip
 
 
+def real_pipeline(path: Path, weights: Path, sample_fps: float, imgsz: int) -> None:
+    """Print what the real pipeline with ``weights`` says about a real clip: shot types and, per
+    sponsor, its detections by placement and where on screen they are."""
+    from vision.inference.detector import LogoDetector
+    from vision.inference.pipeline import analyse_video
+
+    with open_video(path, sample_fps=sample_fps) as source:
+        an = analyse_video(source, LogoDetector(weights, imgsz=imgsz, device="cpu"), check=False)
+    dets = an.detections
+    print(f"  pipeline with {weights.name}: shot types {an.timeline.shot_types}, {len(dets)} detections")
+    if len(dets):
+        dets = dets.assign(cy=(dets["y1"] + dets["y2"]) / 2 / an.info.height)
+        table = dets.groupby(["sponsor", "placement"]).agg(n=("frame", "size"), median_cy=("cy", "median"))
+        print(table.round(2).to_string())
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
@@ -223,6 +239,7 @@ def main() -> None:
     ap.add_argument("--imgsz", type=int, default=1280)
     ap.add_argument("--no-pipeline", action="store_true", help="Only the classifier-only runs.")
     ap.add_argument("--real", type=Path, default=REPO.parent / "shared" / "real" / "dfl_clip_08fd33_4.mp4")
+    ap.add_argument("--real-weights", type=Path, default=REPO / "weights" / "dfl.pt")
     ap.add_argument("--png-dir", type=Path, default=Path("/tmp/sponsorlens-context"))
     args = ap.parse_args()
     detector = None
@@ -261,6 +278,8 @@ def main() -> None:
     print(pd.DataFrame(rows).mean(numeric_only=True).round(4).to_string())
     if args.real.is_file():
         real_clip(args.real, args.sample_fps, args.png_dir)
+        if not args.no_pipeline and args.real_weights.is_file():
+            real_pipeline(args.real, args.real_weights, args.sample_fps, args.imgsz)
 
 
 if __name__ == "__main__":

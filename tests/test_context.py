@@ -142,6 +142,7 @@ def test_camera_motion_measures_a_known_shift() -> None:
     assert pos[4].tolist() == [0.0, 0.0]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not DEMO.is_file(), reason="weights/demo.pt is not trained yet (sponsorlens train)")
 def test_the_demo_model_pipeline_finds_the_score_bug_overlay_and_the_shot_types(tmp_path: Path) -> None:
     from vision.inference.detector import LogoDetector
@@ -150,29 +151,38 @@ def test_the_demo_model_pipeline_finds_the_score_bug_overlay_and_the_shot_types(
     from vision.io.sources import open_video
     from vision.training.clip import render_clip
 
+    video = tmp_path / "c.mp4"
+    # seed 2 at this size: wide, tight, close-up and tight shots
     truth = render_clip(
-        load_logos(REPO / "weights" / "demo_artwork"), tmp_path / "c.mp4", seconds=10, size=(960, 540), seed=2
+        load_logos(REPO / "weights" / "demo_artwork"), video, seconds=8, size=(640, 360), seed=2
     )
     kinds = [k for _a, _b, k in truth.shots]
-    assert len(set(kinds)) >= 2
-    with open_video(tmp_path / "c.mp4", sample_fps=4) as source:
-        an = analyse_video(source, LogoDetector(DEMO, imgsz=960, device="cpu"), check=False)
+    assert len(set(kinds)) == 3
+    with open_video(video, sample_fps=4) as source:
+        an = analyse_video(source, LogoDetector(DEMO, imgsz=640, device="cpu"), check=False)
     dets = an.detections
     assert set(dets["placement"]) <= set(PLACEMENTS)
     bug_sponsor = truth.frames.loc[truth.frames["source"] == "score_bug", "sponsor"].iloc[0]
-    bug = dets[
-        (dets["sponsor"] == bug_sponsor)
-        & (dets["y2"] < 0.2 * truth.height)
-        & (dets["x1"] < 0.5 * truth.width)
-    ]
+    at_bug = (dets["y2"] < 0.2 * truth.height) & (dets["x1"] < 0.5 * truth.width)  # the bug is top-left
+    bug = dets[(dets["sponsor"] == bug_sponsor) & at_bug]
     assert len(bug) >= 10, "the demo model must find the score-bug sponsor"
     assert (bug["placement"] == "overlay").mean() >= 0.9
-    boards = dets[dets["y1"] > 0.2 * truth.height]
+    boards = dets[~at_bug]
     assert len(boards) >= 10
     assert (boards["placement"] == "in_venue").mean() >= 0.9
+    # shot types: every found shot that lies within one true shot (the cut detector can miss a cut
+    # between two similar shots, wide and tight: such a shot has no one true type) has the true type
     tl = an.timeline
     assert len(tl.shot_types) == len(tl.cuts_s) + 1
-    found = tl.shot_type_of_frame
-    starts = np.array([a for a, _b, _k in truth.shots])
-    true_of_frame = np.array(kinds, dtype=object)[np.searchsorted(starts, tl.times, side="right") - 1]
-    assert np.average(found == true_of_frame, weights=tl.intervals) >= 0.8
+    bounds = [0.0, *tl.cuts_s, truth.duration_s]
+    checked = 0
+    for s, found in enumerate(tl.shot_types):
+        a, b = bounds[s], bounds[s + 1]
+        inside = [k for t0, t1, k in truth.shots if min(b, t1) - max(a, t0) > 0]
+        cuts_within = [c for c in truth.cuts_s if a + 0.5 < c < b - 0.5]
+        if cuts_within:
+            continue
+        longest = max(truth.shots, key=lambda sh: min(b, sh[1]) - max(a, sh[0]))
+        assert found == longest[2], (s, a, b, found, inside)
+        checked += 1
+    assert checked >= 2
