@@ -118,7 +118,8 @@ METRICS: dict[str, str] = {
     ),
     "shot_type": (
         "Type of a camera shot, from the medians over its analysed frames: 'closeup' when the share of "
-        f"pixels on an edge (256 px wide frame) is below {SHOT_DETAIL_CLOSEUP:g}; else 'tight' when its "
+        f"pixels on an edge (256 px wide frame) is below {SHOT_DETAIL_CLOSEUP:g} and its in-venue detections "
+        "(if any) are not small; else 'tight' when its "
         f"in-venue detections' median short side is at least {SHOT_LOGO_TIGHT:g} of the frame height, "
         "'wide' below; without in-venue detections 'wide' when the video's playing-surface colour (learned "
         f"from the video) covers at least {SHOT_SURFACE_WIDE:g} of the frame, else 'tight'."
@@ -457,7 +458,9 @@ the values used are written into every report under `settings`.
   analysed frame of the new shot.
 - **Shot type.** Each shot is `wide`, `tight` or `closeup`, from the medians over its analysed
   frames: `closeup` when the share of pixels on a Canny edge (frame 256 px wide) is below
-  {SHOT_DETAIL_CLOSEUP:g} (a near subject before a defocused background); else `tight` when the
+  {SHOT_DETAIL_CLOSEUP:g} (a near subject before a defocused background), unless its `in_venue`
+  detections are small (median short side below {SHOT_LOGO_TIGHT:g} of the frame height: boards seen
+  from afar); else `tight` when the
   median short side of its `in_venue` detections is at least {SHOT_LOGO_TIGHT:g} of the frame height
   (boards seen closer), `wide` below; a shot without in-venue detections is `wide` when the video's
   playing-surface colour covers at least {SHOT_SURFACE_WIDE:g} of the frame, else `tight`. The

@@ -113,6 +113,10 @@ def test_shot_type_rules() -> None:
     assert details[5:7].max() < SHOT_DETAIL_CLOSEUP
     types = shot_types(shot, 4, details, surface, logo)
     assert types == ("wide", "tight", "closeup", "tight")  # shot 3: no boards, little playing surface
+    # little detail (a plain view of grass) but small boards in view: the camera is not close
+    assert shot_types(
+        np.array([0, 0]), 1, np.array([0.03, 0.03]), np.array([0.8, 0.8]), np.array([0.02, 0.02])
+    ) == ("wide",)
     assert set(types) <= set(SHOT_TYPES)
 
 

@@ -15,7 +15,9 @@ detector's, 256 px wide; about 1 ms a frame):
 :func:`shot_types` decides each shot from the medians over its analysed frames, and the sizes of its
 in-venue sponsor detections (boards, banners: the known size of a real object, so a measure of zoom):
 
-1. ``closeup`` when the median ``detail`` is below ``SHOT_DETAIL_CLOSEUP``;
+1. ``closeup`` when the median ``detail`` is below ``SHOT_DETAIL_CLOSEUP``, unless the shot's in-venue
+   detections are small (median short side below ``SHOT_LOGO_TIGHT`` of the frame height: boards
+   seen from afar, so the camera is not close; a plain wide view of grass can have little detail);
 2. else, when the shot has in-venue detections, ``tight`` when the median short side of those
    detections is at least ``SHOT_LOGO_TIGHT`` of the frame height, ``wide`` below;
 3. else ``wide`` when the playing surface covers at least ``SHOT_SURFACE_WIDE`` of the frame,
@@ -122,10 +124,12 @@ def shot_types(
             continue
         logos = logo_side[sel]
         logos = logos[~np.isnan(logos)]
-        if float(np.median(details[sel])) < SHOT_DETAIL_CLOSEUP:
+        side = float(np.median(logos)) if len(logos) else None
+        small_boards = side is not None and side < SHOT_LOGO_TIGHT
+        if float(np.median(details[sel])) < SHOT_DETAIL_CLOSEUP and not small_boards:
             out.append("closeup")
-        elif len(logos):
-            out.append("tight" if float(np.median(logos)) >= SHOT_LOGO_TIGHT else "wide")
+        elif side is not None:
+            out.append("tight" if side >= SHOT_LOGO_TIGHT else "wide")
         else:
             out.append("wide" if float(np.median(surface[sel])) >= SHOT_SURFACE_WIDE else "tight")
     return tuple(out)
