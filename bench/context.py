@@ -169,6 +169,9 @@ def pipeline(video: Path, truth: ClipTruth, detector: object, sample_fps: float)
     tl = an.timeline
     shot = shot_scores(truth, tl.times, tl.intervals, tl.shot_type_of_frame)
     shot["types"] = " ".join(t[0] for t in tl.shot_types)
+    found_cuts = np.asarray(tl.cuts_s)
+    hits = [len(found_cuts) and np.abs(found_cuts - c).min() <= 0.5 for c in truth.cuts_s]
+    shot["cut_recall"] = float(np.mean(hits)) if hits else 1.0
     expected = match_truth(an.detections, truth)
     matched = expected != ""
     place = placement_scores(an.detections["placement"].to_numpy()[matched], expected[matched])
@@ -263,13 +266,13 @@ def main() -> None:
             pshot, pplace, cost = pipeline(video, truth, detector, args.sample_fps)
             rest = cost["cpu_s"] - cost["context_cpu_s"]
             print(f"  pipeline: shot types {pshot['types']}  per shot {pshot['per_shot']:.0%} per second "
-                  f"{pshot['per_second']:.0%}; placement acc {pplace['accuracy']:.1%} overlay recall "
+                  f"{pshot['per_second']:.0%} (true cuts found: {pshot['cut_recall']:.0%}); placement acc {pplace['accuracy']:.1%} overlay recall "
                   f"{pplace['recall_overlay']:.1%} (n={pplace['n_overlay']}) in-venue recall "
                   f"{pplace['recall_in_venue']:.1%} (n={pplace['n_in_venue']}), unmatched {pplace['unmatched']}; "
                   f"context {cost['context_cpu_s']:.2f} s CPU of {cost['cpu_s']:.1f} s "
                   f"({cost['context_cpu_s'] / rest:.2%} of analyse_video without it), "
                   f"{1000 * cost['context_cpu_s'] / cost['frames']:.2f} ms/frame")  # fmt: skip
-            row.update({"pipe_per_shot": pshot["per_shot"], "pipe_per_second": pshot["per_second"],
+            row.update({"pipe_per_shot": pshot["per_shot"], "pipe_per_second": pshot["per_second"], "cut_recall": pshot["cut_recall"],
                         "pipe_place_acc": pplace["accuracy"], "pipe_overlay": pplace["recall_overlay"],
                         "pipe_in_venue": pplace["recall_in_venue"], "cost_ratio": cost["context_cpu_s"] / rest,
                         "ms_per_frame": 1000 * cost["context_cpu_s"] / cost["frames"]})  # fmt: skip
