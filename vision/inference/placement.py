@@ -85,7 +85,7 @@ def overlay_groups(
     of its runs saw the camera range over ``OVERLAY_CAMERA_MOVE`` or more (Euclidean, fractions of the
     frame) while the group has at least two different boxes (a held whole-frame read repeats one box
     and proves nothing), or when it has runs of ``OVERLAY_MIN_RUN`` frames or more in at least
-    ``OVERLAY_MIN_SHOTS`` shots. O(N log N) (one sort).
+    ``OVERLAY_MIN_SHOTS`` shots. O(N log N) (one sort; runs are then contiguous slices).
     """
     n = len(keys)
     if n == 0:
@@ -99,29 +99,20 @@ def overlay_groups(
     jump = np.hypot(*(c[1:] - c[:-1]).T) if n > 1 else np.zeros(0)
     cont = np.zeros(n, dtype=bool)
     cont[1:] = (g[1:] == g[:-1]) & (sh[1:] == sh[:-1]) & (st[1:] - st[:-1] <= 1) & (jump <= OVERLAY_STEP_MAX)
-    run = np.cumsum(~(cont | same)) - 1
-    runs = pd.DataFrame(
-        {"run": run, "g": g, "shot": sh, "cx": c[:, 0], "cy": c[:, 1], "st": st, "new": ~same}
-    )
-    agg = runs.groupby("run", sort=True).agg(
-        g=("g", "first"),
-        shot=("shot", "first"),
-        frames=("new", "sum"),
-        cx_min=("cx", "min"),
-        cx_max=("cx", "max"),
-        cy_min=("cy", "min"),
-        cy_max=("cy", "max"),
-    )
-    move = np.hypot(agg["cx_max"] - agg["cx_min"], agg["cy_max"] - agg["cy_min"]).to_numpy()
-    run_g = agg["g"].to_numpy(np.int64)
-    boxes_df = pd.DataFrame(boxes, columns=["x1", "y1", "x2", "y2"])
-    distinct = (boxes_df.groupby(group).nunique().to_numpy() > 1).any(axis=1)
+    starts = np.flatnonzero(~(cont | same))  # runs are contiguous in this order
+    run_g, run_shot = g[starts], sh[starts]
+    frames = np.add.reduceat((~same).astype(np.int64), starts)
+    span = [np.maximum.reduceat(c[:, k], starts) - np.minimum.reduceat(c[:, k], starts) for k in (0, 1)]
+    move = np.hypot(span[0], span[1])
     moved = np.zeros(n_groups, dtype=bool)
-    np.logical_or.at(moved, run_g, move >= OVERLAY_CAMERA_MOVE)
-    long_runs = agg[agg["frames"].to_numpy() >= OVERLAY_MIN_RUN]
-    shots_with_run = long_runs.groupby("g")["shot"].nunique()
-    many_shots = np.zeros(n_groups, dtype=bool)
-    many_shots[shots_with_run.index.to_numpy(np.int64)] = shots_with_run.to_numpy() >= OVERLAY_MIN_SHOTS
+    moved[run_g[move >= OVERLAY_CAMERA_MOVE]] = True
+    b = boxes[order]
+    differs = (g[1:] == g[:-1]) & (b[1:] != b[:-1]).any(axis=1)
+    distinct = np.zeros(n_groups, dtype=bool)
+    distinct[g[1:][differs]] = True
+    long = frames >= OVERLAY_MIN_RUN
+    pairs = np.unique(np.stack([run_g[long], run_shot[long]], axis=1), axis=0).reshape(-1, 2)
+    many_shots = np.bincount(pairs[:, 0], minlength=n_groups) >= OVERLAY_MIN_SHOTS
     overlay = (moved & distinct) | many_shots
     return overlay[group]
 
