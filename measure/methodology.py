@@ -36,8 +36,9 @@ OVERLAY_STEP_MAX: float = 0.05
 #: A stable screen box is a broadcast overlay when the camera moved at least this far during one of
 #: its runs (fraction of the frame, Euclidean over the width and height fractions) ...
 OVERLAY_CAMERA_MOVE: float = 0.10
-#: ... or when it has runs of at least OVERLAY_MIN_RUN analysed frames in at least OVERLAY_MIN_SHOTS shots.
-OVERLAY_MIN_RUN: int = 3
+#: ... or when it has runs lasting at least OVERLAY_MIN_RUN_S seconds (first to last analysed frame) in
+#: at least OVERLAY_MIN_SHOTS shots.
+OVERLAY_MIN_RUN_S: float = 1.0
 OVERLAY_MIN_SHOTS: int = 2
 #: Shot type: a shot whose median detail (fraction of pixels on a Canny edge, 256 px wide frame) is
 #: below this is a close-up ...
@@ -113,7 +114,7 @@ METRICS: dict[str, str] = {
         f"{PLACEMENT_CELL:g} of the frame form a group; a group is an overlay when the camera moved at least "
         f"{OVERLAY_CAMERA_MOVE:g} of the frame while it stayed in its cell (over consecutive analysed frames, "
         f"each camera step at most {OVERLAY_STEP_MAX:g}), or when it stayed in its cell for at least "
-        f"{OVERLAY_MIN_RUN} consecutive analysed frames in at least {OVERLAY_MIN_SHOTS} shots. Camera motion is "
+        f"{OVERLAY_MIN_RUN_S:g} s of consecutive analysed frames in at least {OVERLAY_MIN_SHOTS} shots. Camera motion is "
         "the phase correlation of consecutive analysed frames."
     ),
     "shot_type": (
@@ -325,7 +326,7 @@ _DETECTION_ROWS: list[tuple[str, str, str]] = [
             "A *run* is consecutive analysed frames of one shot with the group present and the camera "
             f"moving at most {OVERLAY_STEP_MAX:g} of the frame a step. Overlay: the camera position ranged "
             f"over ≥ {OVERLAY_CAMERA_MOVE:g} of the frame during a run (and the box is not one held box), "
-            f"or runs of ≥ {OVERLAY_MIN_RUN} frames in ≥ {OVERLAY_MIN_SHOTS} shots. Camera position: the "
+            f"or runs lasting ≥ {OVERLAY_MIN_RUN_S:g} s in ≥ {OVERLAY_MIN_SHOTS} shots. Camera position: the "
             "phase correlation of consecutive analysed frames (grey, 256 px wide), summed from 0 at each cut"
         ),
     ),

@@ -28,6 +28,7 @@ def _table(rows: list[tuple[int, int, str, float, float, float, float]]) -> pd.D
     """Detection table of (frame, shot, sponsor, x1, y1, x2, y2) rows, pixels of a W x H frame."""
     df = pd.DataFrame(rows, columns=["frame", "shot", "sponsor", "x1", "y1", "x2", "y2"])
     df["short_side_px"] = np.minimum(df["x2"] - df["x1"], df["y2"] - df["y1"])
+    df["t"] = df["frame"] * 0.2  # 5 analysed frames a second
     return df
 
 
@@ -100,9 +101,17 @@ def test_overlay_groups_runs_break_at_gaps_and_cuts() -> None:
     cam = _pan(6, 0.04)
     # present at frames 0, 2, 4 ... (a gap between each) and the camera panned 0.2: no run is longer than one
     steps = np.array([0, 2, 4, 6, 8, 10])
-    assert not overlay_groups(keys, steps, np.zeros(6, np.int64), cam, boxes).any()
+    assert not overlay_groups(keys, steps, 0.2 * steps, np.zeros(6, np.int64), cam, boxes).any()
     # consecutive frames: one run over 0.2 of camera motion
-    assert overlay_groups(keys, np.arange(6), np.zeros(6, np.int64), cam, boxes).all()
+    assert overlay_groups(keys, np.arange(6), 0.2 * np.arange(6), np.zeros(6, np.int64), cam, boxes).all()
+    # two shots with a still camera: runs of 1 s (6 frames at 5 a second) in each make an overlay, 0.8 s do not
+    still = np.zeros((12, 2))
+    shots = np.repeat([0, 1], 6)
+    keys12, boxes12 = np.zeros(12, dtype=np.int64), np.tile([0.0, 0.0, 10.0, 10.0], (12, 1))
+    assert overlay_groups(keys12, np.arange(12), 0.2 * np.arange(12), shots, still, boxes12).all()
+    assert not overlay_groups(
+        keys12[1:], np.arange(1, 12), 0.2 * np.arange(1, 12), shots[1:], still[1:], boxes12[1:]
+    ).any()
 
 
 def test_shot_type_rules() -> None:

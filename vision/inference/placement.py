@@ -28,7 +28,7 @@ import pandas as pd
 
 from measure.methodology import (
     OVERLAY_CAMERA_MOVE,
-    OVERLAY_MIN_RUN,
+    OVERLAY_MIN_RUN_S,
     OVERLAY_MIN_SHOTS,
     OVERLAY_STEP_MAX,
     PLACEMENT_CELL,
@@ -71,12 +71,12 @@ class CameraMotion:
 
 
 def overlay_groups(
-    keys: np.ndarray, step: np.ndarray, shots: np.ndarray, cam: np.ndarray, boxes: np.ndarray
+    keys: np.ndarray, step: np.ndarray, t: np.ndarray, shots: np.ndarray, cam: np.ndarray, boxes: np.ndarray
 ) -> np.ndarray:
     """Return, per detection, True where its group (equal ``keys``) is an overlay.
 
     ``keys`` (N,) int64 group keys, ``step`` (N,) the index of each detection's analysed frame (0, 1, 2 ...
-    in the order of analysis), ``shots`` (N,) shot indices, ``cam`` (N, 2) the camera position of each
+    in the order of analysis), ``t`` (N,) its time in seconds, ``shots`` (N,) shot indices, ``cam`` (N, 2) the camera position of each
     detection's frame (fractions of the frame), ``boxes`` (N, 4) the boxes in pixels.
 
     A *run* is a stretch of consecutive analysed frames of one shot in which the group is present and
@@ -84,8 +84,8 @@ def overlay_groups(
     one board onto the place of the next board of the same sponsor). A group is an overlay when one
     of its runs saw the camera range over ``OVERLAY_CAMERA_MOVE`` or more (Euclidean, fractions of the
     frame) while the group has at least two different boxes (a held whole-frame read repeats one box
-    and proves nothing), or when it has runs of ``OVERLAY_MIN_RUN`` frames or more in at least
-    ``OVERLAY_MIN_SHOTS`` shots. O(N log N) (one sort; runs are then contiguous slices).
+    and proves nothing), or when it has runs lasting ``OVERLAY_MIN_RUN_S`` seconds or more (first to
+    last frame) in at least ``OVERLAY_MIN_SHOTS`` shots. O(N log N) (one sort; runs are then contiguous slices).
     """
     n = len(keys)
     if n == 0:
@@ -93,7 +93,7 @@ def overlay_groups(
     group, _ = pd.factorize(keys)
     n_groups = int(group.max()) + 1
     order = np.lexsort((step, group))
-    g, st, sh, c = group[order], step[order], shots[order], cam[order]
+    g, st, sh, c, tt = group[order], step[order], shots[order], cam[order], t[order]
     same = np.zeros(n, dtype=bool)
     same[1:] = (g[1:] == g[:-1]) & (st[1:] == st[:-1])  # a second detection of the group in one frame
     jump = np.hypot(*(c[1:] - c[:-1]).T) if n > 1 else np.zeros(0)
@@ -101,7 +101,7 @@ def overlay_groups(
     cont[1:] = (g[1:] == g[:-1]) & (sh[1:] == sh[:-1]) & (st[1:] - st[:-1] <= 1) & (jump <= OVERLAY_STEP_MAX)
     starts = np.flatnonzero(~(cont | same))  # runs are contiguous in this order
     run_g, run_shot = g[starts], sh[starts]
-    frames = np.add.reduceat((~same).astype(np.int64), starts)
+    lasted = np.maximum.reduceat(tt, starts) - np.minimum.reduceat(tt, starts)
     span = [np.maximum.reduceat(c[:, k], starts) - np.minimum.reduceat(c[:, k], starts) for k in (0, 1)]
     move = np.hypot(span[0], span[1])
     moved = np.zeros(n_groups, dtype=bool)
@@ -110,7 +110,7 @@ def overlay_groups(
     differs = (g[1:] == g[:-1]) & (b[1:] != b[:-1]).any(axis=1)
     distinct = np.zeros(n_groups, dtype=bool)
     distinct[g[1:][differs]] = True
-    long = frames >= OVERLAY_MIN_RUN
+    long = lasted >= OVERLAY_MIN_RUN_S - 1e-9
     pairs = np.unique(np.stack([run_g[long], run_shot[long]], axis=1), axis=0).reshape(-1, 2)
     many_shots = np.bincount(pairs[:, 0], minlength=n_groups) >= OVERLAY_MIN_SHOTS
     overlay = (moved & distinct) | many_shots
@@ -122,7 +122,7 @@ def placements(
 ) -> np.ndarray:
     """Return the placement (object array of ``"in_venue"`` / ``"overlay"``) of each row of ``table``.
 
-    ``table`` is a detection table (``frame``, ``sponsor``, ``shot``, ``x1``..``y2`` in pixels),
+    ``table`` is a detection table (``frame``, ``t``, ``sponsor``, ``shot``, ``x1``..``y2`` in pixels),
     ``width`` x ``height`` the frame size in pixels, ``frames`` the analysed frame indices (ascending)
     and ``positions`` their camera positions (:attr:`CameraMotion.positions`). A detection's screen box
     is its centre and size in fractions of the frame, quantised to cells of ``PLACEMENT_CELL``. To
@@ -145,12 +145,13 @@ def placements(
     idx = np.clip(np.searchsorted(frames, table["frame"].to_numpy(np.int64)), 0, max(len(frames) - 1, 0))
     cam = positions[idx] if len(positions) else np.zeros((n, 2))
     step = idx.astype(np.int64)
+    t = table["t"].to_numpy(np.float64)
     boxes = np.stack([x1, y1, x2, y2], axis=1)
     overlay = np.zeros(n, dtype=bool)
     span = 1 << 12  # cells per dimension in the key: coordinates from -40 to +40 frames
     for shift in itertools.product((0.0, 0.5), repeat=3):
         q = np.clip(np.floor(cells + np.asarray(shift)).astype(np.int64) + span // 2, 0, span - 1)
         keys = ((sponsor.astype(np.int64) * span + q[:, 0]) * span + q[:, 1]) * span + q[:, 2]
-        overlay |= overlay_groups(keys, step, shots, cam, boxes)
+        overlay |= overlay_groups(keys, step, t, shots, cam, boxes)
     out[overlay] = "overlay"
     return out
