@@ -130,7 +130,12 @@ def table_cost(hours: float, per_frame: int, fps: float = 25.0, sponsors: int = 
     }  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
         write_analysis(
-            Path(tmp) / "out", report, exposure.sponsors, exposure.detections, segments=exposure.segments
+            Path(tmp) / "out",
+            report,
+            exposure.sponsors,
+            exposure.detections,
+            segments=exposure.segments,
+            context=exposure.context,
         )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"rss_before_mb": round(before, 1), "peak_rss_mb": round(peak, 1), "detections": len(table)}

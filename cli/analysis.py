@@ -50,5 +50,6 @@ def write_analysis(
         result.sponsors,
         result.detections,
         segments=result.segments,
+        context=result.context,
         extra=extra,
     )

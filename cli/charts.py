@@ -336,3 +336,69 @@ def delta_bars(
         )
         fig.tight_layout()
         return svg_uri(fig)
+
+
+#: Colours of the context values (:mod:`measure.context`); unknown and live are the quiet ones.
+CONTEXT_COLOURS: dict[str, str] = {
+    "in_venue": "#2563eb",
+    "overlay": "#f59e0b",
+    "wide": "#0d9488",
+    "tight": "#8b5cf6",
+    "closeup": "#db2777",
+    "live": "#64748b",
+    "replay": "#dc2626",
+    "unknown": "#cbd5e1",
+}
+#: Panel titles of the context dimensions.
+CONTEXT_TITLES: dict[str, str] = {
+    "placement": "Placement",
+    "shot_type": "Shot type",
+    "replay": "Live or replay",
+}
+
+
+def context_bars(context: pd.DataFrame, order: Sequence[str]) -> str | None:
+    """Stacked bars: each sponsor's seconds (``order``, top first; those seen) split by placement,
+    by shot type and by live/replay, one panel per dimension of the ``context`` table
+    (:data:`measure.context.CONTEXT_TABLE_COLUMNS`). Values no sponsor had are left out."""
+    if context.empty:
+        return None
+    seen = context.groupby("sponsor")["exposure_s"].sum() / max(context["dimension"].nunique(), 1)
+    names = [s for s in order if seen.get(s, 0) > 0]
+    dims = [d for d in CONTEXT_TITLES if d in set(context["dimension"])]
+    if not names or not dims:
+        return None
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(
+            1, len(dims), figsize=(11, 1.3 + 0.32 * len(names)), sharey=True, squeeze=False
+        )
+        y = np.arange(len(names))
+        for ax, dim in zip(axes[0], dims, strict=True):
+            part = context[context["dimension"] == dim]
+            table = part.pivot_table(
+                index="sponsor", columns="value", values="exposure_s", aggfunc="sum", sort=False
+            )
+            table = table.reindex(index=names).fillna(0.0)
+            left = np.zeros(len(names))
+            values = [v for v in dict.fromkeys(part["value"]) if table[v].sum() > 0]
+            for v in values:
+                ax.barh(
+                    y,
+                    table[v],
+                    left=left,
+                    height=0.62,
+                    color=CONTEXT_COLOURS.get(v, "#94a3b8"),
+                    label=v.replace("_", " "),
+                )
+                left += table[v].to_numpy(float)
+            ax.set_title(f"{CONTEXT_TITLES[dim]} (seconds)", loc="left")
+            ax.set_yticks(y, names)
+            ax.grid(axis="x", color=GRID, lw=0.6)
+            ax.set_axisbelow(True)
+            ax.legend(
+                loc="upper center", bbox_to_anchor=(0.5, 0.0), borderaxespad=1.8, ncol=len(values),
+                frameon=False, fontsize=8, handlelength=1.0, columnspacing=0.8,
+            )  # fmt: skip
+        axes[0][0].invert_yaxis()  # shared: the most exposed sponsor on top in every panel
+        fig.tight_layout()
+        return svg_uri(fig)

@@ -203,6 +203,36 @@ def _category_table(a: Analysis) -> dict[str, Any] | None:
     return {"columns": cols, "rows": rows, "help": {c.key: _definition(c) for c in cols}}
 
 
+def _context_table(a: Analysis) -> dict[str, Any] | None:
+    """Return the context table: one row per sponsor seen, one column per context value that any
+    sponsor had (placement, shot type, live/replay), each cell ``seconds (share of the sponsor's
+    exposure)``; None when the report has no context table (photos, reports before schema 3)."""
+    from measure.methodology import METRICS
+
+    if not a.has_context:
+        return None
+    ctx = a.context
+    had = ctx.groupby(["dimension", "value"], sort=False)["exposure_s"].sum()
+    columns = [(str(d), str(v)) for (d, v), total in had.items() if total > 0]
+    by = {(str(r["sponsor"]), str(r["dimension"]), str(r["value"])): r for r in ctx.to_dict("records")}
+    seen = ctx[ctx["exposure_s"] > 0]["sponsor"].astype(str).unique()
+    colors = sponsor_colours(a)
+    rows = []
+    for s in (s for s in a.order() if s in seen):
+        cells = []
+        for d, v in columns:
+            rec = by.get((s, d, v))
+            sec, share = (
+                (_num(rec.get("exposure_s")), _num(rec.get("share_of_exposure"))) if rec else (None, None)
+            )
+            cells.append("–" if sec is None else f"{fmt_seconds(sec)} ({_pct(0)(share)})")
+        rows.append({"sponsor": s, "color": colors.get(s, "#94a3b8"), "cells": cells})
+    if not columns or not rows:
+        return None
+    heads = [{"dimension": d.replace("_", " "), "value": v.replace("_", " ")} for d, v in columns]
+    return {"columns": heads, "rows": rows, "help": METRICS["context"]}
+
+
 def _definition(c: Column) -> str:
     """The column's tooltip: the methodology's definition where it has one."""
     from measure.methodology import METRICS
@@ -404,7 +434,9 @@ def _charts(a: Analysis) -> dict[str, str | None]:
     order, colors = a.order(), sponsor_colours(a)
     seen = [s for s in order if s in set(a.segments.get("sponsor", []))] if not a.segments.empty else []
     stopped = _stopped(a)
-    out: dict[str, str | None] = {"timeline": None, "sov": None, "heatmap": None, "clarity": None}
+    out: dict[str, str | None] = {
+        "timeline": None, "sov": None, "heatmap": None, "clarity": None, "context": None,
+    }  # fmt: skip
     if a.kind != "photos" and seen:
         out["timeline"] = charts.timeline(
             a.segments,
@@ -415,6 +447,8 @@ def _charts(a: Analysis) -> dict[str, str | None]:
             _num(stopped.get("t")) if stopped else None,
         )
     out["sov"] = charts.share_of_voice(a.sponsors, colors)
+    if a.has_context:
+        out["context"] = charts.context_bars(a.context, order)
     if not a.detections.empty:
         w = a.frame_sizes["width"].to_numpy(float)
         h = a.frame_sizes["height"].to_numpy(float)
@@ -457,6 +491,7 @@ def build_context(a: Analysis, for_pdf: bool = False) -> dict[str, Any]:
         "cards": _summary_cards(a, currency),
         "kpi": _kpi_table(a, currency),
         "categories": _category_table(a),
+        "context": _context_table(a),
         "currency": currency,
         "charts": _charts(a),
         "best_frames": _best_frames(a),

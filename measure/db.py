@@ -36,15 +36,17 @@ from measure.categories import CATEGORY_COLUMNS, PHOTO_CATEGORY_COLUMNS
 from measure.errors import InputError, OutputError
 from measure.exposure import SEGMENT_COLUMNS, SPONSOR_COLUMNS
 from measure.hashing import sha256_text
-from measure.records import DETECTION_COLUMNS, QUALITY_COLUMNS
+from measure.records import CONTEXT_COLUMNS, DETECTION_COLUMNS, QUALITY_COLUMNS
 
 #: Version of the table layout below, stored in ``meta``; a database of another version is refused,
 #: except the earlier versions in :data:`MIGRATIONS`, which are upgraded in place when opened for writing.
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 #: ``{old version: SQL statements that bring it to the next version}``. Version 2 added the detections'
 #: ``source`` column (``model`` or ``text``); every earlier detection came from the model. Version 3
 #: added catalogue categories: ``sponsor_exposure.category`` and ``competitor_s`` (NULL in earlier rows:
 #: no category, no competitors), ``competitor_photos`` and the ``category_exposure`` table (see :data:`MIGRATIONS` below).
+#: Version 4 added the visual context (:data:`measure.records.CONTEXT_COLUMNS`) to ``segments`` and
+#: ``detections`` (NULL in earlier rows: not classified).
 MIGRATIONS: dict[str, tuple[str, ...]] = {
     "1": ("ALTER TABLE detections ADD COLUMN IF NOT EXISTS source VARCHAR DEFAULT 'model'",),
 }
@@ -98,7 +100,7 @@ _VIDEO_METRIC_TYPES: dict[str, str] = {
 }
 
 _SEGMENT_TYPES: dict[str, str] = {"sponsor": "object", "start_frame": "int64", "end_frame": "int64",
-                                  "shot": "int64", "best_frame": "int64"}  # fmt: skip
+                                  "shot": "int64", "best_frame": "int64", **CONTEXT_COLUMNS}  # fmt: skip
 
 
 def _columns_sql(columns: Mapping[str, str]) -> str:
@@ -114,6 +116,7 @@ DETECTION_TABLE: dict[str, str] = {
     **_typed(DETECTION_COLUMNS, DETECTION_COLUMNS),
 }
 DETECTION_TABLE.update(_typed(QUALITY_COLUMNS, QUALITY_COLUMNS))
+DETECTION_TABLE.update(_typed(CONTEXT_COLUMNS, CONTEXT_COLUMNS))
 SEGMENT_TABLE: dict[str, str] = {"source_id": "VARCHAR NOT NULL", **_typed(SEGMENT_COLUMNS, _SEGMENT_TYPES)}
 EXPOSURE_TABLE: dict[str, str] = {
     "source_id": "VARCHAR NOT NULL",
@@ -156,6 +159,11 @@ MIGRATIONS["2"] = (
     "ALTER TABLE sponsor_exposure ADD COLUMN IF NOT EXISTS category VARCHAR",
     "ALTER TABLE sponsor_exposure ADD COLUMN IF NOT EXISTS competitor_photos BIGINT",
     f"CREATE TABLE IF NOT EXISTS category_exposure (\n  {_columns_sql(CATEGORY_TABLE)}\n)",
+)
+MIGRATIONS["3"] = tuple(
+    f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {name} {_SQL_TYPES[dtype]}"
+    for table in ("segments", "detections")
+    for name, dtype in CONTEXT_COLUMNS.items()
 )
 
 #: Tables that hold a source's rows, in the order they are written.

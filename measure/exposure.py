@@ -17,6 +17,9 @@ detections each aggregate in seconds. Summary:
   ``q = size_factor * clarity * position_factor * clutter_factor``.
 * Per sponsor: sums and interval-weighted means over visible frames (see ``SPONSOR_COLUMNS``).
 * Per catalogue category (``categories``): :mod:`measure.categories` over the same visible frames.
+* Per sponsor and visual context (``context``): :mod:`measure.context` over the same visible frames,
+  each of which has a ``placement`` (that of its largest qualifying detection; a bridged frame takes
+  its source frame's), a ``shot_type`` and a ``replay`` flag (its shot's, from the timeline).
 
 All times are seconds, shares fractions of the frame area, frame numbers decoded frame indices.
 """
@@ -31,10 +34,11 @@ import numpy as np
 import pandas as pd
 
 from measure.categories import category_codes, category_table, competitor_seconds
+from measure.context import context_table, weighted_mean
 from measure.geometry import clipped_areas, group_union_areas
 from measure.methodology import FULL_SIZE_SHARE, POSITION_FLOOR
 from measure.quality import qualifies
-from measure.records import BOX_COLUMNS, POLY_COLUMNS, Timeline
+from measure.records import BOX_COLUMNS, CONTEXT_COLUMNS, POLY_COLUMNS, UNKNOWN, Timeline
 from measure.settings import MeasureSettings, RateCard
 
 #: Tolerance (seconds) for comparing computed durations and gaps with the thresholds.
@@ -73,6 +77,9 @@ SEGMENT_COLUMNS: list[str] = [
     "best_frame",  # decoded frame index of the segment's frame with a real (not bridged) detection and the highest q
     "best_t",  # its timestamp, seconds
     "quality_s",  # sum of q x interval over the segment, seconds
+    "placement",  # the placement holding most of the segment's seconds (measure.records.PLACEMENTS or UNKNOWN)
+    "shot_type",  # the shot's type (measure.records.SHOT_TYPES or UNKNOWN); one shot per segment
+    "replay",  # True when the shot is a replay
 ]
 
 #: Per visible (sponsor, analysed frame) table, ordered by sponsor then time.
@@ -88,6 +95,9 @@ FRAME_COLUMNS: list[str] = [
     "clutter",  # number of other sponsors visible
     "quality",  # q in [0, 1]
     "bridged",  # True when visible only through a bridged track gap
+    "placement",  # placement of the largest qualifying detection (a bridged frame: its source frame's); categorical
+    "shot_type",  # the analysed frame's shot type (Timeline.shot_type_of_frame); categorical
+    "replay",  # True inside a replay shot (Timeline.replay_of_frame)
 ]
 
 _REQUIRED = ["frame", "sponsor", "x1", "y1", "x2", "y2", "track_id", "shot"]
@@ -99,10 +109,12 @@ class Exposure:
     """Result of :func:`aggregate`.
 
     ``sponsors`` has ``SPONSOR_COLUMNS`` (one row per sponsor), ``segments`` has
-    ``SEGMENT_COLUMNS``, ``detections`` is the input (same rows and order) with ``qualifies`` set,
+    ``SEGMENT_COLUMNS``, ``detections`` is the input (same rows and order) with ``qualifies`` set
+    and the context columns (:data:`measure.records.CONTEXT_COLUMNS`),
     and ``frames`` has ``FRAME_COLUMNS``: one row per sponsor and analysed frame where it is visible.
     ``categories`` has :data:`measure.categories.CATEGORY_COLUMNS`: one row per catalogue category of
-    the sponsors analysed (empty without categories).
+    the sponsors analysed (empty without categories). ``context`` has
+    :data:`measure.context.CONTEXT_TABLE_COLUMNS`: one row per sponsor, context dimension and value.
     """
 
     sponsors: pd.DataFrame
@@ -110,6 +122,7 @@ class Exposure:
     detections: pd.DataFrame
     frames: pd.DataFrame
     categories: pd.DataFrame = field(default_factory=pd.DataFrame)
+    context: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def quality_index(
@@ -125,18 +138,6 @@ def quality_index(
     size_factor = np.minimum(1.0, np.sqrt(share / FULL_SIZE_SHARE))
     position = POSITION_FLOOR + (1.0 - POSITION_FLOOR) * np.asarray(centrality, dtype=float)
     return size_factor * np.asarray(clarity, dtype=float) * position / (1.0 + np.asarray(clutter))
-
-
-def _weighted_mean(values: np.ndarray, weights: np.ndarray, groups: np.ndarray, n: int) -> np.ndarray:
-    """Per group: weighted mean of ``values``; plain mean where the weights sum to 0; 0 if empty."""
-    num = np.bincount(groups, weights * values, minlength=n)
-    den = np.bincount(groups, weights, minlength=n)
-    count = np.bincount(groups, minlength=n)
-    plain = np.bincount(groups, values, minlength=n)
-    out = np.zeros(n)
-    np.divide(plain, count, out=out, where=count > 0)
-    np.divide(num, den, out=out, where=den > 0)
-    return out
 
 
 def _first_of_groups(groups: np.ndarray, n: int) -> np.ndarray:
@@ -199,6 +200,27 @@ def _row_hash(columns: Iterable[np.ndarray]) -> np.ndarray | None:
     return h
 
 
+def _shot_types(timeline: Timeline) -> pd.Categorical:
+    """Return the shot type of each analysed frame (categories sorted, ``UNKNOWN`` among them): a
+    code per frame, not one string object per frame as :attr:`Timeline.shot_type_of_frame`."""
+    names = sorted({*timeline.shot_types, UNKNOWN})
+    if not timeline.shot_types:
+        return pd.Categorical.from_codes(np.zeros(len(timeline.times), np.int64), categories=names)
+    per_shot = pd.Index(names, dtype=object).get_indexer(list(timeline.shot_types))
+    return pd.Categorical.from_codes(per_shot[timeline.shot_of_frame], categories=names)
+
+
+def _placement_codes(column: pd.Series, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``(names, codes)``: the sorted placement names (object array) of the selected ``rows``
+    of ``column`` and each row's index into them; a missing value counts as ``UNKNOWN``. The codes
+    follow the names' sorted order, so they do not depend on the row order."""
+    codes, uniques = pd.factorize(column.to_numpy(dtype=object)[rows], use_na_sentinel=True)
+    found = [str(u) for u in uniques]
+    names = sorted({*found, *([UNKNOWN] if (codes < 0).any() else [])})
+    lookup = pd.Index(names, dtype=object).get_indexer([*found, UNKNOWN]).astype(np.int64)
+    return np.array(names or [UNKNOWN], dtype=object), lookup[codes]  # code -1 takes UNKNOWN's (last)
+
+
 def _frame_positions(frame: np.ndarray, timeline: Timeline) -> np.ndarray:
     """Return each detection's analysed-frame index; ValueError if a frame is not in the timeline."""
     pos = np.searchsorted(timeline.frames, frame)
@@ -230,7 +252,10 @@ def aggregate(
     maps sponsor names to their catalogue category (sponsors it leaves out, or maps to None, have
     none): it gives each sponsor's ``category`` and ``competitor_s`` and the ``categories`` table
     (:mod:`measure.categories`). The result
-    does not depend on the row order of ``detections``. Segments break where
+    does not depend on the row order of ``detections``. The returned ``detections`` also carry the
+    context columns (:data:`measure.records.CONTEXT_COLUMNS`): ``shot_type`` and ``replay`` of their
+    analysed frame (from ``timeline``) and ``placement`` (``UNKNOWN`` when the input has none).
+    Segments break where
     ``timeline.shot_of_frame`` changes, i.e. at the first analysed frame at or after each cut.
     Raises ValueError when a detection's frame is not in ``timeline``, a qualifying polygon is not
     finite, or columns are missing.
@@ -238,6 +263,21 @@ def aggregate(
     _check_input(detections, timeline)
     # assign, not copy(): the input's columns are shared (copy-on-write), not duplicated
     det = detections.assign(qualifies=qualifies(detections["clarity"], detections["short_side_px"], settings))
+    fpos = _frame_positions(det["frame"].to_numpy(np.int64), timeline)
+    shot_cat, frame_replays = _shot_types(timeline), timeline.replay_of_frame
+    # object columns (CONTEXT_COLUMNS): pandas would otherwise convert the strings, row by row
+    type_names = np.asarray(shot_cat.categories, dtype=object)
+    context_cols = {"shot_type": type_names[shot_cat.codes[fpos]], "replay": frame_replays[fpos]}
+    if "placement" not in det.columns:
+        unknown = np.empty(len(det), dtype=object)
+        unknown[:] = UNKNOWN  # one shared string (np.full would make one str object per row)
+        context_cols = {"placement": unknown, **context_cols}
+    det = det.assign(
+        **{
+            c: pd.Series(v, index=det.index, dtype=CONTEXT_COLUMNS[c], copy=False)
+            for c, v in context_cols.items()
+        }
+    )
 
     sponsor_values = det["sponsor"].to_numpy(dtype=object)
     present = pd.unique(sponsor_values)
@@ -249,7 +289,6 @@ def aggregate(
     times, intervals, shots = timeline.times, timeline.intervals, timeline.shot_of_frame
     width, height = int(timeline.width), int(timeline.height)
 
-    fpos = _frame_positions(det["frame"].to_numpy(np.int64), timeline)
     code = pd.Index(names, dtype=object).get_indexer(sponsor_values)
     code = code.astype(np.int64)
     keep = det["qualifies"].to_numpy(bool) & (code >= 0)
@@ -260,6 +299,7 @@ def aggregate(
     centrality = det["centrality"].to_numpy(float)[rows]
     track = det["track_id"].to_numpy(np.int64)[rows]
     det_shot = det["shot"].to_numpy(np.int64)[rows]
+    place_names, place = _placement_codes(det["placement"], rows)
 
     # Canonical order, independent of the input's row order: sponsor, frame, then a hash of every
     # value used below (rows can only tie when they are identical in all of them). The geometry is
@@ -267,11 +307,11 @@ def aggregate(
     key = sp * max(n_fr, 1) + fi
     geometry = [c for c in (*BOX_COLUMNS, *POLY_COLUMNS) if c in det.columns]
     hashed = _row_hash(
-        chain((det[c].to_numpy()[rows] for c in geometry), (clarity, centrality, track, det_shot))
+        chain((det[c].to_numpy()[rows] for c in geometry), (clarity, centrality, track, det_shot, place))
     )
     order = np.lexsort([hashed, key]) if hashed is not None else np.zeros(0, np.int64)
-    rows, sp, fi, key, clarity, centrality, track, det_shot = (
-        a[order] for a in (rows, sp, fi, key, clarity, centrality, track, det_shot)
+    rows, sp, fi, key, clarity, centrality, track, det_shot, place = (
+        a[order] for a in (rows, sp, fi, key, clarity, centrality, track, det_shot, place)
     )
     del code, fpos, keep, hashed, order  # per-detection arrays of the whole table, no longer needed
     polys = _polygons(det, rows)
@@ -288,7 +328,8 @@ def aggregate(
     g_clarity = np.maximum.reduceat(clarity, starts) if len(starts) else np.zeros(0)
     area = clipped_areas(polys, width, height)
     largest = np.lexsort([-area, gid])  # stable: ties keep the canonical order
-    g_centrality = centrality[largest[_first_of_groups(gid[largest], len(starts))]]
+    pick = largest[_first_of_groups(gid[largest], len(starts))]
+    g_centrality, g_place = centrality[pick], place[pick]
     del polys, area, largest  # the largest arrays of a long match; nothing below needs them
 
     # --- bridging gaps inside tracks ---------------------------------------------------------------
@@ -302,7 +343,7 @@ def aggregate(
     b_sp, b_fi, b_src = b_sp[o], b_fi[o], b_src[o]
     src_g = np.searchsorted(g_key, b_sp * max(n_fr, 1) + b_src)
     # the per-detection arrays (millions of rows in a long match) are not needed below
-    del rows, sp, fi, key, clarity, centrality, track, det_shot, new_group, gid, fresh
+    del rows, sp, fi, key, clarity, centrality, track, det_shot, place, new_group, gid, fresh
 
     # --- visible frames table ----------------------------------------------------------------------
     v_sp = np.r_[g_sp, b_sp].astype(np.int64)
@@ -310,10 +351,11 @@ def aggregate(
     v_share = np.r_[g_share, g_share[src_g]]
     v_clarity = np.r_[g_clarity, g_clarity[src_g]]
     v_centrality = np.r_[g_centrality, g_centrality[src_g]]
+    v_place = np.r_[g_place, g_place[src_g]]
     v_bridged = np.r_[np.zeros(len(g_sp), bool), np.ones(len(b_sp), bool)]
     o = np.argsort(v_sp * max(n_fr, 1) + v_fi, kind="stable")
-    v_sp, v_fi, v_share, v_clarity, v_centrality, v_bridged = (
-        a[o] for a in (v_sp, v_fi, v_share, v_clarity, v_centrality, v_bridged)
+    v_sp, v_fi, v_share, v_clarity, v_centrality, v_place, v_bridged = (
+        a[o] for a in (v_sp, v_fi, v_share, v_clarity, v_centrality, v_place, v_bridged)
     )
     v_dt = intervals[v_fi] if n_fr else np.zeros(0)
     v_clutter = np.bincount(v_fi, minlength=n_fr)[v_fi] - 1
@@ -333,6 +375,10 @@ def aggregate(
             "clutter": v_clutter.astype(np.int64),
             "quality": v_q,
             "bridged": v_bridged,
+            # categorical: a small code per row, not a reference to a string
+            "placement": pd.Categorical.from_codes(v_place, categories=place_names),
+            "shot_type": pd.Categorical.from_codes(shot_cat.codes[v_fi], categories=shot_cat.categories),
+            "replay": frame_replays[v_fi],
         },
         columns=FRAME_COLUMNS,
         copy=False,  # wrap the arrays, do not stack them into a second copy
@@ -340,11 +386,15 @@ def aggregate(
 
     # best frames are chosen among frames with a real detection: a bridged frame shows no logo box
     v_best_q = np.where(v_bridged, -1.0, v_q)
-    segments = _segments(names, v_sp, v_fi, v_dt, v_share, v_clarity, v_q, v_best_q, timeline)
+    segments = _segments(
+        names, v_sp, v_fi, v_dt, v_share, v_clarity, v_q, v_best_q, v_place, place_names, shot_cat,
+        frame_replays, timeline,
+    )  # fmt: skip
     sponsors_df = _sponsor_table(
         names, v_sp, v_fi, v_dt, v_share, v_clarity, v_q, v_best_q, v_clutter, segments, timeline, settings,
         rate_card,
     )  # fmt: skip
+    rates = np.array([rate_card.rate(s) for s in names]) if rate_card is not None else np.zeros(len(names))
     cat_names, sponsor_cat = category_codes(names, categories)
     sponsors_df["competitor_s"] = competitor_seconds(v_sp, v_fi, v_dt, sponsor_cat, n_fr)
     sponsors_df["category"] = pd.Series(
@@ -353,8 +403,14 @@ def aggregate(
     cats = category_table(
         v_sp, v_fi, intervals, sponsor_cat, cat_names, sponsors_df["exposure_s"].to_numpy(float)
     )
+    context = context_table(frames_df, segments, names, rates, settings.min_exposure_s)
     return Exposure(
-        sponsors=sponsors_df, segments=segments, detections=det, frames=frames_df, categories=cats
+        sponsors=sponsors_df,
+        segments=segments,
+        detections=det,
+        frames=frames_df,
+        categories=cats,
+        context=context,
     )
 
 
@@ -408,12 +464,20 @@ def _segments(
     v_clarity: np.ndarray,
     v_q: np.ndarray,
     v_best_q: np.ndarray,
+    v_place: np.ndarray,
+    place_names: np.ndarray,
+    shot_cat: pd.Categorical,
+    frame_replays: np.ndarray,
     timeline: Timeline,
 ) -> pd.DataFrame:
     """Split the visible frames (sorted by sponsor, frame) into segments; return the segment table.
 
     ``v_best_q`` is ``q``, or -1 for bridged frames: the best frame maximises it, so it always has a
-    real, qualifying detection (every segment holds one: a bridge lies between two)."""
+    real, qualifying detection (every segment holds one: a bridge lies between two). ``v_place`` is
+    each visible frame's code in ``place_names``; a segment takes the placement holding most of its
+    seconds (then most of its frames, then the first name). A segment lies in one shot, so its shot
+    type and replay flag are those of its first frame (``shot_cat`` and ``frame_replays``: per
+    analysed frame)."""
     shots = timeline.shot_of_frame
     if len(v_sp):
         brk = np.r_[
@@ -431,6 +495,15 @@ def _segments(
     end = timeline.times[f1] + timeline.intervals[f1] if n_seg else np.zeros(0)
     best = np.lexsort([v_fi, -v_best_q, seg])  # highest q among real detections, earliest on ties
     best = best[_first_of_groups(seg[best], n_seg)]
+    n_place = len(place_names)
+    main = np.zeros(n_seg, np.int64)
+    if n_place > 1 and n_seg:
+        by_place = seg * n_place + v_place
+        seconds = np.bincount(by_place, v_dt, minlength=n_seg * n_place).reshape(n_seg, n_place)
+        counts = np.bincount(by_place, minlength=n_seg * n_place).reshape(n_seg, n_place)
+        del by_place
+        # most seconds, then most frames, then the lowest code (names are sorted)
+        main = np.lexsort([-counts, -seconds], axis=-1)[:, 0]
     return pd.DataFrame(
         {
             "sponsor": pd.Series(np.array(names, dtype=object)[v_sp[first]], dtype=object),
@@ -440,11 +513,16 @@ def _segments(
             "start_frame": timeline.frames[f0].astype(np.int64),
             "end_frame": timeline.frames[f1].astype(np.int64),
             "shot": shots[f0].astype(np.int64) if n_seg else np.zeros(0, np.int64),
-            "mean_screen_share": _weighted_mean(v_share, v_dt, seg, n_seg),
-            "mean_clarity": _weighted_mean(v_clarity, v_dt, seg, n_seg),
+            "mean_screen_share": weighted_mean(v_share, v_dt, seg, n_seg),
+            "mean_clarity": weighted_mean(v_clarity, v_dt, seg, n_seg),
             "best_frame": timeline.frames[v_fi[best]].astype(np.int64),
             "best_t": timeline.times[v_fi[best]] if n_seg else np.zeros(0),
             "quality_s": np.bincount(seg, v_q * v_dt, minlength=n_seg),
+            "placement": pd.Series(place_names[main], dtype=object),
+            "shot_type": pd.Series(
+                np.asarray(shot_cat.categories, dtype=object)[shot_cat.codes[f0]], dtype=object
+            ),
+            "replay": frame_replays[f0],
         },
         columns=SEGMENT_COLUMNS,
     )
@@ -489,13 +567,13 @@ def _sponsor_table(
             "sponsor": pd.Series(names, dtype=object),
             "exposure_s": exposure,
             "exposures": exposures,
-            "mean_screen_share": _weighted_mean(v_share, v_dt, v_sp, n),
+            "mean_screen_share": weighted_mean(v_share, v_dt, v_sp, n),
             "max_screen_share": max_share,
-            "mean_clarity": _weighted_mean(v_clarity, v_dt, v_sp, n),
+            "mean_clarity": weighted_mean(v_clarity, v_dt, v_sp, n),
             "quality_s": quality_s,
             "share_of_voice": sov,
             "solo_s": np.bincount(v_sp, v_dt * (v_clutter == 0), minlength=n),
-            "mean_clutter": _weighted_mean(v_clutter.astype(float), v_dt, v_sp, n),
+            "mean_clutter": weighted_mean(v_clutter.astype(float), v_dt, v_sp, n),
             "media_value": quality_s * rates,
             "best_frame": best_frame,
             "best_t": best_t,

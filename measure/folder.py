@@ -98,8 +98,9 @@ def read_report(directory: str | Path) -> Report:
 class Analysis:
     """An analysis folder read back: its ``directory`` and ``report``, and its tables as frames.
 
-    ``sponsors``, ``segments`` and ``categories`` are the report's rows (one per sponsor, one per
-    exposure segment, empty for photos; one per catalogue category, empty without categories). ``detections``, ``photos``, ``appearances`` and ``frame_sizes`` are read from
+    ``sponsors``, ``segments``, ``categories`` and ``context`` are the report's rows (one per sponsor,
+    one per exposure segment, empty for photos; one per catalogue category, empty without categories;
+    one per sponsor and context value, empty for photos and older reports). ``detections``, ``photos``, ``appearances`` and ``frame_sizes`` are read from
     their files on first use (and kept).
     """
 
@@ -145,6 +146,17 @@ class Analysis:
     def has_categories(self) -> bool:
         """True when the report holds a ``categories`` table with at least one category."""
         return bool(self.report.categories)
+
+    @cached_property
+    def context(self) -> pd.DataFrame:
+        """One row per sponsor, context dimension and value (:data:`measure.context.CONTEXT_TABLE_COLUMNS`,
+        as written); empty for photos and for reports before schema version 3."""
+        return _rows([r.model_dump() for r in self.report.context or []])
+
+    @property
+    def has_context(self) -> bool:
+        """True when the report holds a ``context`` table with at least one row."""
+        return bool(self.report.context)
 
     @cached_property
     def segments(self) -> pd.DataFrame:
@@ -243,6 +255,7 @@ def write_analysis(
     segments: pd.DataFrame | None = None,
     photos: pd.DataFrame | None = None,
     appearances: pd.DataFrame | None = None,
+    context: pd.DataFrame | None = None,
     extra: Callable[[Path], None] | None = None,
 ) -> Report:
     """Write an analysis folder atomically and return the :class:`Report` written.
@@ -250,7 +263,8 @@ def write_analysis(
     ``report`` is the measured report (``source``, ``model``, ``settings``, ``tool``...; its
     ``sponsors`` and ``segments`` rows are taken from the tables given here). A video gives
     ``segments`` (``segments.csv``); a photo archive ``photos`` (``photos.csv``, the columns of
-    :data:`measure.photos.PHOTO_COLUMNS`) and ``appearances`` (``appearances.csv``). ``sponsors.csv``,
+    :data:`measure.photos.PHOTO_COLUMNS`) and ``appearances`` (``appearances.csv``); a video may give
+    ``context`` (:mod:`measure.context`), the report's ``context`` rows. ``sponsors.csv``,
     ``detections.parquet`` and ``report.json`` are always written. ``extra(tmp)`` may add files
     (thumbnails, rendered reports) to the temporary folder once the tables and the report are
     there; the folder replaces ``out`` only when all of it succeeded (:func:`measure.store.atomic_dir`).
@@ -261,6 +275,8 @@ def write_analysis(
     rows = {"sponsors": records(sponsors)}
     if segments is not None:
         rows["segments"] = records(segments)
+    if context is not None:
+        rows["context"] = records(context)
     typed = new_report({**report, **rows})
     with atomic_dir(out, is_analysis_dir, "analysis") as tmp:
         sponsors.to_csv(tmp / "sponsors.csv", index=False)

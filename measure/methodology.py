@@ -226,6 +226,23 @@ METRICS: dict[str, str] = {
         "Clash seconds: the sum of interval_s over the analysed frames in which two or more distinct "
         "sponsors of the category are visible at once (seconds; at most category_s)."
     ),
+    # --- visual context
+    "context": (
+        "The sponsor's numbers split by visual context: for each dimension (placement: in_venue, overlay "
+        "or unknown; shot_type: wide, tight, closeup or unknown; replay: live or replay) and value, "
+        "exposure_s, quality_s, media_value and the interval-weighted mean_screen_share and mean_clarity "
+        "over the sponsor's visible frames with that value, and exposures, the segments lasting at least "
+        "min_exposure_s whose value it is. A visible frame's placement is that of the sponsor's largest "
+        "qualifying detection in it (the one whose centrality is used; a bridged frame takes its source "
+        "frame's); its shot type and replay flag are its shot's. A segment lies in one shot and takes the "
+        "placement holding most of its seconds. Each dimension's values partition the sponsor's visible "
+        "frames and segments, so their seconds, quality seconds, media value and exposures add up to the "
+        "sponsor's. Unknown: not classified; without a replay detector every frame is live."
+    ),
+    "share_of_exposure": (
+        "A context value's exposure_s divided by the sponsor's exposure_s, a fraction; the values of one "
+        "dimension add up to 1 (0 for a sponsor never visible)."
+    ),
     # --- photo archives
     "photos_with_sponsor": "Number of photos in which the sponsor appears, i.e. has a qualifying detection.",
     "photo_rate": "photos_with_sponsor / photos analysed, a fraction (0 for an empty archive).",
@@ -545,6 +562,25 @@ the shares of all categories and of the uncategorised sponsors add up to 1. A un
 clash once in the category but twice in the denominator. The union is still reported, as
 `category_s`: how long the category was on screen at all. `sponsor_s − category_s` is the time
 its sponsors shared the screen, counted once per extra sponsor.
+
+### Exposure by context
+
+Each visible (sponsor, analysed frame) also has a **placement** (`in_venue`: a surface in the
+venue; `overlay`: a graphic laid over the picture), a **shot type** (`wide`, `tight`, `closeup`)
+and a **replay** flag (live or replay); `unknown` where the vision side did not classify it, and
+live without a replay detector. The frame's placement is that of the sponsor's largest qualifying
+detection there (the one whose centrality is used); a bridged frame takes its source frame's.
+Shot type and replay are facts of the shot, so a segment (which never spans a cut) has one of each;
+its placement is the one holding most of its seconds. `frames` (in memory), `segments.csv` and
+`detections.parquet` carry the three columns.
+
+The `context` table of `report.json` has one row per sponsor, dimension (`placement`,
+`shot_type`, `replay`) and value, with `exposure_s`, **`share_of_exposure`** (of the sponsor's
+`exposure_s`), `quality_s`, `media_value`, `mean_screen_share`, `mean_clarity` (interval-weighted
+over those frames) and `exposures` (segments lasting at least `min_exposure_s`, counted under their
+value). The values of one dimension partition the sponsor's visible frames and segments, so their
+seconds, quality seconds, media value and exposures add up exactly to the sponsor's totals (up to
+floating-point rounding) and their shares to 1.
 
 ### Detections found by reading
 

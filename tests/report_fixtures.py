@@ -263,5 +263,5 @@ def build_analysis(
         "stopped": stopped,
     }
     out = root / name
-    write_analysis(out, report, exp.sponsors, exp.detections, segments=exp.segments)
+    write_analysis(out, report, exp.sponsors, exp.detections, segments=exp.segments, context=exp.context)
     return video, out

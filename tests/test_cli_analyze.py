@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from measure.exposure import SEGMENT_COLUMNS, SPONSOR_COLUMNS
-from measure.records import DETECTION_COLUMNS, QUALITY_COLUMNS
+from measure.records import CONTEXT_COLUMNS, DETECTION_COLUMNS, QUALITY_COLUMNS
 
 runner = CliRunner()
 
@@ -65,8 +65,10 @@ def test_analyze_writes_every_output_and_zero_exposure_without_logos(
     assert list(sponsors.columns) == SPONSOR_COLUMNS
     assert list(pd.read_csv(out / "segments.csv").columns) == SEGMENT_COLUMNS
     dets = pd.read_parquet(out / "detections.parquet")
-    assert set(DETECTION_COLUMNS) | set(QUALITY_COLUMNS) <= set(dets.columns)
+    assert set(DETECTION_COLUMNS) | set(QUALITY_COLUMNS) | set(CONTEXT_COLUMNS) <= set(dets.columns)
     assert len(dets) == 0
+    # the context table: every sponsor, dimension and value, all zero
+    assert len(report["context"]) == 2 * 9 and all(r["exposure_s"] == 0 for r in report["context"])
     assert not list(tmp_path.glob(".out.*")), "no temporary directory may be left behind"
 
 

@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from measure.context import DIMENSIONS
 from measure.exposure import aggregate
-from measure.records import DETECTION_COLUMNS, QUALITY_COLUMNS, Timeline
+from measure.records import DETECTION_COLUMNS, PLACEMENTS, QUALITY_COLUMNS, SHOT_TYPES, UNKNOWN, Timeline
 from measure.settings import MeasureSettings
 
 W, H = 160, 90
@@ -37,7 +38,22 @@ def scenes(draw: st.DrawFn) -> tuple[pd.DataFrame, Timeline, MeasureSettings]:
     # the cut detector sees only analysed frames, so cuts fall on analysed frames' timestamps
     cut_at = draw(st.lists(st.integers(1, max(1, len(frames) - 1)), max_size=3, unique=True))
     cuts = tuple(sorted(frames[i] / fps for i in cut_at if i < len(frames)))
-    tl = Timeline(times=frames / fps, frames=frames, duration_s=n / fps, width=W, height=H, cuts_s=cuts)
+    n_shots = len(cuts) + 1
+    classified = draw(st.booleans())  # shot types and replays given, or not (all unknown and live)
+    shot_types = (
+        tuple(draw(st.sampled_from([*SHOT_TYPES, UNKNOWN])) for _ in range(n_shots)) if classified else ()
+    )
+    replays = tuple(draw(st.booleans()) for _ in range(n_shots)) if classified else ()
+    tl = Timeline(
+        times=frames / fps,
+        frames=frames,
+        duration_s=n / fps,
+        width=W,
+        height=H,
+        cuts_s=cuts,
+        shot_types=shot_types,
+        replays=replays,
+    )
     shots = tl.shot_of_frame
     n_dets = draw(st.integers(0, 40))
     rows = []
@@ -61,6 +77,7 @@ def scenes(draw: st.DrawFn) -> tuple[pd.DataFrame, Timeline, MeasureSettings]:
                 "short_side_px": float(min(w, h)),
                 "clarity": draw(st.floats(0, 1)),
                 "centrality": draw(st.floats(0, 1)),
+                "placement": draw(st.sampled_from([*PLACEMENTS, UNKNOWN, None])),
             }
         )
     measure = MeasureSettings(
@@ -69,7 +86,10 @@ def scenes(draw: st.DrawFn) -> tuple[pd.DataFrame, Timeline, MeasureSettings]:
         max_gap_s=draw(st.sampled_from([0.0, 0.2, 0.5, 2.0])),
         min_exposure_s=draw(st.sampled_from([0.0, 0.5, 1.0])),
     )
-    return make_table(rows), tl, measure
+    table = make_table(rows)
+    if draw(st.booleans()):  # the vision side classified placements (None: not classified)
+        table["placement"] = pd.Series([r["placement"] for r in rows], dtype=object)
+    return table, tl, measure
 
 
 @PROPERTY
@@ -126,6 +146,44 @@ def test_row_order_does_not_matter(scene: tuple[pd.DataFrame, Timeline, MeasureS
     pd.testing.assert_frame_equal(a.sponsors, b.sponsors, check_exact=True)
     pd.testing.assert_frame_equal(a.segments, b.segments, check_exact=True)
     pd.testing.assert_frame_equal(a.frames, b.frames, check_exact=True)
+    pd.testing.assert_frame_equal(a.context, b.context, check_exact=True)
+
+
+@PROPERTY
+@given(scenes())
+def test_each_context_dimension_partitions_the_sponsor_totals(
+    scene: tuple[pd.DataFrame, Timeline, MeasureSettings],
+) -> None:
+    dets, tl, measure = scene
+    ex = aggregate(dets, tl, measure, sponsors=SPONSORS)
+    sp = ex.sponsors.set_index("sponsor")
+    for dim in DIMENSIONS:
+        part = ex.context[ex.context["dimension"] == dim]
+        sums = part.groupby("sponsor")[["exposure_s", "quality_s", "media_value", "exposures"]].sum()
+        for name in SPONSORS:
+            total = sp.loc[name]
+            for col in ("exposure_s", "quality_s", "media_value"):
+                assert sums.loc[name, col] == pytest.approx(total[col], rel=1e-12, abs=1e-12), (dim, col)
+            assert sums.loc[name, "exposures"] == total["exposures"], dim
+            rows = part[part["sponsor"] == name]
+            share = rows["share_of_exposure"].sum()
+            assert share == (pytest.approx(1.0) if total["exposure_s"] > 0 else 0.0), dim
+            # the parts' means, weighted by their seconds, are the sponsor's mean
+            for col in ("mean_screen_share", "mean_clarity"):
+                if total["exposure_s"] > 0:
+                    weighted = (rows[col] * rows["exposure_s"]).sum() / total["exposure_s"]
+                    assert weighted == pytest.approx(total[col], rel=1e-9, abs=1e-12), (dim, col)
+    # every visible frame carries its shot's context, and every segment lies in one shot
+    assert (
+        ex.frames["shot_type"].to_numpy()
+        == tl.shot_type_of_frame[np.searchsorted(tl.frames, ex.frames["frame"])]
+    ).all()
+    for _, seg in ex.segments.iterrows():
+        inside = ex.frames[
+            (ex.frames["sponsor"] == seg["sponsor"])
+            & ex.frames["frame"].between(seg["start_frame"], seg["end_frame"])
+        ]
+        assert set(inside["shot_type"]) == {seg["shot_type"]} and set(inside["replay"]) == {seg["replay"]}
 
 
 @PROPERTY

@@ -115,7 +115,17 @@ def test_report_html_is_self_contained_and_complete(match: tuple[Path, Path, Pat
     sponsors = pd.read_csv(d / "sponsors.csv")
     for s in sponsors["sponsor"]:
         assert f'data-sponsor="{s}"' in html
-    for section in ("kpi-table", "timeline", "sov", "heatmap", "clarity", "best-frames", "methodology"):
+    sections = (
+        "kpi-table",
+        "context",
+        "context-table",
+        "timeline",
+        "sov",
+        "heatmap",
+        "clarity",
+        "best-frames",
+    )
+    for section in (*sections, "methodology"):
         assert f'id="{section}"' in html, section
     seen = sponsors[sponsors["best_frame"] >= 0]
     assert html.count('class="shot"') == len(seen)
@@ -226,7 +236,7 @@ def test_pdf(match: tuple[Path, Path, Path]) -> None:
     report = json.loads((d / "report.json").read_text("utf-8"))
     for row in report["sponsors"]:
         assert row["sponsor"] in text and fmt_seconds(row["exposure_s"]) in text, row["sponsor"]
-    assert "Methodology" in text
+    assert "Methodology" in text and "Exposure by context" in text
 
 
 def pdf_pages(pdf: bytes) -> int:

@@ -106,6 +106,53 @@ def test_real_reports_round_trip(real: dict[str, Path], kind: str) -> None:
         assert a.photos is not None and len(a.photos) == 3 and a.appearances is not None
 
 
+def test_the_video_folder_carries_the_context_and_its_parts_add_up(real: dict[str, Path]) -> None:
+    d = real["video"]
+    a = read_analysis(d)
+    segments = pd.read_csv(d / "segments.csv")
+    assert {"placement", "shot_type", "replay"} <= set(segments.columns) and len(segments) > 0
+    dets = pd.read_parquet(d / "detections.parquet")
+    assert {"placement", "shot_type", "replay"} <= set(dets.columns) and dets["replay"].dtype == bool
+    ctx = a.context
+    assert a.has_context and set(ctx["dimension"]) == {"placement", "shot_type", "replay"}
+    totals = a.sponsors.set_index("sponsor")
+    assert (totals["exposure_s"] > 0).any()
+    for (name, dim), part in ctx.groupby(["sponsor", "dimension"]):
+        for col in ("exposure_s", "quality_s", "media_value", "exposures"):
+            assert part[col].sum() == pytest.approx(totals.loc[name, col], rel=1e-9, abs=1e-9), (
+                name,
+                dim,
+                col,
+            )
+        if totals.loc[name, "exposure_s"] > 0:
+            assert part["share_of_exposure"].sum() == pytest.approx(1.0)
+    # segments.csv says the same: each sponsor's seconds by replay flag are the context's
+    live = segments.groupby(["sponsor", "replay"])["duration_s"].sum()
+    for (name, replay), seconds in live.items():
+        row = ctx[(ctx["sponsor"] == name) & (ctx["dimension"] == "replay")].set_index("value")
+        assert row.loc["replay" if replay else "live", "exposure_s"] == pytest.approx(seconds, abs=1e-9)
+    html = (d / "report.html").read_text("utf-8")
+    assert 'id="context"' in html and 'id="context-table"' in html and "Exposure by context" in html
+
+
+def test_a_schema_2_report_reads_without_a_context_table(real: dict[str, Path], tmp_path: Path) -> None:
+    old = tmp_path / "v2"
+    shutil.copytree(real["video"], old)
+    data = raw(old)
+    data["schema_version"] = 2
+    del data["context"]
+    (old / "report.json").write_text(json.dumps(data), "utf-8")
+    (old / "report.html").unlink()
+    a = read_analysis(old)
+    assert a.report.schema_version == 2 and a.report.context is None
+    assert a.context.empty and not a.has_context
+    assert a.sponsors.equals(read_analysis(real["video"]).sponsors)
+    res = cli("report", old)
+    assert res.exit_code == 0, res.output
+    html = (old / "report.html").read_text("utf-8")
+    assert 'id="context-table"' not in html and 'id="kpi-table"' in html
+
+
 def test_report_of_an_earlier_version_reads_as_version_1(real: dict[str, Path], tmp_path: Path) -> None:
     old = tmp_path / "old"
     shutil.copytree(real["video"], old)

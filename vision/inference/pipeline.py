@@ -23,7 +23,8 @@ from vision.inference.context import FrameContext
 from vision.inference.detections import Detections
 from vision.inference.detector import LogoDetector
 from vision.inference.quality import frame_quality
-from vision.inference.reader import TextReader
+from vision.inference.reader import TextReader, text_detections
+from vision.inference.replay import ReplaySpotter
 from vision.inference.shots import CutDetector, downscale
 from vision.inference.tracker import SponsorTracker
 from vision.io.sources import SourceInfo, StopInfo, VideoSource
@@ -37,7 +38,8 @@ class VideoAnalysis:
     except ``qualifies``; ``stopped`` is set when decoding ended early because of damage. ``info`` is
     the source as known after the pass (frame count and fps measured where the file did not say).
     ``checking`` is the text reader's check of the model (:meth:`vision.inference.checking.TrackChecker.summary`),
-    None when the model was not checked; ``reads`` the number of whole-frame reads. ``detections`` also
+    None when the model was not checked; ``reads`` the number of whole-frame reads; ``replay_reads`` the
+    number of border strips the replay spotter read (:mod:`vision.inference.replay`). ``detections`` also
     has the ``placement`` column and ``timeline.shot_types`` the type of each shot
     (:mod:`vision.inference.context`); ``context_cpu_s`` is the CPU time that classification took, seconds.
     """
@@ -49,6 +51,7 @@ class VideoAnalysis:
     checking: dict[str, object] | None = None
     reads: int = 0
     context_cpu_s: float = 0.0
+    replay_reads: int = 0
 
 
 #: The detection table's columns as :func:`analyse_video` returns them, and their dtypes.
@@ -128,6 +131,7 @@ def analyse_video(
     check: bool = True,
     read_fps: float | None = None,
     settings: MeasureSettings | None = None,
+    replays: bool = True,
 ) -> VideoAnalysis:
     """Run detection, cut detection, tracking and per-detection quality over ``source``.
 
@@ -139,7 +143,8 @@ def analyse_video(
     are held, at their place, on every analysed frame until then, within the same shot, except in
     frames where the model detects that sponsor itself. Only detections that qualify under
     ``settings`` (default thresholds without) are read: the others count toward no number. ``on_frames(n)`` is called after each batch
-    with the number of decoded frames it advanced (for progress bars). Returns a :class:`VideoAnalysis`.
+    with the number of decoded frames it advanced (for progress bars). ``replays`` finds the shots that
+    are replays (:class:`vision.inference.replay.ReplaySpotter`, ``Timeline.replays``). Returns a :class:`VideoAnalysis`.
     """
     info = source.info
     analysed_fps = source.analysed_fps
@@ -160,6 +165,7 @@ def analyse_video(
     next_read = -math.inf
     held: Detections | None = None
     reads = 0
+    spotter = ReplaySpotter() if replays else None
     for batch in source.batches(batch_size):
         dets = detector.predict([f.image for f in batch], [f.index for f in batch], [f.t for f in batch])
         for f, d in zip(batch, dets, strict=True):
@@ -170,10 +176,17 @@ def analyse_video(
                 shot += 1
                 held, next_read = None, -math.inf  # a read never outlives its shot
             context.update(small, f.index, shot, new_shot)
+            texts: list[str] = []  # the text lines of a whole-frame read of this frame
             if period is not None and reader is not None and f.t >= next_read:
-                held = reader.detections(f.image, f.index, f.t)
+                lines = reader.read_lines(f.image)
+                held = text_detections(
+                    reader.match_lines(lines, f.image.shape[:2]), reader.names, f.index, f.t
+                )
                 reads += 1
+                texts = [line.text for line in lines]
                 next_read = (math.floor(f.t / period) + 1) * period
+            if spotter is not None:
+                spotter.update(f.image, f.t, shot, new_shot, texts)
             if held is not None:
                 d = add_reads(d, _restamp(held, f.index, f.t))
             if reader is not None and d.polygon is None:
@@ -208,6 +221,7 @@ def analyse_video(
         height=info.height,
         cuts_s=tuple(cuts.cuts_s),
         shot_types=shot_types,
+        replays=spotter.replays(len(cuts.cuts_s) + 1) if spotter is not None else (),
     )
     # source.info now holds what the complete pass measured (frame count, fps of files without one)
     return VideoAnalysis(
@@ -218,4 +232,5 @@ def analyse_video(
         checking=checker.summary() if checker is not None else None,
         reads=reads,
         context_cpu_s=context.cpu_s,
+        replay_reads=spotter.reads if spotter is not None else 0,
     )
