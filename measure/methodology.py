@@ -27,6 +27,28 @@ CONTRAST_FULL: float = 0.30
 FULL_SIZE_SHARE: float = 0.05
 #: Position factor at a frame corner; it rises linearly with centrality to 1 at the frame centre.
 POSITION_FLOOR: float = 0.75
+#: Placement: a detection's screen box (centre x, centre y, size) is quantised to cells of this
+#: fraction of the frame; detections of one sponsor in one cell form a group (a stable screen box).
+PLACEMENT_CELL: float = 0.02
+#: A run (consecutive analysed frames of one shot with the box in its cell) ends where the camera
+#: moved more than this between two analysed frames (fraction of the frame).
+OVERLAY_STEP_MAX: float = 0.05
+#: A stable screen box is a broadcast overlay when the camera moved at least this far during one of
+#: its runs (fraction of the frame, Euclidean over the width and height fractions) ...
+OVERLAY_CAMERA_MOVE: float = 0.10
+#: ... or when it has runs lasting at least OVERLAY_MIN_RUN_S seconds (first to last analysed frame) in
+#: at least OVERLAY_MIN_SHOTS shots.
+OVERLAY_MIN_RUN_S: float = 1.0
+OVERLAY_MIN_SHOTS: int = 2
+#: Shot type: a shot whose median detail (fraction of pixels on a Canny edge, 256 px wide frame) is
+#: below this is a close-up ...
+SHOT_DETAIL_CLOSEUP: float = 0.08
+#: ... else a shot whose in-venue detections have a median short side of at least this fraction of the
+#: frame height is tight (a board seen closer), below it wide ...
+SHOT_LOGO_TIGHT: float = 0.042
+#: ... and a shot without in-venue detections is wide when the video's playing-surface colour covers at
+#: least this fraction of the frame, tight below.
+SHOT_SURFACE_WIDE: float = 0.45
 
 _D = MeasureSettings()
 _P_LO, _P_HI = (f"{p:g}" for p in CONTRAST_PERCENTILES)
@@ -84,6 +106,24 @@ METRICS: dict[str, str] = {
     "qualifies": (
         f"A detection counts toward exposure when clarity >= min_clarity (default {_D.min_clarity:g}) and "
         f"short_side_px >= min_side_px (default {_D.min_side_px:g} px)."
+    ),
+    "placement": (
+        "Where a detection sits: 'overlay' (a broadcast graphic such as a score bug's sponsor panel: it keeps "
+        "its screen position while the picture moves and survives cuts) or 'in_venue' (a board, banner or "
+        "shirt in the picture). Detections of one sponsor whose box centre and size fall in one cell of "
+        f"{PLACEMENT_CELL:g} of the frame form a group; a group is an overlay when the camera moved at least "
+        f"{OVERLAY_CAMERA_MOVE:g} of the frame while it stayed in its cell (over consecutive analysed frames, "
+        f"each camera step at most {OVERLAY_STEP_MAX:g}), or when it stayed in its cell for at least "
+        f"{OVERLAY_MIN_RUN_S:g} s of consecutive analysed frames in at least {OVERLAY_MIN_SHOTS} shots. Camera motion is "
+        "the phase correlation of consecutive analysed frames."
+    ),
+    "shot_type": (
+        "Type of a camera shot, from the medians over its analysed frames: 'closeup' when the share of "
+        f"pixels on an edge (256 px wide frame) is below {SHOT_DETAIL_CLOSEUP:g} and its in-venue detections "
+        "(if any) are not small; else 'tight' when its "
+        f"in-venue detections' median short side is at least {SHOT_LOGO_TIGHT:g} of the frame height, "
+        "'wide' below; without in-venue detections 'wide' when the video's playing-surface colour (learned "
+        f"from the video) covers at least {SHOT_SURFACE_WIDE:g} of the frame, else 'tight'."
     ),
     # --- per analysed frame
     "interval_s": (
@@ -294,6 +334,20 @@ _DETECTION_ROWS: list[tuple[str, str, str]] = [
         ),
     ),
     (
+        "`placement`",
+        "–",
+        (
+            "`overlay` or `in_venue`. Group the sponsor's detections by screen box: centre x, centre y "
+            f"and size `√(w·h)`, as fractions of the frame, in cells of {PLACEMENT_CELL:g} (a grid laid 8 "
+            "times, shifted by half a cell per axis; a detection is an overlay when its group is one in any). "
+            "A *run* is consecutive analysed frames of one shot with the group present and the camera "
+            f"moving at most {OVERLAY_STEP_MAX:g} of the frame a step. Overlay: the camera position ranged "
+            f"over ≥ {OVERLAY_CAMERA_MOVE:g} of the frame during a run (and the box is not one held box), "
+            f"or runs lasting ≥ {OVERLAY_MIN_RUN_S:g} s in ≥ {OVERLAY_MIN_SHOTS} shots. Camera position: the "
+            "phase correlation of consecutive analysed frames (grey, 256 px wide), summed from 0 at each cut"
+        ),
+    ),
+    (
         "`qualifies`",
         "yes/no",
         (
@@ -420,6 +474,16 @@ the values used are written into every report under `settings`.
 - **Shots.** Camera cuts split a video into shots. Nothing is bridged across a cut, and every
   segment ends at one. Cuts are found on analysed frames, so a cut takes effect at the first
   analysed frame of the new shot.
+- **Shot type.** Each shot is `wide`, `tight` or `closeup`, from the medians over its analysed
+  frames: `closeup` when the share of pixels on a Canny edge (frame 256 px wide) is below
+  {SHOT_DETAIL_CLOSEUP:g} (a near subject before a defocused background), unless its `in_venue`
+  detections are small (median short side below {SHOT_LOGO_TIGHT:g} of the frame height: boards seen
+  from afar); else `tight` when the
+  median short side of its `in_venue` detections is at least {SHOT_LOGO_TIGHT:g} of the frame height
+  (boards seen closer), `wide` below; a shot without in-venue detections is `wide` when the video's
+  playing-surface colour covers at least {SHOT_SURFACE_WIDE:g} of the frame, else `tight`. The
+  surface colour is learned from each video (the colour bin covering most pixels, frames weighted by
+  their edge share), so grass, courts and ice all work.
 
 ### Per detection
 

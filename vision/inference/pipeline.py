@@ -19,12 +19,13 @@ from measure.quality import qualifies
 from measure.records import DETECTION_COLUMNS, QUALITY_COLUMNS, Timeline, empty_detections
 from measure.settings import MeasureSettings
 from vision.inference.checking import TrackChecker, add_reads, combined_names
+from vision.inference.context import FrameContext
 from vision.inference.detections import Detections
 from vision.inference.detector import LogoDetector
 from vision.inference.quality import frame_quality
 from vision.inference.reader import TextReader, text_detections
 from vision.inference.replay import ReplaySpotter
-from vision.inference.shots import CutDetector
+from vision.inference.shots import CutDetector, downscale
 from vision.inference.tracker import SponsorTracker
 from vision.io.sources import SourceInfo, StopInfo, VideoSource
 
@@ -38,7 +39,9 @@ class VideoAnalysis:
     the source as known after the pass (frame count and fps measured where the file did not say).
     ``checking`` is the text reader's check of the model (:meth:`vision.inference.checking.TrackChecker.summary`),
     None when the model was not checked; ``reads`` the number of whole-frame reads; ``replay_reads`` the
-    number of border strips the replay spotter read (:mod:`vision.inference.replay`).
+    number of border strips the replay spotter read (:mod:`vision.inference.replay`). ``detections`` also
+    has the ``placement`` column and ``timeline.shot_types`` the type of each shot
+    (:mod:`vision.inference.context`); ``context_cpu_s`` is the CPU time that classification took, seconds.
     """
 
     detections: pd.DataFrame
@@ -47,6 +50,7 @@ class VideoAnalysis:
     stopped: StopInfo | None
     checking: dict[str, object] | None = None
     reads: int = 0
+    context_cpu_s: float = 0.0
     replay_reads: int = 0
 
 
@@ -145,6 +149,7 @@ def analyse_video(
     info = source.info
     analysed_fps = source.analysed_fps
     cuts = CutDetector(info.fps)
+    context = FrameContext()  # placement and shot type (vision.inference.context)
     columns = _Columns()
     times: list[float] = []
     frames: list[int] = []
@@ -164,11 +169,13 @@ def analyse_video(
     for batch in source.batches(batch_size):
         dets = detector.predict([f.image for f in batch], [f.index for f in batch], [f.t for f in batch])
         for f, d in zip(batch, dets, strict=True):
-            new_shot = cuts.update(f.image, f.t)
+            small = downscale(f.image)  # the cut detector's own downscaling, done once for both
+            new_shot = cuts.update(small, f.t)
             if new_shot:
                 tracker.reset()
                 shot += 1
                 held, next_read = None, -math.inf  # a read never outlives its shot
+            context.update(small, f.index, shot, new_shot)
             texts: list[str] = []  # the text lines of a whole-frame read of this frame
             if period is not None and reader is not None and f.t >= next_read:
                 lines = reader.read_lines(f.image)
@@ -201,6 +208,11 @@ def analyse_video(
             on_frames(batch[-1].index - last_index)
         last_index = batch[-1].index
     end = source.end_time()
+    table = columns.frame()
+    if checker is not None and checker.rejected():
+        keep = checker.keep(table["shot"].to_numpy(), table["sponsor"].tolist(), table["track_id"].to_numpy())
+        table = table[keep].reset_index(drop=True)
+    table["placement"], shot_types = context.classify(table, info.width, info.height, len(cuts.cuts_s) + 1)
     timeline = Timeline(
         times=np.asarray(times),
         frames=np.asarray(frames),
@@ -208,12 +220,9 @@ def analyse_video(
         width=info.width,
         height=info.height,
         cuts_s=tuple(cuts.cuts_s),
+        shot_types=shot_types,
         replays=spotter.replays(len(cuts.cuts_s) + 1) if spotter is not None else (),
     )
-    table = columns.frame()
-    if checker is not None and checker.rejected():
-        keep = checker.keep(table["shot"].to_numpy(), table["sponsor"].tolist(), table["track_id"].to_numpy())
-        table = table[keep].reset_index(drop=True)
     # source.info now holds what the complete pass measured (frame count, fps of files without one)
     return VideoAnalysis(
         table,
@@ -222,5 +231,6 @@ def analyse_video(
         source.stopped,
         checking=checker.summary() if checker is not None else None,
         reads=reads,
+        context_cpu_s=context.cpu_s,
         replay_reads=spotter.reads if spotter is not None else 0,
     )
