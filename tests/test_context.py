@@ -7,12 +7,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from test_exposure import DEFAULTS, H, W, approx, det, table
 
 from measure.context import CONTEXT_TABLE_COLUMNS, DIMENSION_VALUES, DIMENSIONS
 from measure.exposure import aggregate
 from measure.records import Timeline
 from measure.settings import MeasureSettings, RateCard
-from test_exposure import DEFAULTS, H, W, approx, det, table
 
 FPS = 10.0
 
