@@ -21,6 +21,7 @@ from measure.settings import MeasureSettings
 from vision.inference.checking import TrackChecker, add_reads, combined_names
 from vision.inference.detections import Detections
 from vision.inference.detector import LogoDetector
+from vision.inference.other_reads import OtherReads
 from vision.inference.quality import frame_quality
 from vision.inference.reader import TextReader
 from vision.inference.shots import CutDetector
@@ -36,7 +37,8 @@ class VideoAnalysis:
     except ``qualifies``; ``stopped`` is set when decoding ended early because of damage. ``info`` is
     the source as known after the pass (frame count and fps measured where the file did not say).
     ``checking`` is the text reader's check of the model (:meth:`vision.inference.checking.TrackChecker.summary`),
-    None when the model was not checked; ``reads`` the number of whole-frame reads.
+    None when the model was not checked; ``reads`` the number of whole-frame reads; ``other_reads``
+    the lines they read that name no sponsor (the ambush radar's input), None without whole-frame reads.
     """
 
     detections: pd.DataFrame
@@ -45,6 +47,7 @@ class VideoAnalysis:
     stopped: StopInfo | None
     checking: dict[str, object] | None = None
     reads: int = 0
+    other_reads: OtherReads | None = None  # unmatched lines of whole-frame reads; None: none were made
 
 
 #: The detection table's columns as :func:`analyse_video` returns them, and their dtypes.
@@ -114,6 +117,15 @@ def _restamp(dets: Detections, frame: int, t: float) -> Detections:
     )
 
 
+def _read_whole(
+    reader: TextReader, image: np.ndarray, frame: int, t: float, others: OtherReads
+) -> Detections:
+    """Read a whole frame: return its sponsor detections; the lines naming no sponsor go to ``others``."""
+    dets, unmatched = reader.read_frame(image, frame, t)
+    others.add(unmatched, frame, t)
+    return dets
+
+
 def analyse_video(
     source: VideoSource,
     detector: LogoDetector | TextReader,
@@ -155,15 +167,23 @@ def analyse_video(
     next_read = -math.inf
     held: Detections | None = None
     reads = 0
+    others = OtherReads() if isinstance(detector, TextReader) or period is not None else None
     for batch in source.batches(batch_size):
-        dets = detector.predict([f.image for f in batch], [f.index for f in batch], [f.t for f in batch])
+        if isinstance(detector, TextReader) and others is not None:
+            dets = [_read_whole(detector, f.image, f.index, f.t, others) for f in batch]
+        else:
+            dets = detector.predict([f.image for f in batch], [f.index for f in batch], [f.t for f in batch])
         for f, d in zip(batch, dets, strict=True):
             if cuts.update(f.image, f.t):
                 tracker.reset()
                 shot += 1
                 held, next_read = None, -math.inf  # a read never outlives its shot
             if period is not None and reader is not None and f.t >= next_read:
-                held = reader.detections(f.image, f.index, f.t)
+                held = (
+                    _read_whole(reader, f.image, f.index, f.t, others)
+                    if others is not None
+                    else reader.detections(f.image, f.index, f.t)
+                )
                 reads += 1
                 next_read = (math.floor(f.t / period) + 1) * period
             if held is not None:
@@ -207,4 +227,5 @@ def analyse_video(
         source.stopped,
         checking=checker.summary() if checker is not None else None,
         reads=reads,
+        other_reads=others,
     )
