@@ -72,8 +72,6 @@ OTHER_BRAND_COLUMNS: dict[str, str] = {
     "best_y2": "float64",
 }
 
-#: Broadcast words that never make a brand on their own, beyond the matcher's common words: the
-#: on-screen vocabulary of live sport (normalised: lower case, no accents).
 _BROADCAST_TEXT = """
     live replay replays hd uhd fhd 4k sd min mins minute minutes sec secs added injury stoppage
     aet et pen pens penalty shootout vivo directo direct direkt diretta en au dal in im am pm
@@ -82,6 +80,8 @@ _BROADCAST_TEXT = """
     official partner partners offizieller tickets shop store app download follow us on goal tor gol
     but fulltime halftime full half time end
 """
+#: Broadcast words that never make a brand on their own, beyond the matcher's common words: the
+#: on-screen vocabulary of live sport (normalised: lower case, no accents).
 BROADCAST_WORDS: frozenset[str] = frozenset(_BROADCAST_TEXT.split())
 
 
@@ -127,7 +127,7 @@ def brand_text(text: str, rules: TextRules) -> str | None:
     """Return the confusable key of ``text`` when it may name another brand, else None.
 
     None for a text with fewer than ``RADAR_MIN_CHARS`` letters or digits, one whose characters are
-    more than ``RADAR_MAX_DIGIT_SHARE`` digits, one made only of common and broadcast words, and one
+    more than ``RADAR_MAX_DIGIT_SHARE`` digits, one made only of numbers, common and broadcast words, and one
     that names a catalogue sponsor.
     """
     norm = rules.normalise(text)
@@ -137,7 +137,7 @@ def brand_text(text: str, rules: TextRules) -> str | None:
         return None
     if sum(ch.isdigit() for ch in chars) > RADAR_MAX_DIGIT_SHARE * alnum:
         return None
-    if all(w in BROADCAST_WORDS or rules.is_common(w) for w in norm.split()):
+    if all(w.isdigit() or w in BROADCAST_WORDS or rules.is_common(w) for w in norm.split()):
         return None
     if rules.names_sponsor(text):
         return None

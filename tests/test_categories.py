@@ -213,7 +213,7 @@ def analysed(media: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Pat
 def test_analyze_reports_categories_and_competitor_seconds(analysed: tuple[Path, Path]) -> None:
     both, alone = analysed
     report = json.loads((both / "report.json").read_text())
-    assert report["schema_version"] == 2
+    assert report["schema_version"] == 3
     rows = {r["sponsor"]: r for r in report["sponsors"]}
     apexa, bolt = rows["Apexa"], rows["Boltline"]
     assert apexa["category"] == bolt["category"] == "airline" and rows["Corvo"]["category"] is None
