@@ -17,8 +17,9 @@ The rules, thresholds and the definition of the seconds are in :mod:`measure.met
 3. spelling variants group: texts with one OCR confusable key are one brand, and a smaller group
    whose key is within the matcher's edit distance of a larger brand's joins it;
 4. the brand recurs at a stable place: at least :data:`~measure.methodology.RADAR_MIN_READS` of its
-   reads are *placed* (a read of the same brand at the previous or next read moment of the shot lies
-   within :data:`~measure.methodology.RADAR_PLACE_TOL` of the frame diagonal) and those span at least
+   reads are *placed* (a read of the same brand at its previous or next read moment of the shot, at
+   most :data:`~measure.methodology.RADAR_MAX_GAP_READS` whole-frame reads away, lies within
+   :data:`~measure.methodology.RADAR_PLACE_TOL` of the frame diagonal) and those span at least
    :data:`~measure.methodology.RADAR_MIN_SPAN_S` seconds.
 """
 
@@ -37,6 +38,7 @@ from measure.methodology import (
     RADAR_FIXED_TOL,
     RADAR_MAX_BRANDS,
     RADAR_MAX_DIGIT_SHARE,
+    RADAR_MAX_GAP_READS,
     RADAR_MIN_CHARS,
     RADAR_MIN_READS,
     RADAR_MIN_SPAN_S,
@@ -187,19 +189,21 @@ def _pinned(keys: np.ndarray, cx: np.ndarray, cy: np.ndarray, shot: np.ndarray, 
     return out
 
 
-def _placed(t: np.ndarray, cx: np.ndarray, cy: np.ndarray, shot: np.ndarray, tol: float) -> np.ndarray:
-    """Return True for each read of one brand with a read of it at the previous or next read moment
-    of the same shot within ``tol`` pixels (centre to centre)."""
-    out = np.zeros(len(t), dtype=bool)
-    order = np.lexsort((t, shot))
-    groups: list[tuple[int, float, list[int]]] = []  # (shot, t, rows) per read moment
+def _placed(moment: np.ndarray, cx: np.ndarray, cy: np.ndarray, shot: np.ndarray, tol: float) -> np.ndarray:
+    """Return True for each read of one brand with a read of it within ``tol`` pixels (centre to
+    centre) at its previous or next read moment of the same shot, when that moment is at most
+    ``RADAR_MAX_GAP_READS`` whole-frame reads away (``moment``: each read's index among every
+    whole-frame read)."""
+    out = np.zeros(len(moment), dtype=bool)
+    order = np.lexsort((moment, shot))
+    groups: list[tuple[int, int, list[int]]] = []  # (shot, read index, rows) per read moment
     for i in order.tolist():
-        if groups and groups[-1][0] == shot[i] and groups[-1][1] == t[i]:
+        if groups and groups[-1][0] == shot[i] and groups[-1][1] == moment[i]:
             groups[-1][2].append(i)
         else:
-            groups.append((int(shot[i]), float(t[i]), [i]))
-    for (s0, _, a), (s1, _, b) in pairwise(groups):
-        if s0 != s1:
+            groups.append((int(shot[i]), int(moment[i]), [i]))
+    for (s0, m0, a), (s1, m1, b) in pairwise(groups):
+        if s0 != s1 or m1 - m0 > RADAR_MAX_GAP_READS:
             continue
         d = np.hypot(cx[a][:, None] - cx[b][None, :], cy[a][:, None] - cy[b][None, :]) <= tol
         out[np.asarray(a)[d.any(axis=1)]] = True
@@ -207,21 +211,34 @@ def _placed(t: np.ndarray, cx: np.ndarray, cy: np.ndarray, shot: np.ndarray, tol
     return out
 
 
+#: Spelling variants join only the this many keys read most often (a bound on the work: the table
+#: lists at most ``RADAR_MAX_BRANDS`` brands).
+MERGE_ANCHORS = 4 * RADAR_MAX_BRANDS
+
+
 def _group_keys(counts: Counter[str], rules: TextRules) -> dict[str, str]:
-    """Return ``{key: brand key}``: each key joins the first larger key (by reads) within the matcher's
-    edit distance that has at least ``RADAR_MIN_READS`` reads; others stand alone."""
-    anchors: list[str] = []
+    """Return ``{key: brand key}``: each key joins the first larger key (by reads, among the
+    :data:`MERGE_ANCHORS` keys read most often that have at least ``RADAR_MIN_READS`` reads) within
+    the matcher's edit distance; others stand alone."""
+    anchors: list[tuple[str, int, Counter[str]]] = []  # key, edits allowed, its characters
     out: dict[str, str] = {}
     for key, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
         home = key
-        for a in anchors:
-            edits = rules.max_edits(len(a))
-            if edits and abs(len(a) - len(key)) <= edits and rules.distance(a, key) <= edits:
+        chars = Counter(key)
+        for a, edits, a_chars in anchors:
+            if abs(len(a) - len(key)) > edits:
+                continue
+            # bag distance: a cheap lower bound of the edit distance
+            if max(sum((a_chars - chars).values()), sum((chars - a_chars).values())) > edits:
+                continue
+            if rules.distance(a, key) <= edits:
                 home = a
                 break
         out[key] = home
-        if home == key and n >= RADAR_MIN_READS:
-            anchors.append(key)
+        if home == key and n >= RADAR_MIN_READS and len(anchors) < MERGE_ANCHORS:
+            edits = rules.max_edits(len(key))
+            if edits:
+                anchors.append((key, edits, chars))
     return out
 
 
@@ -261,9 +278,11 @@ def other_brands(
     standing = standing_seconds(times, timeline)
     at = np.clip(np.searchsorted(times, t), 0, len(times) - 1)
     rows = []
-    for b in pd.unique(brand):
-        rows_b = np.flatnonzero(brand == b)
-        placed = _placed(t[rows_b], cx[rows_b], cy[rows_b], shot[rows_b], RADAR_PLACE_TOL * diag)
+    groups = pd.Series(brand).groupby(brand, sort=False).indices
+    for rows_b in groups.values():
+        if len(rows_b) < RADAR_MIN_READS:
+            continue
+        placed = _placed(at[rows_b], cx[rows_b], cy[rows_b], shot[rows_b], RADAR_PLACE_TOL * diag)
         pt = t[rows_b][placed]
         if placed.sum() < RADAR_MIN_READS or pt.max() - pt.min() < RADAR_MIN_SPAN_S:
             continue

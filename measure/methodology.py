@@ -40,6 +40,8 @@ RADAR_MIN_SPAN_S: float = 2.0
 #: A read is placed when a read of its brand at the neighbouring read moment of the shot is within
 #: this fraction of the frame diagonal (centre to centre): boards move with the camera, not by jumps.
 RADAR_PLACE_TOL: float = 0.1
+#: ... and that read moment is at most this many whole-frame reads away (2: one read may miss it).
+RADAR_MAX_GAP_READS: int = 2
 #: A read whose text is read at the same place (within this fraction of the frame diagonal) in
 #: another shot is the broadcaster's graphic (a caption fixed on screen across cuts) and is dropped.
 RADAR_FIXED_TOL: float = 0.01
@@ -559,8 +561,8 @@ counts toward an other brand when:
 - spelling variants are one brand: texts with one OCR confusable key group, and a smaller group within
   the matcher's edit distance of a larger one joins it; the brand is named by its most frequent spelling;
 - the brand recurs at a stable place: at least {RADAR_MIN_READS} of its reads are *placed* (a read of it
-  at the neighbouring read moment of the same shot lies within {RADAR_PLACE_TOL:g} of the frame diagonal),
-  and they span at least {RADAR_MIN_SPAN_S:g} s.
+  at its neighbouring read moment of the same shot, at most {RADAR_MAX_GAP_READS} whole-frame reads away,
+  lies within {RADAR_PLACE_TOL:g} of the frame diagonal), and they span at least {RADAR_MIN_SPAN_S:g} s.
 
 `seconds` (`other_brand_s`): each whole-frame read stands until the next whole-frame read, the next cut
 or the end of the video (as a held read does); a brand's seconds are the sum over the reads it was read

@@ -67,10 +67,7 @@ CONTEXT_COLUMNS: dict[str, str] = {
     "shot_type": "object",  # one of SHOT_TYPES, or UNKNOWN
     "replay": "bool",  # True inside a replay
 }
-PLACEMENTS: tuple[str, ...] = (
-    "in_venue",
-    "overlay",
-)  # a surface in the venue; a graphic laid over the picture
+PLACEMENTS: tuple[str, ...] = ("in_venue", "overlay")  # a surface in the venue; a graphic laid over the picture
 SHOT_TYPES: tuple[str, ...] = ("wide", "tight", "closeup")
 UNKNOWN: str = "unknown"  # a context value that was not classified
 

@@ -45,7 +45,9 @@ def rules() -> MatcherRules:
 
 def _timeline(duration: float = 10.0, cuts: tuple[float, ...] = ()) -> Timeline:
     times = np.arange(0.0, duration, 1.0)
-    return Timeline(times=times, frames=(times * 10).astype(int), duration_s=duration, width=W, height=H, cuts_s=cuts)
+    return Timeline(
+        times=times, frames=(times * 10).astype(int), duration_s=duration, width=W, height=H, cuts_s=cuts
+    )
 
 
 def _reads(rows: list[tuple[str, float, float, float, float, float]]) -> pd.DataFrame:
@@ -60,12 +62,26 @@ def _reads(rows: list[tuple[str, float, float, float, float, float]]) -> pd.Data
     return pd.DataFrame(out, columns=list(READ_COLUMNS)).astype(READ_COLUMNS)
 
 
-def _board(text: str, ts: list[float], x0: float = 400, y: float = 450, speed: float = 20) -> list:
+def _board(
+    text: str, ts: list[float], x0: float = 400, y: float = 450, speed: float = 20
+) -> list[tuple[str, float, float, float, float, float]]:
+    """One board read at times ``ts``, panning ``speed`` px a second."""
     return [(text, t, x0 + speed * t, y, 300, 60) for t in ts]
 
 
 def test_text_filters_drop_clocks_short_common_broadcast_and_sponsor_reads(rules: MatcherRules) -> None:
-    for text in ("45:12", "90+3'", "2 - 1", "HD", "KIA", "LIVE", "REPLAY", "the stadium", "LIVE HD", "45 min"):
+    for text in (
+        "45:12",
+        "90+3'",
+        "2 - 1",
+        "HD",
+        "KIA",
+        "LIVE",
+        "REPLAY",
+        "the stadium",
+        "LIVE HD",
+        "45 min",
+    ):
         assert brand_text(text, rules) is None, text
     for text in ("SANTANDER", "Santandr", "www.santander.de", "Cantabria Labs", "EMIRATE"):
         assert brand_text(text, rules) is None, text  # a sponsor: by name, alias, misread or cut
@@ -74,9 +90,8 @@ def test_text_filters_drop_clocks_short_common_broadcast_and_sponsor_reads(rules
 
 
 def test_a_recurring_brand_is_listed_with_held_read_seconds(rules: MatcherRules) -> None:
-    reads = _reads(
-        _board("VOLTARIX", [0, 1, 2, 3, 4, 5]) + [("ZEPHYRQUAD", 2.0, 100, 100, 300, 60)]  # one-off
-    )
+    one_off = ("ZEPHYRQUAD", 2.0, 100, 100, 300, 60)
+    reads = _reads([*_board("VOLTARIX", [0, 1, 2, 3, 4, 5]), one_off])
     table = other_brands(reads, np.arange(0.0, 10.0), _timeline(), rules)
     assert list(table.columns) == list(OTHER_BRAND_COLUMNS)
     assert list(table["brand"]) == ["VOLTARIX"]
@@ -97,7 +112,9 @@ def test_seconds_count_each_read_once_and_stop_at_cuts(rules: MatcherRules) -> N
     table = other_brands(_reads(rows), [0, 1, 2, 4, 6, 8], _timeline(cuts=(2.5,)), rules)
     row = table.iloc[0]
     # 0-1, 1-2, 2-2.5 (cut), 4-6, 6-8, 8-10: a read stands until the next read, the cut or the end
-    assert row["seconds"] == pytest.approx(1 + 1 + 0.5 + 2 + 2 + 2) and row["reads"] == 9 and row["shots"] == 2
+    assert (
+        row["seconds"] == pytest.approx(1 + 1 + 0.5 + 2 + 2 + 2) and row["reads"] == 9 and row["shots"] == 2
+    )
 
 
 def test_broadcaster_graphic_fixed_across_cuts_is_dropped_but_a_board_is_kept(rules: MatcherRules) -> None:
@@ -177,7 +194,9 @@ def test_analyze_lists_the_unlisted_brand_and_not_sponsors_one_offs_common_words
     report = json.loads((radar_run / "report.json").read_text())
     assert report["schema_version"] == SCHEMA_VERSION == 3
     brands = {r["brand"]: r for r in report["other_brands"]}
-    assert list(brands) == ["VOLTARIX"]  # not SANTANDER, Cantabria Labs, ZEPHYRQUAD, STADIUM ARENA, TELEMAX, 45:12
+    assert list(brands) == [
+        "VOLTARIX"
+    ]  # not SANTANDER, Cantabria Labs, ZEPHYRQUAD, STADIUM ARENA, TELEMAX, 45:12
     voltarix = brands["VOLTARIX"]
     assert voltarix["seconds"] == pytest.approx(8.0, abs=0.15)  # on screen all 8 s, read once a second
     assert voltarix["reads"] == 8 and voltarix["shots"] == 2 and voltarix["first_t"] == 0.0
@@ -193,7 +212,11 @@ def test_analyze_lists_the_unlisted_brand_and_not_sponsors_one_offs_common_words
     assert red.mean() > 0.08
     assert abs(xs.mean() / thumb.shape[1] - 0.5) < 0.1 and abs(ys.mean() / thumb.shape[0] - 0.5) < 0.1
     html = (radar_run / "report.html").read_text()
-    assert "Other brands seen" in html and 'data-brand="VOLTARIX"' in html and 'alt="Best read of VOLTARIX"' in html
+    assert (
+        "Other brands seen" in html
+        and 'data-brand="VOLTARIX"' in html
+        and 'alt="Best read of VOLTARIX"' in html
+    )
     assert 'id="radar-off"' not in html
 
 
