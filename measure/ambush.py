@@ -11,9 +11,10 @@ The rules, thresholds and the definition of the seconds are in :mod:`measure.met
    not mostly digits: clocks, scores, minute marks), is not made only of common or broadcast words
    (:data:`BROADCAST_WORDS` and the matcher's common words), and does not name a catalogue sponsor,
    even cut (the matcher's prefix and suffix rules);
-2. it is not the broadcaster's own graphic: a read whose place on screen recurs, to within
-   :data:`~measure.methodology.RADAR_FIXED_TOL` of the frame diagonal, in another shot, is dropped
-   (boards move with the camera; a channel caption stays put across cuts);
+2. it is not the broadcaster's own graphic: a read that stays still (to within
+   :data:`~measure.methodology.RADAR_FIXED_TOL` of the frame diagonal, from its previous or next read)
+   at a place where its text stays still in another shot too is dropped (boards move with the camera;
+   a channel caption stays put, across cuts);
 3. spelling variants group: texts with one OCR confusable key are one brand, and a smaller group
    whose key is within the matcher's edit distance of a larger brand's joins it;
 4. the brand recurs at a stable place: at least :data:`~measure.methodology.RADAR_MIN_READS` of its
@@ -173,18 +174,26 @@ def _geometry(reads: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return xs.mean(axis=1), ys.mean(axis=1), area
 
 
-def _pinned(keys: np.ndarray, cx: np.ndarray, cy: np.ndarray, shot: np.ndarray, tol: float) -> np.ndarray:
-    """Return True for each read whose text (``keys``) is read at its place (within about ``tol``
-    pixels: a grid of that size and its neighbours) in another shot too: the broadcaster's graphic,
-    fixed on screen across cuts."""
+def _pinned(
+    keys: np.ndarray, moment: np.ndarray, cx: np.ndarray, cy: np.ndarray, shot: np.ndarray, tol: float
+) -> np.ndarray:
+    """Return True for each read that is still (its text read within ``tol`` pixels at its previous or
+    next read moment of the shot, :func:`_placed`) at a place (a grid of ``tol`` pixels and its
+    neighbours) where its text is read still in another shot too: the broadcaster's graphic, fixed on
+    screen across cuts. Boards move with the camera; a still camera's board in one shot is kept."""
+    still = np.zeros(len(keys), dtype=bool)
+    for rows in pd.Series(keys).groupby(keys, sort=False).indices.values():
+        if len(rows) > 1:
+            still[rows] = _placed(moment[rows], cx[rows], cy[rows], shot[rows], tol)
+    idx = np.flatnonzero(still)
     cells: dict[tuple[object, int, int], set[int]] = defaultdict(set)
-    gx = np.floor(cx / tol).astype(np.int64).tolist()
-    gy = np.floor(cy / tol).astype(np.int64).tolist()
-    rows = list(zip(keys.tolist(), gx, gy, shot.tolist(), strict=True))
-    for k, x, y, s in rows:
+    gx = np.floor(cx[idx] / tol).astype(np.int64).tolist()
+    gy = np.floor(cy[idx] / tol).astype(np.int64).tolist()
+    rows_still = list(zip(keys[idx].tolist(), gx, gy, shot[idx].tolist(), strict=True))
+    for k, x, y, s in rows_still:
         cells[(k, x, y)].add(s)
-    out = np.zeros(len(rows), dtype=bool)
-    for i, (k, x, y, s) in enumerate(rows):
+    out = np.zeros(len(keys), dtype=bool)
+    for i, (k, x, y, s) in zip(idx.tolist(), rows_still, strict=True):
         out[i] = any(cells.get((k, x + dx, y + dy), set()) - {s} for dx in (-1, 0, 1) for dy in (-1, 0, 1))
     return out
 
@@ -217,28 +226,45 @@ MERGE_ANCHORS = 4 * RADAR_MAX_BRANDS
 
 
 def _group_keys(counts: Counter[str], rules: TextRules) -> dict[str, str]:
-    """Return ``{key: brand key}``: each key joins the first larger key (by reads, among the
-    :data:`MERGE_ANCHORS` keys read most often that have at least ``RADAR_MIN_READS`` reads) within
-    the matcher's edit distance; others stand alone."""
-    anchors: list[tuple[str, int, Counter[str]]] = []  # key, edits allowed, its characters
-    out: dict[str, str] = {}
-    for key, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
-        home = key
-        chars = Counter(key)
-        for a, edits, a_chars in anchors:
-            if abs(len(a) - len(key)) > edits:
-                continue
-            # bag distance: a cheap lower bound of the edit distance
-            if max(sum((a_chars - chars).values()), sum((chars - a_chars).values())) > edits:
-                continue
-            if rules.distance(a, key) <= edits:
-                home = a
-                break
-        out[key] = home
-        if home == key and n >= RADAR_MIN_READS and len(anchors) < MERGE_ANCHORS:
-            edits = rules.max_edits(len(key))
-            if edits:
-                anchors.append((key, edits, chars))
+    """Return ``{key: brand key}``: each key joins the first key read more often (an anchor: one of the
+    :data:`MERGE_ANCHORS` keys read most often, with at least ``RADAR_MIN_READS`` reads) within the
+    matcher's edit distance of that anchor; others stand alone. Candidates are found by length and
+    bag distance (vectorised lower bounds of the edit distance) before the edit distance is computed."""
+    ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    keys = [k for k, _ in ordered]
+    out = {k: k for k in keys}
+    anchors = [i for i, (k, n) in enumerate(ordered) if n >= RADAR_MIN_READS and rules.max_edits(len(k)) > 0][
+        :MERGE_ANCHORS
+    ]
+    if not anchors:
+        return out
+    alphabet: dict[str, int] = {}
+    for k in keys:
+        for ch in k:
+            alphabet.setdefault(ch, len(alphabet))
+    bags = np.zeros((len(keys), len(alphabet)), dtype=np.int16)
+    for i, k in enumerate(keys):
+        for ch in k:
+            bags[i, alphabet[ch]] += 1
+    lengths = np.array([len(k) for k in keys])
+    a_idx = np.asarray(anchors)
+    a_bags, a_len = bags[a_idx], lengths[a_idx]
+    a_edits = np.array([rules.max_edits(int(n)) for n in a_len])
+    for start in range(0, len(keys), 512):
+        diff = a_bags[None, :, :] - bags[start : start + 512, None, :]
+        bag = np.maximum(np.clip(diff, 0, None).sum(axis=2), np.clip(-diff, 0, None).sum(axis=2))
+        rows = np.arange(start, min(start + 512, len(keys)))
+        near = (
+            (bag <= a_edits[None, :])
+            & (np.abs(lengths[rows][:, None] - a_len[None, :]) <= a_edits[None, :])
+            & (a_idx[None, :] < rows[:, None])  # only an anchor read more often
+        )
+        for r, cand in zip(rows.tolist(), near, strict=True):
+            for a in np.flatnonzero(cand).tolist():
+                anchor = keys[int(a_idx[a])]
+                if rules.distance(anchor, keys[r]) <= int(a_edits[a]):
+                    out[keys[r]] = out[anchor]
+                    break
     return out
 
 
@@ -262,21 +288,22 @@ def other_brands(
     cx, cy, area = _geometry(df)
     t = df["t"].to_numpy(float)
     shot = np.searchsorted(np.asarray(timeline.cuts_s, dtype=float), t, side="right")
-    keep = ~_pinned(df["key"].to_numpy(object), cx, cy, shot, RADAR_FIXED_TOL * diag)
-    df, cx, cy, area, t, shot = (
+    at = np.clip(np.searchsorted(times, t), 0, len(times) - 1)
+    keep = ~_pinned(df["key"].to_numpy(object), at, cx, cy, shot, RADAR_FIXED_TOL * diag)
+    df, cx, cy, area, t, shot, at = (
         df[keep].reset_index(drop=True),
         cx[keep],
         cy[keep],
         area[keep],
         t[keep],
         shot[keep],
+        at[keep],
     )
     if df.empty:
         return empty_brands()
     home = _group_keys(Counter(df["key"]), rules)
     brand = df["key"].map(home).to_numpy(object)
     standing = standing_seconds(times, timeline)
-    at = np.clip(np.searchsorted(times, t), 0, len(times) - 1)
     rows = []
     groups = pd.Series(brand).groupby(brand, sort=False).indices
     for rows_b in groups.values():

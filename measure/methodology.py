@@ -42,8 +42,9 @@ RADAR_MIN_SPAN_S: float = 2.0
 RADAR_PLACE_TOL: float = 0.1
 #: ... and that read moment is at most this many whole-frame reads away (2: one read may miss it).
 RADAR_MAX_GAP_READS: int = 2
-#: A read whose text is read at the same place (within this fraction of the frame diagonal) in
-#: another shot is the broadcaster's graphic (a caption fixed on screen across cuts) and is dropped.
+#: A read that stays still (within this fraction of the frame diagonal of its neighbouring read) at a
+#: place where its text stays still in another shot too is the broadcaster's graphic (a caption fixed
+#: on screen across cuts) and is dropped.
 RADAR_FIXED_TOL: float = 0.01
 #: The best read of a brand is its largest read with at least this recognition score (if any).
 RADAR_CLEAR_SCORE: float = 0.8
@@ -555,9 +556,10 @@ counts toward an other brand when:
 - it has at least {RADAR_MIN_CHARS} letters or digits, at most {RADAR_MAX_DIGIT_SHARE:.0%} of them digits
   (clocks, scores and minute marks are dropped), is not made only of common words and broadcast words
   (LIVE, REPLAY, HD, …), and does not name a sponsor by name or alias, not even cut (the matcher's rules);
-- it is not the broadcaster's own graphic: a text read at the same place (within
-  {RADAR_FIXED_TOL:g} of the frame diagonal) in another shot stays put across cuts, like a channel name,
-  and is dropped;
+- it is not the broadcaster's own graphic: a read that stays still (within {RADAR_FIXED_TOL:g} of the
+  frame diagonal of its read at the neighbouring read moment) at a place where the same text stays still
+  in another shot too is a caption fixed on screen across cuts, like a channel name, and is dropped
+  (boards move with the camera);
 - spelling variants are one brand: texts with one OCR confusable key group, and a smaller group within
   the matcher's edit distance of a larger one joins it; the brand is named by its most frequent spelling;
 - the brand recurs at a stable place: at least {RADAR_MIN_READS} of its reads are *placed* (a read of it

@@ -122,6 +122,12 @@ def test_broadcaster_graphic_fixed_across_cuts_is_dropped_but_a_board_is_kept(ru
     board = _board("VOLTARIX", [0, 1, 2, 3]) + _board("VOLTARIX", [5, 6, 7, 8], x0=50, y=600)
     table = other_brands(_reads(caption + board), np.arange(10.0), _timeline(cuts=(4.5,)), rules)
     assert list(table["brand"]) == ["VOLTARIX"]
+    # a board the camera pans across the same places in two shots moves: it is no graphic
+    again = _board("VOLTARIX", [0, 1, 2, 3]) + [
+        (s, t + 5, x, y, w, h) for s, t, x, y, w, h in _board("VOLTARIX", [0, 1, 2, 3])
+    ]
+    table = other_brands(_reads(caption + again), np.arange(10.0), _timeline(cuts=(4.5,)), rules)
+    assert list(table["brand"]) == ["VOLTARIX"] and table.iloc[0]["reads"] == 8
     # in one shot a still caption cannot be told from a board on a still camera: it is listed
     one_shot = other_brands(_reads(caption), np.arange(10.0), _timeline(), rules)
     assert list(one_shot["brand"]) == ["TELEMAX"]
