@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import ClassVar
 
 import cv2
 import numpy as np
@@ -29,9 +30,13 @@ from measure.folder import read_analysis
 from measure.methodology import RADAR_MAX_BRANDS
 from measure.records import Timeline
 from measure.report import SCHEMA_VERSION
+from vision.inference.analysis import radar
+from vision.inference.detections import Detections
 from vision.inference.other_reads import MatcherRules, OtherReads
-from vision.inference.reader import TextLine
+from vision.inference.pipeline import analyse_video
+from vision.inference.reader import TextLine, TextReader
 from vision.inference.text_match import SponsorMatcher
+from vision.io.sources import open_video
 
 runner = CliRunner()
 CATALOGUE = "Santander,Cantabria Labs,Apexa,Emirates"
@@ -183,11 +188,15 @@ def test_collected_reads_share_one_string_per_text_and_keep_every_read_time() ->
 
 
 @pytest.fixture(scope="module")
-def radar_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def radar_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_radar_video(tmp_path_factory.mktemp("radar") / "radar.mp4")
+
+
+@pytest.fixture(scope="module")
+def radar_run(radar_video: Path) -> Path:
     """The real path: the radar clip analysed by ``analyze --sponsors`` (the reader is the detector)."""
-    root = tmp_path_factory.mktemp("radar")
-    video = write_radar_video(root / "radar.mp4")
-    out = root / "out"
+    video = radar_video
+    out = radar_video.parent / "out"
     res = runner.invoke(app, ["analyze", str(video), "--out", str(out), "--sponsors", CATALOGUE, "--html"])
     assert res.exit_code == 0, res.output
     assert "other brands seen (not in the catalogue): VOLTARIX 8.0 s" in res.output
@@ -246,3 +255,31 @@ def test_a_report_without_the_radar_says_it_did_not_run_and_compare_lists_other_
     assert res.exit_code == 0, res.output
     assert "Other brands seen" in res.output and "VOLTARIX" in res.output and "radar off" in res.output
     assert 'data-brand="VOLTARIX"' in page.read_text()
+
+
+class _BlindModel:
+    """Test double of the YOLO model: it detects nothing, so every sponsor comes from reading."""
+
+    conf, imgsz, device = 0.25, 640, "cpu"
+    names: ClassVar[list[str]] = ["Santander"]
+
+    def predict(self, images: list, frames: list, times: list, imgsz: int | None = None) -> list[Detections]:
+        return [Detections.empty() for _ in frames]
+
+
+def test_whole_frame_reads_beside_a_model_run_the_radar_and_without_them_it_does_not(
+    radar_video: Path,
+) -> None:
+    reader = TextReader(parse_catalogue(CATALOGUE), device="cpu")
+    with open_video(radar_video, sample_fps=5.0) as source:
+        result = analyse_video(source, _BlindModel(), reader=reader, check=False, read_fps=1.0)
+    assert result.other_reads is not None
+    np.testing.assert_allclose(result.other_reads.read_times, np.arange(8.0))  # 8 s read once a second
+    table = radar(_BlindModel(), reader, result)
+    assert table is not None and list(table["brand"]) == ["VOLTARIX"]
+    assert table.iloc[0]["seconds"] == pytest.approx(8.0, abs=0.25) and table.iloc[0]["shots"] == 2
+    held = result.detections
+    assert set(held["sponsor"]) == {"Santander", "Cantabria Labs"} and (held["source"] == "text").all()
+    with open_video(radar_video, sample_fps=5.0) as source:
+        unread = analyse_video(source, _BlindModel(), reader=reader, check=True)
+    assert unread.other_reads is None and radar(_BlindModel(), reader, unread) is None
