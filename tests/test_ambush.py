@@ -283,3 +283,44 @@ def test_whole_frame_reads_beside_a_model_run_the_radar_and_without_them_it_does
     with open_video(radar_video, sample_fps=5.0) as source:
         unread = analyse_video(source, _BlindModel(), reader=reader, check=True)
     assert unread.other_reads is None and radar(_BlindModel(), reader, unread) is None
+
+
+def test_brand_thumbnails_blur_faces_and_keep_the_read_sharp_unless_told_not_to(tmp_path: Path) -> None:
+    from test_faces import SIZE, detail, scene
+
+    from cli.evidence import brand_crop, other_brand_file, write_thumbnails
+
+    frame, faces, shirt = scene()  # a shirt's text 6 px under a face: the crop around it holds the chin
+    video = tmp_path / "clip.mp4"
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"mp4v"), 5.0, SIZE)
+    for _ in range(3):
+        writer.write(frame)
+    writer.release()
+    box = dict(zip(("best_x1", "best_y1", "best_x2", "best_y2"), shirt.tolist(), strict=True))
+    brands = pd.DataFrame([{"brand": "EMIRATES", "best_frame": 1, **box}])
+    thumbs = {}
+    for anonymise in (True, False):
+        out = tmp_path / str(anonymise)
+        write_thumbnails(
+            out,
+            video,
+            pd.DataFrame(),
+            pd.DataFrame(),
+            pd.DataFrame(),
+            anonymise=anonymise,
+            other_brands=brands,
+        )
+        thumbs[anonymise] = cv2.imread(str(out / "frames" / other_brand_file("EMIRATES")))
+    x1, y1, x2, y2 = brand_crop(shirt, *SIZE)
+    assert thumbs[True].shape == thumbs[False].shape == (y2 - y1, x2 - x1, 3)
+    face = faces[0]
+    chin = np.array([max(face[0], x1), max(face[1], y1), min(face[2], x2), min(face[3], y2)]) - [
+        x1,
+        y1,
+        x1,
+        y1,
+    ]
+    assert chin[3] - chin[1] > 30  # the crop holds part of the face
+    assert detail(thumbs[True], chin) <= 0.2 * detail(thumbs[False], chin)
+    text = shirt - [x1, y1, x1, y1]
+    assert abs(detail(thumbs[True], text) - detail(thumbs[False], text)) <= 0.1 * detail(thumbs[False], text)
