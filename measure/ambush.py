@@ -304,6 +304,8 @@ def other_brands(
     home = _group_keys(Counter(df["key"]), rules)
     brand = df["key"].map(home).to_numpy(object)
     standing = standing_seconds(times, timeline)
+    scores = df["score"].to_numpy(float)
+    texts = df["text"].to_numpy(object)
     rows = []
     groups = pd.Series(brand).groupby(brand, sort=False).indices
     for rows_b in groups.values():
@@ -318,15 +320,14 @@ def other_brands(
         weight = standing[at[rows_b]]
         share = area[rows_b] / (w * h)
         mean_share = float(np.average(share, weights=weight)) if weight.sum() > 0 else float(share.mean())
-        score = df["score"].to_numpy(float)[rows_b]
-        clear = score >= RADAR_CLEAR_SCORE
+        clear = scores[rows_b] >= RADAR_CLEAR_SCORE
         pool = rows_b[clear] if clear.any() else rows_b
         best = int(pool[np.argmax(area[pool])])
         xs = df.loc[best, [f"px{i}" for i in range(4)]].to_numpy(float)
         ys = df.loc[best, [f"py{i}" for i in range(4)]].to_numpy(float)
-        spellings = Counter(df["text"].to_numpy(object)[rows_b].tolist())
-        first_read = rows_b[np.argmin(t[rows_b])]
-        text = max(spellings, key=lambda s: (spellings[s], s == df.loc[first_read, "text"]))
+        spellings = Counter(texts[rows_b].tolist())
+        first = texts[rows_b[np.argmin(t[rows_b])]]
+        text = max(spellings, key=lambda s: (spellings[s], s == first))  # ties: the first read's
         rows.append(
             {
                 "brand": str(text),
