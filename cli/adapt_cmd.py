@@ -12,6 +12,7 @@ import typer
 from cli.app import app
 from cli.errors import user_errors
 from cli.footage_options import MaxFrames, MinTrack, SampleFps
+from cli.options import Anonymise
 from measure.limits import check_batch, check_fps, check_imgsz
 from measure.store import check_name
 
@@ -72,6 +73,7 @@ def adapt(
             "text when a sponsor's artwork reads, else model (auto).",
         ),
     ] = Teacher.auto,
+    anonymise: Anonymise = True,
 ) -> None:
     """Pseudo-label the footage (with the text reader or the model's sure detections) and fine-tune on
     it, ROUNDS times."""
@@ -122,6 +124,7 @@ def adapt(
         sponsors=sponsors,
         reader=plan.reader,
         layouts=plan.layouts,
+        anonymise=anonymise,
     )
     typer.echo(
         f"wrote {path} and {path.with_suffix('.json')}" + (f" (work files in {workdir})" if workdir else "")

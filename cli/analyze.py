@@ -21,6 +21,7 @@ from cli.options import (
     Device,
     ImgSz,
     ReadFps,
+    Replays,
     Sponsors,
     TrustWeights,
     Weights,
@@ -153,6 +154,7 @@ def analyze(
     read_fps: ReadFps = None,
     check: Check = True,
     anonymise: Anonymise = True,
+    replays: Replays = True,
 ) -> None:
     """Measure per-sponsor exposure seconds, screen share, clarity and media value in VIDEO."""
     from cli.analysis import write_analysis
@@ -198,6 +200,7 @@ def analyze(
         check=check,
         read_fps=read_fps,
         anonymise=anonymise,
+        replays=replays,
     )
     write_analysis(out, video, result, evidence=evidence, html=html or pdf, pdf=pdf, anonymise=anonymise)
     if annotate:

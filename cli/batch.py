@@ -25,6 +25,7 @@ from cli.options import (
     ImgSz,
     ReadFps,
     ReadPhotos,
+    Replays,
     Sponsors,
     TrustWeights,
     Weights,
@@ -84,6 +85,7 @@ def batch(
     read_fps: ReadFps = None,
     check: Check = True,
     read_photos: ReadPhotos = True,
+    replays: Replays = True,
 ) -> None:
     """Analyse videos and photos into a DuckDB database; resumable, each source stored once.
 
@@ -113,6 +115,7 @@ def batch(
         check=check,
         read_fps=read_fps,
         read_photos=read_photos,
+        replays=replays,
     )
     bars: list[Any] = []
 

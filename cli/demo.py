@@ -16,7 +16,7 @@ from rich.table import Table
 
 from cli.app import app
 from cli.errors import user_errors
-from cli.options import ReadFps
+from cli.options import Anonymise, ReadFps, Replays
 from measure.limits import check_fps, check_imgsz
 from weights import WEIGHTS_DIR
 
@@ -66,6 +66,8 @@ def demo(
         ),
     ] = None,
     read_fps: ReadFps = None,
+    anonymise: Anonymise = True,
+    replays: Replays = True,
 ) -> None:
     """Render a 720p broadcast-like clip of the demo sponsors, analyse it and compare with the truth."""
     from cli.analysis import write_analysis
@@ -95,9 +97,11 @@ def demo(
         progress=tqdm_progress("analysing"),
         reader=found.reader,
         read_fps=read_fps,
+        anonymise=anonymise,
+        replays=replays,
     )
     analysis_dir = out / "analysis"
-    write_analysis(analysis_dir, video, result, html=True)
+    write_analysis(analysis_dir, video, result, html=True, anonymise=anonymise)
     print_summary(result.sponsors, None)
     cmp = truth_comparison(result.sponsors, truth.exposure_s, truth.mean_screen_share)
     cmp.to_csv(out / "truth_comparison.csv", index=False)

@@ -1,5 +1,6 @@
 """The options several commands share, declared once: the same name, type, default and help on
-``analyze``, ``photos`` and ``batch``. A command takes one as ``weights: Weights = None``."""
+``analyze``, ``photos`` and ``batch`` (and ``--anonymise`` on every command that writes pictures).
+A command takes one as ``weights: Weights = None``."""
 
 from __future__ import annotations
 
@@ -23,7 +24,12 @@ READ_FPS_HELP = (
 CHECK_HELP = "With --weights and --sponsors: read each model track's crops and drop the rejected tracks."
 ANONYMISE_HELP = (
     "Blur the faces in every picture written (best frames, evidence thumbnails, the annotated video, "
-    "review sheets and label images); logos stay sharp. --no-anonymise keeps faces as they are."
+    "review sheets, label images, training scenes and frames); logos stay sharp. --no-anonymise keeps "
+    "faces as they are."
+)
+REPLAYS_HELP = (
+    "Find the shots that are replays, from a replay caption in a corner (REPLAY, WIEDERHOLUNG, ...): "
+    "at most two border reads a shot. --no-replays counts every shot as live."
 )
 READ_PHOTOS_HELP = (
     "With --weights and --sponsors: also read whole photos and add the sponsors the model missed."
@@ -40,3 +46,4 @@ ReadFps = Annotated[float | None, typer.Option(help=READ_FPS_HELP)]
 Check = Annotated[bool, typer.Option(help=CHECK_HELP)]
 ReadPhotos = Annotated[bool, typer.Option(help=READ_PHOTOS_HELP)]
 Anonymise = Annotated[bool, typer.Option(help=ANONYMISE_HELP)]
+Replays = Annotated[bool, typer.Option(help=REPLAYS_HELP)]

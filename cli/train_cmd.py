@@ -10,6 +10,7 @@ import typer
 
 from cli.app import app
 from cli.errors import user_errors
+from cli.options import Anonymise
 from measure.errors import InputError
 from measure.limits import check_batch, check_imgsz
 from measure.store import check_name
@@ -66,6 +67,7 @@ def train(
             "sponsors, named as the catalogue names them, from their artwork in LOGOS_DIR."
         ),
     ] = None,
+    anonymise: Anonymise = True,
 ) -> None:
     """Synthesise training scenes from sponsor artwork and train a YOLO logo detector."""
     from measure.catalogue import parse_catalogue
@@ -98,6 +100,7 @@ def train(
         labels=labels or [],
         label_repeat=label_repeat,
         sponsors=names,
+        anonymise=anonymise,
     )
     typer.echo(
         f"wrote {path} and {path.with_suffix('.json')}" + (f" (work files in {workdir})" if workdir else "")

@@ -67,7 +67,8 @@ CONTEXT_COLUMNS: dict[str, str] = {
     "shot_type": "object",  # one of SHOT_TYPES, or UNKNOWN
     "replay": "bool",  # True inside a replay
 }
-PLACEMENTS: tuple[str, ...] = ("in_venue", "overlay")  # a surface in the venue; a graphic laid over the picture
+#: A surface in the venue (board, banner, shirt); a graphic laid over the picture.
+PLACEMENTS: tuple[str, ...] = ("in_venue", "overlay")
 SHOT_TYPES: tuple[str, ...] = ("wide", "tight", "closeup")
 UNKNOWN: str = "unknown"  # a context value that was not classified
 

@@ -286,7 +286,8 @@ def test_whole_frame_reads_beside_a_model_run_the_radar_and_without_them_it_does
 
 
 def test_brand_thumbnails_blur_faces_and_keep_the_read_sharp_unless_told_not_to(tmp_path: Path) -> None:
-    from test_faces import SIZE, detail, scene
+    from face_photos import detail
+    from test_faces import SIZE, scene
 
     from cli.evidence import brand_crop, other_brand_file, write_thumbnails
 

@@ -9,7 +9,6 @@ annotated video. Detail is the variance of the Laplacian inside a box.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import cv2
 import numpy as np
 import pandas as pd
 import pytest
+from face_photos import detail, paste_face
 from text_boards import board_frame, board_image
 from typer.testing import CliRunner
 
@@ -26,7 +26,6 @@ from vision.inference.detector import DEFAULT_WEIGHTS
 from vision.inference.faces import FaceModelMissing, anonymise
 
 runner = CliRunner()
-LABELS = Path(__file__).resolve().parent / "data" / "real_faces.json"
 SIZE = (1280, 720)
 BOARDS = (("SANTANDER", 60, 560, 360, 70),)
 #: (photo, face index, face height px, face box top-left x, y) in the 1280x720 frame
@@ -34,42 +33,15 @@ PASTES = (("grace_hopper", 0, 150, 560, 150), ("zidane", 0, 120, 1000, 140))
 SHIRT = "EMIRATES"
 
 
-def _photo(name: str) -> tuple[np.ndarray, np.ndarray]:
-    entry = json.loads(LABELS.read_text())["photos"][name]
-    spec = importlib.util.find_spec(entry["package"])
-    assert spec is not None and spec.submodule_search_locations, entry["package"]
-    image = cv2.imread(str(Path(next(iter(spec.submodule_search_locations))) / entry["path"]))
-    assert image is not None
-    return image, np.asarray(entry["faces"], dtype=np.float64)
-
-
 def scene(boards: tuple = BOARDS) -> tuple[np.ndarray, list[np.ndarray], np.ndarray]:
     """Return the frame, its face boxes and the shirt sponsor's box (xyxy pixels)."""
     frame = board_frame(boards, SIZE)
-    faces = []
-    for name, i, height, x, y in PASTES:
-        photo, boxes = _photo(name)
-        fx1, fy1, fx2, fy2 = boxes[i]
-        s = height / (fy2 - fy1)
-        pad_w, pad_h = (fx2 - fx1) * 0.4, (fy2 - fy1) * 0.4
-        a, b = int(max(0, fx1 - pad_w)), int(max(0, fy1 - pad_h))
-        c, d = int(min(photo.shape[1], fx2 + pad_w)), int(min(photo.shape[0], fy2 + pad_h))
-        patch = cv2.resize(photo[b:d, a:c], None, fx=s, fy=s, interpolation=cv2.INTER_AREA)
-        ox, oy = round(x - (fx1 - a) * s), round(y - (fy1 - b) * s)
-        frame[oy : oy + patch.shape[0], ox : ox + patch.shape[1]] = patch
-        faces.append(np.array([x, y, x + (fx2 - fx1) * s, y + height]))
+    faces = [paste_face(frame, name, i, height, x, y) for name, i, height, x, y in PASTES]
     gx1, _, gx2, gy2 = faces[0]
     w, h = 240, 48
     sx, sy = round((gx1 + gx2) / 2 - w / 2), round(gy2 + 6)  # 6 px under the chin: inside the blurred margin
     frame[sy : sy + h, sx : sx + w] = board_image(SHIRT, w, h, colour=(40, 40, 40))
     return frame, faces, np.array([sx, sy, sx + w, sy + h], dtype=np.float64)
-
-
-def detail(image: np.ndarray, box: np.ndarray, inset: int = 4) -> float:
-    """Variance of the Laplacian of the grey picture inside ``box`` (shrunk by ``inset`` px)."""
-    x1, y1, x2, y2 = np.add(box, (inset, inset, -inset, -inset)).round().astype(int)
-    grey = cv2.cvtColor(image[y1:y2, x1:x2], cv2.COLOR_BGR2GRAY)
-    return float(cv2.Laplacian(grey, cv2.CV_64F).var())
 
 
 @pytest.fixture(scope="module")
@@ -204,3 +176,15 @@ def test_a_missing_face_model_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(faces_module, "MODEL_PACKAGE", "no_such_face_package")
     with pytest.raises(FaceModelMissing, match="--no-anonymise"):
         faces_module.model_path()
+
+
+def test_every_command_that_writes_pictures_takes_the_shared_anonymise_option() -> None:
+    import typer.main
+
+    from cli.options import ANONYMISE_HELP
+
+    commands = typer.main.get_command(app).commands  # type: ignore[attr-defined]
+    for name in ("analyze", "demo", "review", "train", "adapt"):
+        (option,) = [p for p in commands[name].params if p.name == "anonymise"]
+        assert option.default is True and option.help == ANONYMISE_HELP, name
+        assert "--no-anonymise" in option.secondary_opts, name

@@ -39,6 +39,7 @@ class WorkerSpec:
     check: bool = True  # the reader checks the model's tracks (with weights and sponsors)
     read_fps: float | None = None  # whole video-frame reads per second beside a model
     read_photos: bool = True  # whole-photo reads beside a model
+    replays: bool = True  # find the shots that are replays (vision.inference.replay)
 
     def open(self) -> Detectors:
         """Open the model and/or text reader this spec names."""
@@ -111,7 +112,8 @@ class RunIdentity:
 
 def result_settings(cfg: Config, spec: WorkerSpec, found: Detectors) -> dict[str, Any]:
     """Return the settings that change the numbers (part of the run key): thresholds, rate card,
-    sponsors, conf, iou, imgsz, sample_fps, track memory and how the text reader takes part. The
+    sponsors, conf, iou, imgsz, sample_fps, track memory, whether replays are found and how the text
+    reader takes part. The
     device and batch size are not."""
     from vision.inference.analysis import settings_block
 
@@ -125,5 +127,6 @@ def result_settings(cfg: Config, spec: WorkerSpec, found: Detectors) -> dict[str
         iou=getattr(found.detector, "iou", None),
         imgsz=spec.imgsz,
         track_memory_s=spec.track_memory_s,
+        replays=spec.replays,
         **reading,
     )

@@ -67,6 +67,7 @@ class Worker:
             reader=self.found.reader,
             check=s.check,
             read_fps=s.read_fps,
+            replays=s.replays,
         )
         src = out.report["source"]
         stopped = out.analysis.stopped

@@ -90,6 +90,7 @@ def analyse_video_file(
     check: bool = True,
     read_fps: float | None = None,
     anonymise: bool = True,
+    replays: bool = True,
 ) -> AnalysisOutput:
     """Analyse one video and return its report and tables.
 
@@ -97,6 +98,7 @@ def analyse_video_file(
     add the text reader to a model (see :func:`vision.inference.pipeline.analyse_video`).
     ``progress(total_frames, 0)`` may return a callback that receives decoded-frame increments.
     ``anonymise`` is recorded in the settings: whether the pictures written from it blur faces.
+    ``replays`` finds the shots that are replays (recorded in the settings; see :mod:`vision.inference.replay`).
     """
     model = model_block(detector, reader)
     cfg.check_sponsors(model["classes"])
@@ -112,6 +114,7 @@ def analyse_video_file(
             check=check,
             read_fps=read_fps,
             settings=cfg.measure,
+            replays=replays,
         )
     dets = analysis.detections
     wanted = cfg.sponsors or model["classes"]
@@ -145,6 +148,7 @@ def analyse_video_file(
             check=bool(reader is not None and reader is not detector and check),
             read_fps=read_fps if reader is not None and reader is not detector else None,
             anonymise=anonymise,
+            replays=replays,
         ),
         "reading": reading_block(detector, reader, analysis),
         "tool": tool_info(),

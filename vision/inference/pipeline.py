@@ -23,7 +23,8 @@ from vision.inference.detections import Detections
 from vision.inference.detector import LogoDetector
 from vision.inference.other_reads import OtherReads
 from vision.inference.quality import frame_quality
-from vision.inference.reader import TextReader
+from vision.inference.reader import TextReader, text_detections
+from vision.inference.replay import ReplaySpotter
 from vision.inference.shots import CutDetector
 from vision.inference.tracker import SponsorTracker
 from vision.io.sources import SourceInfo, StopInfo, VideoSource
@@ -37,8 +38,10 @@ class VideoAnalysis:
     except ``qualifies``; ``stopped`` is set when decoding ended early because of damage. ``info`` is
     the source as known after the pass (frame count and fps measured where the file did not say).
     ``checking`` is the text reader's check of the model (:meth:`vision.inference.checking.TrackChecker.summary`),
-    None when the model was not checked; ``reads`` the number of whole-frame reads; ``other_reads``
-    the lines they read that name no sponsor (the ambush radar's input), None without whole-frame reads.
+    None when the model was not checked; ``reads`` the number of whole-frame reads; ``replay_reads`` the
+    number of border strips the replay spotter read (:mod:`vision.inference.replay`); ``other_reads``
+    the lines whole-frame reads read that name no sponsor (the ambush radar's input), None without
+    whole-frame reads.
     """
 
     detections: pd.DataFrame
@@ -47,6 +50,7 @@ class VideoAnalysis:
     stopped: StopInfo | None
     checking: dict[str, object] | None = None
     reads: int = 0
+    replay_reads: int = 0
     other_reads: OtherReads | None = None  # unmatched lines of whole-frame reads; None: none were made
 
 
@@ -136,6 +140,7 @@ def analyse_video(
     check: bool = True,
     read_fps: float | None = None,
     settings: MeasureSettings | None = None,
+    replays: bool = True,
 ) -> VideoAnalysis:
     """Run detection, cut detection, tracking and per-detection quality over ``source``.
 
@@ -147,7 +152,8 @@ def analyse_video(
     are held, at their place, on every analysed frame until then, within the same shot, except in
     frames where the model detects that sponsor itself. Only detections that qualify under
     ``settings`` (default thresholds without) are read: the others count toward no number. ``on_frames(n)`` is called after each batch
-    with the number of decoded frames it advanced (for progress bars). Returns a :class:`VideoAnalysis`.
+    with the number of decoded frames it advanced (for progress bars). ``replays`` finds the shots that
+    are replays (:class:`vision.inference.replay.ReplaySpotter`, ``Timeline.replays``). Returns a :class:`VideoAnalysis`.
     """
     info = source.info
     analysed_fps = source.analysed_fps
@@ -167,6 +173,7 @@ def analyse_video(
     next_read = -math.inf
     held: Detections | None = None
     reads = 0
+    spotter = ReplaySpotter() if replays else None
     others = OtherReads() if isinstance(detector, TextReader) or period is not None else None
     for batch in source.batches(batch_size):
         if isinstance(detector, TextReader) and others is not None:
@@ -174,18 +181,23 @@ def analyse_video(
         else:
             dets = detector.predict([f.image for f in batch], [f.index for f in batch], [f.t for f in batch])
         for f, d in zip(batch, dets, strict=True):
-            if cuts.update(f.image, f.t):
+            new_shot = cuts.update(f.image, f.t)
+            if new_shot:
                 tracker.reset()
                 shot += 1
                 held, next_read = None, -math.inf  # a read never outlives its shot
+            texts: list[str] = []  # the text lines of a whole-frame read of this frame
             if period is not None and reader is not None and f.t >= next_read:
-                held = (
-                    _read_whole(reader, f.image, f.index, f.t, others)
-                    if others is not None
-                    else reader.detections(f.image, f.index, f.t)
-                )
+                lines = reader.read_lines(f.image)
+                found, unmatched = reader.split_lines(lines, f.image.shape[:2])
+                held = text_detections(found, reader.names, f.index, f.t)
+                if others is not None:
+                    others.add(unmatched, f.index, f.t)
                 reads += 1
+                texts = [line.text for line in lines]
                 next_read = (math.floor(f.t / period) + 1) * period
+            if spotter is not None:
+                spotter.update(f.image, f.t, shot, new_shot, texts)
             if held is not None:
                 d = add_reads(d, _restamp(held, f.index, f.t))
             if reader is not None and d.polygon is None:
@@ -214,6 +226,7 @@ def analyse_video(
         width=info.width,
         height=info.height,
         cuts_s=tuple(cuts.cuts_s),
+        replays=spotter.replays(len(cuts.cuts_s) + 1) if spotter is not None else (),
     )
     table = columns.frame()
     if checker is not None and checker.rejected():
@@ -227,5 +240,6 @@ def analyse_video(
         source.stopped,
         checking=checker.summary() if checker is not None else None,
         reads=reads,
+        replay_reads=spotter.reads if spotter is not None else 0,
         other_reads=others,
     )

@@ -247,12 +247,18 @@ class _Line:
 class SponsorMatcher:
     """Names sponsors in OCR lines, following the rules in this module's docstring."""
 
-    def __init__(self, names: Mapping[str, Sequence[str]], stopwords: Iterable[str] | None = None) -> None:
+    def __init__(
+        self,
+        names: Mapping[str, Sequence[str]],
+        stopwords: Iterable[str] | None = None,
+        common: Iterable[str] = COMMON_WORDS,
+    ) -> None:
         """names: {catalogue sponsor name: [texts that name it on screen: the name itself and its aliases]}.
 
-        ``stopwords`` are added to :data:`COMMON_WORDS`. The sponsor name itself is always one of its texts.
+        ``stopwords`` are added to ``common``, the common words (default :data:`COMMON_WORDS`). The sponsor
+        name itself is always one of its texts.
         """
-        self._common_squash: frozenset[str] = frozenset(COMMON_WORDS) | frozenset(
+        self._common_squash: frozenset[str] = frozenset(common) | frozenset(
             s for s in (squash(w) for w in (stopwords or ())) if s
         )
         self._common_keys: frozenset[str] = frozenset(_key_of_squashed(w) for w in self._common_squash)

@@ -69,6 +69,7 @@ def pseudo_label_round(
     layouts: Mapping[str, TextLayout] | None = None,
     text_conf: float = TEXT_MIN_CONF,
     read_cache: ReadCache | None = None,
+    anonymise: bool = True,
 ) -> dict[str, Any]:
     """Sample the footage into ``out_dir/frames`` and write pseudo-labels to ``out_dir/pseudo``.
 
@@ -82,7 +83,8 @@ def pseudo_label_round(
     too unsure to label are hidden, and frames with no label are not pseudo-labelled. Text reads
     are looked up in, and added to, ``read_cache`` (shared by rounds that sample the same frames).
     Every sampled frame is also written to ``out_dir/backgrounds`` with all its detections (and
-    reads) blurred out, as synthesis backgrounds. Returns statistics: the teacher, frames sampled,
+    reads) blurred out, as synthesis backgrounds. All three are written from the sampled frames, whose
+    faces are blurred unless ``anonymise`` is false (:func:`vision.training.footage.sample_footage`). Returns statistics: the teacher, frames sampled,
     frames pseudo-labelled, pseudo-labels per sponsor, detections hidden, and the folders written.
     """
     import cv2
@@ -96,7 +98,7 @@ def pseudo_label_round(
         raise ValueError("the text teacher needs a text reader")
     out = Path(out_dir)
     det = LogoDetector(weights, conf=low_conf, imgsz=imgsz, device=device, trust_weights=trust_weights)
-    frames = sample_footage(sources, det, out / "frames", sample_fps, max_frames, progress)
+    frames = sample_footage(sources, det, out / "frames", sample_fps, max_frames, progress, anonymise)
     per_sponsor: Counter[str] = Counter()
     items = []
     hidden = 0
@@ -160,6 +162,7 @@ def pseudo_label_round(
         **({"text_conf": text_conf} if teacher == "text" else {}),
         "low_conf": low_conf,
         "imgsz": imgsz,
+        "anonymise": anonymise,
         "frames_dir": str(out / "frames"),
         "backgrounds_dir": str(out / "backgrounds"),
         "pseudo_dir": str(out / "pseudo"),
@@ -204,6 +207,7 @@ def adapt(
     sponsors: str | Path | None = None,
     reader: TextReader | None = None,
     layouts: Mapping[str, TextLayout] | None = None,
+    anonymise: bool = True,
     **train_args: Any,
 ) -> Path:
     """Run ``rounds`` of pseudo-labelling and fine-tuning; return the final ``NAME.pt`` in ``out_dir``.
@@ -213,7 +217,10 @@ def adapt(
     or ``auto`` (:func:`vision.training.teacher.plan_teacher`): for the text teacher the reader reads the
     ``sponsors`` catalogue (comma list or file; None: the model's class names) joined with the
     model's classes, and each sponsor's artwork in ``logos_dir`` is read once for its layout; a
-    ``reader`` and ``layouts`` given (a plan already made) are used as they are. ``train_args`` go
+    ``reader`` and ``layouts`` given (a plan already made) are used as they are. ``anonymise`` (the
+    default) blurs the faces in every picture written from the footage (sampled frames, pseudo-label
+    images, backgrounds) and in the ``labels`` frames trained on; the card records it as
+    ``anonymise`` (and under ``"adaptation"``). ``train_args`` go
     to :func:`vision.training.train.train` (imgsz, epochs, images, device, seed, batch, task). The card of
     the final model records the teacher, the layouts and every round's pseudo-label statistics and
     training seconds under ``"adaptation"``. Sampled frames, pseudo-labels and runs go to
@@ -261,6 +268,7 @@ def adapt(
                 reader=reader,
                 layouts=layouts,
                 read_cache=read_cache,
+                anonymise=anonymise,
             )
             if not stats["frames_pseudo_labelled"] and teacher == "text":
                 raise InputError(
@@ -282,6 +290,7 @@ def adapt(
                 init=current,
                 labels=[stats["pseudo_dir"], *labels],
                 workdir=rdir / "train",
+                anonymise=anonymise,
                 **train_args,
             )
             stats["training_s"] = (read_card(current) or {}).get("training_s", 0.0)
@@ -294,6 +303,7 @@ def adapt(
         "rounds": rounds,
         "start": str(weights),
         "teacher": teacher,
+        "anonymise": anonymise,
         "layouts": {k: asdict(v) for k, v in sorted(layouts.items())},
         "history": history,
     }

@@ -4,7 +4,9 @@ The clip is filmed by a virtual camera moving over a large world panorama (stand
 LED boards along the far touchline, the pitch). The boards rotate their content every few seconds with
 a scrolling transition; players run in front of them; the camera pans (with motion blur when fast) and
 zooms; 2-4 hard cuts switch between a wide camera, a tight camera and a player close-up (shirt sponsor);
-a score bug with one sponsor stays on screen. Every sponsor pixel goes through
+a score bug with one sponsor stays on screen. With ``replays``, some shots are replays: a caption in a
+corner ("REPLAY", "WIEDERHOLUNG", ...) and a broadcast transition on each of their cuts
+(:mod:`vision.training.replay_graphics`). Every sponsor pixel goes through
 :meth:`vision.training.compose.Canvas.paste_logo`, so the truth is exact: per frame and instance, the polygon,
 the box of the visible pixels, the visible fraction and the short side in pixels.
 
@@ -35,6 +37,14 @@ import pandas as pd
 from vision.io.artwork import Logo
 from vision.training.compose import Canvas, LogoBank, instance_label, polygon_area, project
 from vision.training.degrade import motion_blur
+from vision.training.replay_graphics import (
+    TRANSITION_S,
+    ReplayStyle,
+    draw_caption,
+    draw_transition,
+    plan_replays,
+    transition_progress,
+)
 from vision.training.scenes.context import Ctx
 from vision.training.scenes.elements import player
 from vision.training.scenes.palettes import PALETTES
@@ -62,6 +72,9 @@ class ClipTruth:
     ``frames`` has one row per visible sponsor instance per frame (columns :data:`TRUTH_COLUMNS`; pixels,
     seconds, fractions). ``cuts_s`` are the times (s) of the first frame of each new shot; ``shots`` lists
     ``(start_s, end_s, kind)``. ``exposure_s`` and ``mean_screen_share`` follow the module definitions.
+    ``replays`` holds one bool per shot (True: a replay; empty: every shot live), ``captions`` the
+    replay caption word per shot (``""`` for a live shot) and ``transitions_s`` the ``(start_s, end_s)``
+    of each replay transition.
     """
 
     frames: pd.DataFrame
@@ -80,10 +93,17 @@ class ClipTruth:
     thresholds: dict[str, float] = field(
         default_factory=lambda: {"min_visible": MIN_VISIBLE, "min_short_side_px": MIN_SHORT_SIDE_PX}
     )
+    replays: list[bool] = field(default_factory=list)
+    captions: list[str] = field(default_factory=list)
+    transitions_s: list[tuple[float, float]] = field(default_factory=list)
+
+    def replay_of_shot(self) -> list[bool]:
+        """Return one bool per shot, True for a replay (all False when the clip has none)."""
+        return list(self.replays) if self.replays else [False] * len(self.shots)
 
     def summary(self) -> dict[str, object]:
-        """Everything but the per-frame table, JSON-serialisable."""
-        return {
+        """Everything but the per-frame table, JSON-serialisable (the replay keys only when a shot is one)."""
+        out: dict[str, object] = {
             "video": self.video,
             "duration_s": self.duration_s,
             "fps": self.fps,
@@ -99,6 +119,11 @@ class ClipTruth:
             "thresholds": self.thresholds,
             "table": "truth.parquet",
         }
+        if any(self.replays):
+            out["replays"] = list(self.replays)
+            out["captions"] = list(self.captions)
+            out["transitions_s"] = [list(t) for t in self.transitions_s]
+        return out
 
     def save(self, directory: str | Path) -> tuple[Path, Path]:
         """Write ``truth.json`` (summary) and ``truth.parquet`` (per-frame table) into ``directory``."""
@@ -129,6 +154,9 @@ class ClipTruth:
             seed=s["seed"],
             video=s.get("video", ""),
             thresholds=s["thresholds"],
+            replays=[bool(r) for r in s.get("replays", [])],
+            captions=[str(c) for c in s.get("captions", [])],
+            transitions_s=[(a, b) for a, b in s.get("transitions_s", [])],
         )
 
 
@@ -301,12 +329,15 @@ def render_clip(
     size: tuple[int, int] = (1280, 720),
     seed: int = 0,
     crf: int = 20,
+    replays: int = 0,
 ) -> ClipTruth:
     """Render a broadcast-like football clip to ``out_path`` (H.264 in MP4, via PyAV/libx264) and return
     its :class:`ClipTruth`, also saved as ``truth.json`` + ``truth.parquet`` next to the clip.
 
     ``size`` = (width, height) in pixels (even numbers); boards are about 25-60 px tall at 720p in wide
-    and tight shots. Raises :class:`~vision.training.synth.SynthError` for bad arguments.
+    and tight shots. ``replays`` shots (never the first) are replays, with a caption and a transition on
+    each of their cuts; 0 (the default) renders no replay graphics and leaves every other draw as it was.
+    Raises :class:`~vision.training.synth.SynthError` for bad arguments.
     """
     w, h = int(size[0]), int(size[1])
     if w < 64 or h < 64 or w % 2 or h % 2:
@@ -343,6 +374,9 @@ def render_clip(
     for si, s in enumerate(shots):
         shot_of[s.start : s.end] = si
     cams = _camera_paths(shots, ball, world, w, h, fps)
+    styles = plan_replays(np.random.default_rng([seed, 3]), len(shots), replays)
+    n_trans = max(2, round(TRANSITION_S * fps))
+    wipes = _transition_cuts(shots, styles)
 
     import av
 
@@ -365,6 +399,12 @@ def render_clip(
                     canvas.image = motion_blur(canvas.image, min(speed * 0.5, 40.0), 0.0)
             n_scene = len(canvas.instances)
             _draw_bug(ctx, bug_art, f)
+            if shot_of[i] in styles:
+                draw_caption(canvas, styles[shot_of[i]], f)
+            for cut, style in wipes.items():
+                progress = transition_progress(i, cut, n_trans)
+                if progress is not None:
+                    draw_transition(canvas, style, progress)
             for k, inst in enumerate(canvas.instances):
                 lab = instance_label(inst, w, h)
                 if lab is None:
@@ -386,8 +426,31 @@ def render_clip(
     _CLOSEUP.clear()
     df = pd.DataFrame(rows, columns=list(TRUTH_COLUMNS))
     truth = _summarise(df, bank.sponsors, shots, n_frames, fps, w, h, seed, out_path.name)
+    if styles:
+        truth.replays = [si in styles for si in range(len(shots))]
+        truth.captions = [styles[si].word if si in styles else "" for si in range(len(shots))]
+        truth.transitions_s = [
+            (
+                round(max(0, c - n_trans // 2) / fps, 6),
+                round(min(n_frames, c - n_trans // 2 + n_trans) / fps, 6),
+            )
+            for c in sorted(wipes)
+        ]
     truth.save(out_path.parent)
     return truth
+
+
+def _transition_cuts(shots: list[_Shot], styles: dict[int, ReplayStyle]) -> dict[int, ReplayStyle]:
+    """Return ``{cut frame: style}``: a transition on each cut into or out of a replay shot, in that
+    replay's style (the later shot's where both sides are replays)."""
+    out: dict[int, ReplayStyle] = {}
+    for si, s in enumerate(shots):
+        if si in styles:
+            if si > 0:
+                out[s.start] = styles[si]
+            if si + 1 < len(shots):
+                out.setdefault(s.end, styles[si])
+    return out
 
 
 def _camera_paths(

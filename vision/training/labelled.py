@@ -20,12 +20,16 @@ import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 
 from measure.errors import InputError
 from vision.io.discovery import IMAGE_SUFFIXES, is_image_path
+
+if TYPE_CHECKING:
+    from vision.inference.faces import Anonymiser
 
 
 class LabelledDirError(InputError):
@@ -169,13 +173,19 @@ def add_labelled(
     names: Sequence[str],
     task: str,
     repeat: int,
+    anonymise: bool = True,
 ) -> dict[str, object]:
     """Add labelled frames (from :func:`read_for_training`) to the training split of a dataset.
 
-    Each frame is linked (or copied) ``repeat`` times into ``data_dir/images/train`` with its label
-    file re-numbered to the class ids of ``names``. Returns what was added: frames, labelled
-    instances per sponsor and ``repeat``.
+    Each frame goes ``repeat`` times into ``data_dir/images/train`` with its label file re-numbered
+    to the class ids of ``names``. With ``anonymise`` (the default) each frame is written once with
+    its faces blurred, except inside its labelled boxes (:mod:`vision.inference.faces`), and the
+    repeats are links to it; without, the user's file itself is linked (or copied). Returns what
+    was added: frames, labelled instances per sponsor and ``repeat``.
     """
+    from vision.inference.faces import anonymiser
+
+    blur = anonymiser(anonymise) if any(sets) else None
     index = {n: i for i, n in enumerate(names)}
     data = Path(data_dir)
     frames = 0
@@ -183,9 +193,14 @@ def add_labelled(
     for k, items in enumerate(sets):
         for f in items:
             text = "".join(f"{b.yolo_line(index[b.sponsor], task)}\n" for b in f.boxes)
+            source = f.image
             for r in range(repeat):
                 stem = f"real{k}_{r}_{f.image.stem}"
-                _link(f.image, data / "images" / "train" / f"{stem}{f.image.suffix.lower()}")
+                if blur is not None and r == 0:
+                    source = _write_anonymised(f, data / "images" / "train" / f"{stem}.jpg", blur)
+                else:
+                    suffix = source.suffix.lower() if source == f.image else ".jpg"
+                    _link(source, data / "images" / "train" / f"{stem}{suffix}")
                 (data / "labels" / "train" / f"{stem}.txt").write_text(text)
             frames += 1
             for b in f.boxes:
@@ -202,6 +217,21 @@ def auto_repeat(n_real: int, n_synthetic: int, share: float = 0.3, cap: int = 20
         return 0
     want = share / (1.0 - share) * n_synthetic / n_real
     return int(max(1, min(cap, round(want))))
+
+
+def _write_anonymised(frame: LabelledFrame, dst: Path, blur: Anonymiser) -> Path:
+    """Write ``frame``'s picture to ``dst`` (JPEG) with its faces blurred, except inside its labelled
+    boxes; return ``dst``. Read with OpenCV, as the trainer reads the files it is given."""
+    image = cv2.imread(str(frame.image), cv2.IMREAD_COLOR)
+    if image is None:
+        raise LabelledDirError(f"{frame.image}: not a readable image")
+    h, w = image.shape[:2]
+    blur(image, [b.points * (w, h) for b in frame.boxes])
+    if dst.exists():
+        dst.unlink()
+    if not cv2.imwrite(str(dst), image, [cv2.IMWRITE_JPEG_QUALITY, 95]):
+        raise OSError(f"{dst}: could not write the frame")
+    return dst
 
 
 def _link(src: Path, dst: Path) -> None:

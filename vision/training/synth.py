@@ -268,6 +268,19 @@ def load_backgrounds(
     return out
 
 
+def anonymise_backgrounds(images: list[np.ndarray], anonymise: bool = True) -> list[np.ndarray]:
+    """Return the background ``images`` (BGR uint8) with their faces blurred (:mod:`vision.inference.faces`),
+    or as they are when ``anonymise`` is false. The face model loads only when there is a picture to
+    blur; raises :class:`vision.inference.faces.FaceModelMissing` without it."""
+    if not anonymise or not images:
+        return images
+    from vision.inference.faces import anonymiser
+
+    blur = anonymiser(True)
+    assert blur is not None
+    return [blur(np.require(image, requirements="CW")) for image in images]
+
+
 def _video_frames(path: Path, rng: np.random.Generator) -> list[np.ndarray]:
     cap = cv2.VideoCapture(str(path))
     try:
@@ -317,6 +330,7 @@ def make_dataset(
     recipe: SceneRecipe | None = None,
     degrade_recipe: DegradeRecipe | None = None,
     workers: int = 1,
+    anonymise: bool = True,
 ) -> DatasetInfo:
     """Render ``n_images`` synthetic frames (longest side ``imgsz`` pixels) into an ultralytics dataset.
 
@@ -325,7 +339,9 @@ def make_dataset(
     0..1), ``out_dir/data.yaml`` and ``out_dir/dataset_info.json``; existing ``images/`` and ``labels/``
     in ``out_dir`` are replaced. ``round(n_images * val_fraction)`` images (at least 1 when
     ``val_fraction > 0``) form the held-out validation split. ``workers`` > 1 renders in that many
-    processes; the files are identical whatever the number of workers. Returns a :class:`DatasetInfo`.
+    processes; the files are identical whatever the number of workers. The ``backgrounds`` (the
+    user's own pictures) have their faces blurred once, as they are read, unless ``anonymise`` is false
+    (:mod:`vision.inference.faces`); the logos pasted on them stay sharp. Returns a :class:`DatasetInfo`.
     """
     recipe = recipe or SceneRecipe()
     degrade_recipe = degrade_recipe or DegradeRecipe()
@@ -350,6 +366,7 @@ def make_dataset(
         s: load_backgrounds(files, np.random.default_rng([seed, 7, i]))
         for i, (s, files) in enumerate(bg_split.items())
     }
+    bgs = {s: anonymise_backgrounds(images, anonymise) for s, images in bgs.items()}
     for sub in ("images", "labels"):
         if (out / sub).exists():
             shutil.rmtree(out / sub)

@@ -82,6 +82,7 @@ def train(
     label_repeat: int | None = None,
     keep: bool = False,
     sponsors: Sequence[str] | None = None,
+    anonymise: bool = True,
 ) -> Path:
     """Synthesise a dataset from the artwork in ``logos_dir``, train, and write ``NAME.pt`` + card.
 
@@ -94,6 +95,9 @@ def train(
     same sponsors, its backbone and neck when the sponsors differ. ``labels`` are folders of real
     labelled frames (:mod:`vision.training.labelled`) added to the training split, each frame repeated
     ``label_repeat`` times (default: enough to make about 30% of the training images).
+    ``anonymise`` (the default) blurs the faces in the user's pictures the dataset is built from, the
+    ``backgrounds`` and the ``labels`` frames, but not their logos (:mod:`vision.inference.faces`); the
+    card records it as ``anonymise``.
     The work folder (synthetic dataset, ultralytics' run) is ``workdir``, kept; without one it is a
     temporary folder, removed at the end, on failure too, unless ``keep``.
     """
@@ -117,6 +121,10 @@ def train(
     out_dir.mkdir(parents=True, exist_ok=True)
     real_sets = read_for_training(labels, list(logos)) if labels else []
     previous = _check_init(init, sorted(logos), task) if init else None
+    if backgrounds or labels:
+        from vision.inference.faces import anonymiser
+
+        anonymiser(anonymise)  # a missing face model stops here, before any work
     # absolute: ultralytics puts a relative ``project`` under its own runs/ folder, not here
     work = (
         Path(workdir).absolute() if workdir else Path(tempfile.mkdtemp(prefix=f"sponsorlens-train-{name}-"))
@@ -131,12 +139,13 @@ def train(
             seed=seed,
             backgrounds=list(backgrounds),
             task=task,
+            anonymise=anonymise,
         )
         real = None
         if real_sets:
             n_real = sum(len(s) for s in real_sets)
             repeat = label_repeat if label_repeat is not None else auto_repeat(n_real, data.n_train)
-            real = add_labelled(real_sets, work / "data", list(logos), task, max(1, repeat))
+            real = add_labelled(real_sets, work / "data", list(logos), task, max(1, repeat), anonymise)
             real["dirs"] = [str(d) for d in labels]
         synth_s = time.time() - started
         forked_children_die_with_parent()  # the data-loader workers end with a killed training
@@ -195,6 +204,7 @@ def train(
             "seed": seed,
             "synthesis": jsonable(data),
             "real_labels": real,
+            "anonymise": anonymise,
             "validation": {
                 "split": "held-out synthetic scenes (scene types and backgrounds not used in training)",
                 "map50": round(float(box.map50), 4),
