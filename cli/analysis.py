@@ -38,6 +38,7 @@ def write_analysis(
             evidence,
             classes=result.report["model"]["classes"],
             anonymise=anonymise,
+            other_brands=result.other_brands,
         )
         if html:
             render_report(tmp)

@@ -109,6 +109,22 @@ def print_categories(categories: pd.DataFrame | None) -> None:
     Console(stderr=False).print(table)
 
 
+#: The terminal names at most this many other brands (all of them are in report.json).
+OTHER_BRANDS_SHOWN = 5
+
+
+def print_other_brands(brands: pd.DataFrame | None) -> None:
+    """Print one line naming the other brands seen (the ambush radar, most seconds first), when it ran."""
+    if brands is None:
+        return
+    if brands.empty:
+        typer.echo("other brands seen: none (text read on screen names no other brand often enough)")
+        return
+    shown = ", ".join(f"{r.brand} {r.seconds:.1f} s" for r in brands.head(OTHER_BRANDS_SHOWN).itertuples())
+    more = f" and {len(brands) - OTHER_BRANDS_SHOWN} more" if len(brands) > OTHER_BRANDS_SHOWN else ""
+    typer.echo(f"other brands seen (not in the catalogue): {shown}{more}")
+
+
 @app.command()
 @user_errors
 def analyze(
@@ -205,6 +221,7 @@ def analyze(
         )
     print_summary(result.sponsors, cfg.rate_card.currency if cfg.rate_card else None)
     print_categories(result.categories)
+    print_other_brands(result.other_brands)
     checking = (result.report.get("reading") or {}).get("checking")
     if checking:
         typer.echo(

@@ -71,6 +71,46 @@ def print_comparison(cmp: Comparison) -> None:
             cats.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
         _add_delta_rows(cats, cmp.categories, "category", _columns(cmp.category_kpis), [], [])
         console.print(cats)
+    print_other_brands(cmp, console)
+
+
+#: What the comparison says of a side whose ambush radar did not run.
+RADAR_OFF = "radar off: no whole-frame reading"
+
+
+def print_other_brands(cmp: Comparison, console: Any) -> None:
+    """Print the other brands seen in A and B (seconds each, B - A); say so when neither radar ran."""
+    from rich.table import Table
+
+    from cli.report_html import fmt_seconds
+
+    if not (cmp.radar_a or cmp.radar_b):
+        console.print(
+            f"Other brands seen: {RADAR_OFF} in either analysis (--sponsors, or --read-fps with weights)"
+        )
+        return
+    table = Table(title="Other brands seen (not in the catalogue)", title_justify="left")
+    for name, justify in (("brand", "left"), ("A", "right"), ("B", "right"), ("B - A", "right")):
+        table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    for r in cmp.other_brands.to_dict(orient="records"):
+        table.add_row(
+            str(r["brand"]),
+            fmt_seconds(r["seconds_a"]) if cmp.radar_a else RADAR_OFF,
+            fmt_seconds(r["seconds_b"]) if cmp.radar_b else RADAR_OFF,
+            fmt_seconds_delta(r["seconds_delta"]),
+        )
+    if cmp.other_brands.empty:
+        table.caption = "none listed in either analysis"
+    console.print(table)
+
+
+def fmt_seconds_delta(v: float) -> str:
+    """Return a signed seconds delta (``+1.5 s``), ``0`` when equal, ``–`` when unknown."""
+    from cli.report_html import fmt_seconds
+
+    if v is None or not math.isfinite(v):
+        return "–"
+    return "0" if v == 0 else ("+" if v > 0 else "-") + fmt_seconds(abs(v))
 
 
 def _add_delta_rows(
@@ -132,6 +172,17 @@ def compare_html(cmp: Comparison) -> str:
         {"category": row["category"], "cells": _delta_cells(cat_cols, row)}
         for row in cmp.categories.to_dict(orient="records")
     ]
+    from cli.report_html import fmt_seconds
+
+    brand_rows = [
+        {
+            "brand": r["brand"],
+            "a": fmt_seconds(r["seconds_a"]) if cmp.radar_a else RADAR_OFF,
+            "b": fmt_seconds(r["seconds_b"]) if cmp.radar_b else RADAR_OFF,
+            "d": fmt_seconds_delta(r["seconds_delta"]),
+        }
+        for r in cmp.other_brands.to_dict(orient="records")
+    ]
     key = next((k for k in ("exposure_s", "photos_with_sponsor") if k in cmp.kpis), None)
     chart = charts.delta_bars(cmp.table, key, colors, cmp.label_a, cmp.label_b) if key else None
     return (
@@ -143,6 +194,8 @@ def compare_html(cmp: Comparison) -> str:
             rows=rows,
             category_columns=cat_cols,
             category_rows=cat_rows,
+            brand_rows=brand_rows,
+            radar=cmp.radar_a or cmp.radar_b,
             chart=chart,
             title=f"Comparison: {cmp.label_a} vs {cmp.label_b}",
         )

@@ -4,6 +4,8 @@ Two uses, one sequential decode of the video (:func:`write_thumbnails`):
 
 * ``DIR/frames/best_<sponsor>.jpg``: each sponsor's best frame (``best_frame`` of the sponsors
   table), shown in the HTML report;
+* ``DIR/frames/other_<brand>.jpg``: a crop around each other brand's best read (the ambush radar,
+  :mod:`measure.ambush`), shown in the HTML report's "Other brands seen";
 * ``--evidence EVDIR``: one thumbnail per exposure segment (its ``best_frame``), named
   ``<segment>_<sponsor>_<start_frame>-<end_frame>.jpg`` where ``<segment>`` is the 0-based row of
   ``segments.csv``, plus ``index.csv`` mapping every segment to its frame numbers, timestamps
@@ -58,6 +60,31 @@ def best_frame_file(sponsor: str) -> str:
     return f"best_{safe_name(sponsor)}.jpg"
 
 
+def other_brand_file(brand: str) -> str:
+    """Return the file name of an other brand's thumbnail (a crop around its best read) in ``DIR/frames``."""
+    return f"other_{safe_name(brand)}.jpg"
+
+
+#: Margin around an other brand's read in its thumbnail: this many line heights on every side ...
+CROP_MARGIN_LINES = 1.5
+#: ... and the crop is at least this many pixels wide and high (where the frame allows).
+CROP_MIN_PX = (320, 180)
+
+
+def brand_crop(box: Sequence[float], width: int, height: int) -> tuple[int, int, int, int]:
+    """Return the ``(x1, y1, x2, y2)`` pixels of the crop around a read's ``box`` (xyxy pixels) in a
+    ``width`` x ``height`` frame: the box widened by :data:`CROP_MARGIN_LINES` of its height on every
+    side, at least :data:`CROP_MIN_PX`, kept inside the frame."""
+    x1, y1, x2, y2 = (float(v) for v in box)
+    m = CROP_MARGIN_LINES * max(y2 - y1, 1.0)
+    cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
+    half_w = max((x2 - x1) / 2 + m, CROP_MIN_PX[0] / 2)
+    half_h = max((y2 - y1) / 2 + m, CROP_MIN_PX[1] / 2)
+    left, top = max(0, round(cx - half_w)), max(0, round(cy - half_h))
+    right, bottom = min(width, round(cx + half_w)), min(height, round(cy + half_h))
+    return left, top, max(right, left + 1), max(bottom, top + 1)
+
+
 def segment_file(index: int, sponsor: str, start_frame: int, end_frame: int) -> str:
     """Return the evidence thumbnail name of segment ``index`` (0-based row of ``segments.csv``)."""
     return f"{index:04d}_{safe_name(sponsor)}_{int(start_frame)}-{int(end_frame)}.jpg"
@@ -74,6 +101,7 @@ class Shot:
     path: Path
     detections: Detections
     caption: str
+    around: tuple[float, float, float, float] | None = None  # xyxy pixels: show only a crop around it
 
 
 def _detections(dets: pd.DataFrame, frame: int, sponsor: str) -> Detections:
@@ -87,7 +115,11 @@ def _detections(dets: pd.DataFrame, frame: int, sponsor: str) -> Detections:
 
 
 def _render(image: np.ndarray, shot: Shot, colors: dict[str, str]) -> np.ndarray:
-    """Return the thumbnail (BGR): the frame scaled to ``THUMB_SIDE_PX``, outlines, labels and caption."""
+    """Return the thumbnail (BGR): the frame (or the crop around the shot's ``around`` box,
+    :func:`brand_crop`) scaled to ``THUMB_SIDE_PX``, outlines, labels and caption."""
+    if shot.around is not None:
+        x1, y1, x2, y2 = brand_crop(shot.around, image.shape[1], image.shape[0])
+        image = image[y1:y2, x1:x2]
     h, w = image.shape[:2]
     scale = min(1.0, THUMB_SIDE_PX / max(h, w))
     img = (
@@ -243,9 +275,12 @@ def write_thumbnails(
     evidence_dir: Path | None = None,
     classes: Sequence[str] | None = None,
     anonymise: bool = True,
+    other_brands: pd.DataFrame | None = None,
 ) -> dict[str, Path]:
     """Write each sponsor's best frame to ``out_dir/frames`` and, with ``evidence_dir``, one
     thumbnail per segment plus ``evidence_dir/index.csv``; decode ``video`` once for both.
+    ``other_brands`` (:data:`measure.ambush.OTHER_BRAND_COLUMNS`) adds a crop around each other
+    brand's best read (:func:`other_brand_file`), its text kept sharp like the logos.
 
     ``classes`` orders the sponsor colours (the model's class order; default: the sponsors table).
     ``anonymise`` blurs the faces on every picture (:mod:`vision.inference.faces`), not the logos.
@@ -279,12 +314,19 @@ def write_thumbnails(
         path = frames_dir / best_frame_file(sponsor)
         shots.append(Shot(frame, path, _detections(detections_df, frame, sponsor), ""))
         best[sponsor] = path
+    keep = _logo_corners(detections_df)
+    for row in (other_brands if other_brands is not None else pd.DataFrame()).itertuples(index=False):
+        box = (float(row.best_x1), float(row.best_y1), float(row.best_x2), float(row.best_y2))
+        frame = int(row.best_frame)
+        shots.append(Shot(frame, frames_dir / other_brand_file(str(row.brand)), Detections.empty(), "", box))
+        corners = np.array([[box[0], box[1]], [box[2], box[1]], [box[2], box[3]], [box[0], box[3]]])[None]
+        keep[frame] = np.concatenate([keep[frame], corners]) if frame in keep else corners
 
     evidence = _evidence_dir(Path(evidence_dir)) if evidence_dir is not None else contextlib.nullcontext(None)
     with evidence as ev_tmp:
         index = _segment_shots(segments_df, detections_df, ev_tmp, shots) if ev_tmp is not None else None
         blur = anonymiser(anonymise) if shots else None
-        written = set(write_shots(video, shots, colors, blur, _logo_corners(detections_df) if blur else None))
+        written = set(write_shots(video, shots, colors, blur, keep if blur else None))
         if ev_tmp is not None and index is not None:
             index["written"] = [ev_tmp / f in written for f in index["file"]]
             try:

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from cli.draw import sponsor_colors
-from cli.evidence import best_frame_file
+from cli.evidence import best_frame_file, other_brand_file
 from measure.categories import COMPETITOR_KEYS
 from measure.errors import OutputError
 from measure.folder import Analysis, read_analysis
@@ -300,6 +300,38 @@ def _best_frames(a: Analysis) -> list[dict[str, str]]:
     return out
 
 
+#: The columns of the "Other brands seen" table: (key, label, methodology key, format).
+OTHER_BRAND_CELLS: tuple[tuple[str, str, str, Callable[[Any], str]], ...] = (
+    ("seconds", "Seconds", "other_brand_s", fmt_seconds),
+    ("reads", "Reads", "other_brand_reads", _int),
+    ("first_t", "First seen", "other_brand_first_t", fmt_duration),
+    ("mean_screen_share", "Mean screen share", "other_brand_screen_share", _pct(2)),
+)
+
+
+def _other_brands(a: Analysis) -> dict[str, Any] | None:
+    """Return the "Other brands seen" section: ``ran`` (whether the radar ran), the table's columns and
+    rows (with each brand's thumbnail as a data URI); None for a photo archive."""
+    from measure.methodology import METRICS
+
+    if a.kind == "photos":
+        return None
+    columns = [{"label": label, "help": METRICS[m]} for _, label, m, _ in OTHER_BRAND_CELLS]
+    rows = []
+    for r in a.other_brands.to_dict("records"):
+        brand = str(r["brand"])
+        caption = f"at {fmt_duration(r.get('best_t'))} (frame {_int(r.get('best_frame'))})"
+        rows.append(
+            {
+                "brand": brand,
+                "cells": [fmt(r.get(k)) for k, _, _, fmt in OTHER_BRAND_CELLS],
+                "uri": _data_uri(a.directory / "frames" / other_brand_file(brand)),
+                "caption": caption,
+            }
+        )
+    return {"ran": a.radar_ran, "columns": columns, "rows": rows}
+
+
 def _settings_items(a: Analysis) -> list[tuple[str, str]]:
     st = dict(a.settings)
     items: list[tuple[str, str]] = []
@@ -495,6 +527,7 @@ def build_context(a: Analysis, for_pdf: bool = False) -> dict[str, Any]:
         "currency": currency,
         "charts": _charts(a),
         "best_frames": _best_frames(a),
+        "other_brands": _other_brands(a),
         "source_items": _source_items(a),
         "model_items": _model_items(a),
         "settings_items": _settings_items(a),

@@ -4,8 +4,9 @@ Two matches, two halves, or the same match measured with two settings: every KPI
 hold (and those only one holds) is compared per sponsor as ``delta = B - A``. A sponsor present
 in only one report counts as 0 on the other side. Catalogue categories (:mod:`measure.categories`)
 are compared the same way, per category; the competitor numbers appear only when either report has
-categories. Rendering (terminal table, HTML page) is the
-command line's.
+categories. Other brands seen (the ambush radar, :mod:`measure.ambush`) are listed side by side:
+seconds in A and B per brand, matched by name (case and spaces ignored). Rendering (terminal table,
+HTML page) is the command line's.
 """
 
 from __future__ import annotations
@@ -38,7 +39,9 @@ class Comparison:
     ``currency`` the rate card's when both reports use the same one, else None. ``categories`` has
     one row per catalogue category of either report (``category``, then ``k_a``, ``k_b``,
     ``k_delta`` for each key of ``category_kpis``; a category one report lacks counts as 0 there);
-    empty when neither report has categories.
+    empty when neither report has categories. ``other_brands`` has one row per other brand seen in
+    either (``brand``, ``seconds_a``, ``seconds_b``, ``seconds_delta``: 0 where that side's radar ran
+    and did not list it, NaN where it did not run); ``radar_a``/``radar_b`` say whether it ran.
     """
 
     table: pd.DataFrame
@@ -50,6 +53,9 @@ class Comparison:
     currency: str | None
     categories: pd.DataFrame = field(default_factory=pd.DataFrame)
     category_kpis: list[str] = field(default_factory=list)
+    other_brands: pd.DataFrame = field(default_factory=pd.DataFrame)
+    radar_a: bool = False
+    radar_b: bool = False
 
 
 def _sponsor_rows(sponsors: pd.DataFrame, key: str = "sponsor") -> pd.DataFrame:
@@ -106,7 +112,42 @@ def compare_analyses(a: Analysis, b: Analysis) -> Comparison:
         currency=cur_a if cur_a == cur_b else None,
         categories=categories,
         category_kpis=category_kpis,
+        other_brands=other_brand_deltas(a, b),
+        radar_a=a.radar_ran,
+        radar_b=b.radar_ran,
     )
+
+
+def _brand_key(brand: str) -> str:
+    """Return the name an other brand is matched by across analyses: case and spaces ignored."""
+    return "".join(str(brand).casefold().split())
+
+
+def other_brand_deltas(a: Analysis, b: Analysis) -> pd.DataFrame:
+    """Return the other brands seen in A or B (``brand``, ``seconds_a``, ``seconds_b``,
+    ``seconds_delta`` = B - A, seconds), most seconds first; a side whose radar ran without listing
+    the brand counts 0, a side whose radar did not run NaN."""
+    sides = []
+    for an in (a, b):
+        df = an.other_brands
+        sides.append(
+            {_brand_key(r["brand"]): (str(r["brand"]), float(r["seconds"])) for r in df.to_dict("records")}
+            if not df.empty
+            else {}
+        )
+    keys = list(dict.fromkeys([*sides[0], *sides[1]]))
+    if not keys:
+        return pd.DataFrame(columns=["brand", "seconds_a", "seconds_b", "seconds_delta"])
+    out = pd.DataFrame(
+        {
+            "brand": [(sides[0].get(k) or sides[1][k])[0] for k in keys],
+            "seconds_a": [sides[0][k][1] if k in sides[0] else 0.0 if a.radar_ran else np.nan for k in keys],
+            "seconds_b": [sides[1][k][1] if k in sides[1] else 0.0 if b.radar_ran else np.nan for k in keys],
+        }
+    )
+    out["seconds_delta"] = out["seconds_b"] - out["seconds_a"]
+    top = out[["seconds_a", "seconds_b"]].max(axis=1).fillna(0)
+    return out.iloc[np.argsort(-top.to_numpy(), kind="stable")].reset_index(drop=True)
 
 
 def _side(t: pd.DataFrame, key: str, names: list[str]) -> np.ndarray:

@@ -147,6 +147,20 @@ class Analysis:
         """True when the report holds a ``categories`` table with at least one category."""
         return bool(self.report.categories)
 
+    @property
+    def radar_ran(self) -> bool:
+        """True when the ambush radar ran (the analysis made whole-frame reads), even if it found no brand."""
+        return self.report.other_brands is not None
+
+    @cached_property
+    def other_brands(self) -> pd.DataFrame:
+        """One row per other brand seen (:data:`measure.ambush.OTHER_BRAND_COLUMNS`, as written); empty
+        when none was seen or the radar did not run (:attr:`radar_ran` tells which)."""
+        df = pd.DataFrame([r.model_dump() for r in self.report.other_brands or []])
+        if not df.empty:
+            df["brand"] = df["brand"].astype(str)
+        return df
+
     @cached_property
     def context(self) -> pd.DataFrame:
         """One row per sponsor, context dimension and value (:data:`measure.context.CONTEXT_TABLE_COLUMNS`,

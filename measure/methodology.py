@@ -50,6 +50,29 @@ SHOT_LOGO_TIGHT: float = 0.042
 #: least this fraction of the frame, tight below.
 SHOT_SURFACE_WIDE: float = 0.45
 
+#: The ambush radar ("other brands seen", :mod:`measure.ambush`): a read needs at least this many
+#: letters or digits (after normalisation) ...
+RADAR_MIN_CHARS: int = 4
+#: ... and at most this share of digits (clocks, scores, minute marks are mostly digits).
+RADAR_MAX_DIGIT_SHARE: float = 0.5
+#: A brand needs at least this many placed reads ...
+RADAR_MIN_READS: int = 3
+#: ... spanning at least this many seconds (first to last placed read).
+RADAR_MIN_SPAN_S: float = 2.0
+#: A read is placed when a read of its brand at the neighbouring read moment of the shot is within
+#: this fraction of the frame diagonal (centre to centre): boards move with the camera, not by jumps.
+RADAR_PLACE_TOL: float = 0.1
+#: ... and that read moment is at most this many whole-frame reads away (2: one read may miss it).
+RADAR_MAX_GAP_READS: int = 2
+#: A read that stays still (within this fraction of the frame diagonal of its neighbouring read) at a
+#: place where its text stays still in another shot too is the broadcaster's graphic (a caption fixed
+#: on screen across cuts) and is dropped.
+RADAR_FIXED_TOL: float = 0.01
+#: The best read of a brand is its largest read with at least this recognition score (if any).
+RADAR_CLEAR_SCORE: float = 0.8
+#: The table lists at most this many brands (most seconds first).
+RADAR_MAX_BRANDS: int = 50
+
 _D = MeasureSettings()
 _P_LO, _P_HI = (f"{p:g}" for p in CONTRAST_PERCENTILES)
 _FULL_PCT = f"{FULL_SIZE_SHARE * 100:g} %"
@@ -250,6 +273,24 @@ METRICS: dict[str, str] = {
     "best_photo": (
         "The photo with the sponsor's highest quality index q (the earlier photo on ties); "
         "best_photo_quality is that q, in [0, 1]."
+    ),
+    # --- other brands seen (the ambush radar)
+    "other_brand_s": (
+        "Seconds an other brand (text read on screen that names no catalogue sponsor) stands on screen: "
+        "each whole-frame read stands until the next whole-frame read, the next cut or the end of the video, "
+        "whichever comes first (like a held read), and the brand's seconds are the sum over the reads in "
+        "which it was read, each read counted once."
+    ),
+    "other_brand_reads": "Number of text lines read as the other brand (after the radar's filters), count.",
+    "other_brand_first_t": "Timestamp in seconds of the other brand's first read.",
+    "other_brand_screen_share": (
+        "Mean fraction of the frame area covered by the other brand's text lines (their rotated boxes), "
+        "weighted by the seconds each read stands for."
+    ),
+    "other_brand_best": (
+        "The other brand's best read: its largest text line (by area) among its reads with recognition score "
+        f"at least {RADAR_CLEAR_SCORE:g} (all its reads when none is); best_frame and best_t are its frame and "
+        "seconds, best_x1..best_y2 the line's bounding box in pixels."
     ),
 }
 
@@ -604,6 +645,40 @@ Every number above is computed the same way for both.
   A read **stands for** 1 / R seconds, like a sampled frame: its detections are repeated on every
   analysed frame until the next read, never past a cut, and skipped on the frames where the model
   detects that sponsor itself.
+
+### Other brands seen (the ambush radar)
+
+Whole-frame reads (the reader as the detector, or `--read-fps` beside a model) read every line of
+text in the frame. The lines that name no catalogue sponsor make the "other brands seen" table
+(`other_brands` in `report.json`): boards of brands that are not on the sponsor list. A line
+counts toward an other brand when:
+
+- it has at least {RADAR_MIN_CHARS} letters or digits, at most {RADAR_MAX_DIGIT_SHARE:.0%} of them digits
+  (clocks, scores and minute marks are dropped), is not made only of common words and broadcast words
+  (LIVE, REPLAY, HD, …), and does not name a sponsor by name or alias, not even cut (the matcher's rules);
+- it is not the broadcaster's own graphic: a read that stays still (within {RADAR_FIXED_TOL:g} of the
+  frame diagonal of its read at the neighbouring read moment) at a place where the same text stays still
+  in another shot too is a caption fixed on screen across cuts, like a channel name, and is dropped
+  (boards move with the camera);
+- spelling variants are one brand: texts with one OCR confusable key group, and a smaller group within
+  the matcher's edit distance of a larger one joins it; the brand is named by its most frequent spelling;
+- the brand recurs at a stable place: at least {RADAR_MIN_READS} of its reads are *placed* (a read of it
+  at its neighbouring read moment of the same shot, at most {RADAR_MAX_GAP_READS} whole-frame reads away,
+  lies within {RADAR_PLACE_TOL:g} of the frame diagonal), and they span at least {RADAR_MIN_SPAN_S:g} s.
+
+`seconds` (`other_brand_s`): each whole-frame read stands until the next whole-frame read, the next cut
+or the end of the video (as a held read does); a brand's seconds are the sum over the reads it was read
+in. Also per brand: `reads`, `spellings`, `shots`, `first_t`, `mean_screen_share` (of its text lines,
+weighted by those seconds) and the best read (the largest with recognition score ≥ {RADAR_CLEAR_SCORE:g}),
+whose crop is the brand's thumbnail. At most {RADAR_MAX_BRANDS} brands are listed. Without whole-frame
+reads the radar does not run, and the report says so rather than listing nothing.
+
+Limits: the radar lists what the reader reads, not what is a brand. Crowd banners, team and place
+names, and words missing from the common-word lists recur too; a fixed camera's board (one shot)
+cannot be told from a graphic, and a graphic shown in one shot only is listed. Names of at most
+{RADAR_MIN_CHARS - 1} characters are never listed. A sponsor read too badly for the matcher may appear
+as an other brand; the matcher's tolerance (edits, cut names) keeps this rare, and its false matches
+hide an other brand that looks like a sponsor.
 
 ### Photo archives
 

@@ -8,8 +8,10 @@ was written before the key existed and is read as version 1 when it validates. V
 optional ``categories`` table (catalogue categories, :mod:`measure.categories`) and the sponsor
 columns ``competitor_s`` and ``category``; a version 1 report is the same without them and is read
 as it is (no ``categories``: None). Version 3 added the optional ``context`` table (each
-sponsor's exposure by placement, shot type and live/replay, :mod:`measure.context`); a version 2
-report is read without it (``context``: None). A report of a newer
+sponsor's exposure by placement, shot type and live/replay, :mod:`measure.context`) and the optional
+``other_brands`` table (the ambush radar, :mod:`measure.ambush`: a list, empty when it ran and found
+none; absent or None when no whole-frame reading ran); an older report is read without them (both
+None). A report of a newer
 version than this code knows, or one that does not validate, is refused with one line naming the
 file and the first problem (:class:`measure.errors.InputError`, exit 3).
 
@@ -33,7 +35,7 @@ from measure.settings import RateCard
 
 #: The version of the report format this code writes and the newest it reads. Reports written before
 #: the key existed have the same shape as version 1 and are read as it; version 2 added ``categories``,
-#: version 3 ``context``.
+#: version 3 ``context`` and ``other_brands``.
 SCHEMA_VERSION = 3
 
 
@@ -183,6 +185,13 @@ class ContextRow(Row):
     value: str
 
 
+class OtherBrandRow(_OpenBlock):
+    """One row of the ``other_brands`` table (the ambush radar): ``brand`` and the columns of
+    :data:`measure.ambush.OTHER_BRAND_COLUMNS` as written."""
+
+    brand: str
+
+
 class PhotoSummary(_Block):
     """Counts over a photo archive: ``photos`` read, ``photos_with_any_sponsor``,
     ``mean_sponsors_per_photo``, ``detections`` and ``qualifying_detections``."""
@@ -215,6 +224,7 @@ class Report(_Block):
     segments: list[Row] = Field(default_factory=list)
     categories: list[CategoryRow] | None = None
     context: list[ContextRow] | None = None
+    other_brands: list[OtherBrandRow] | None = None
     photos: PhotoSummary | None = None
     failures: list[Failure] | None = None
 

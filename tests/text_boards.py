@@ -102,3 +102,48 @@ def write_board_video(
         writer.write(board_frame(boards, shift=2 * i))
     writer.release()
     return path
+
+
+#: The ambush radar's clip: two shots (a cut at 4 s) of boards panning 2 px a frame, holding two
+#: catalogue sponsors, an unlisted brand (VOLTARIX, in both shots at different places), common words
+#: (STADIUM ARENA), a one-off word (ZEPHYRQUAD, on frames 18-22 only), and the broadcaster's own
+#: graphics fixed on screen across the cut: a channel name (TELEMAX) and a clock (45:12).
+RADAR_SHOTS: tuple[tuple[Board, ...], ...] = (
+    (
+        ("SANTANDER", 60, 430, 360, 70),
+        ("VOLTARIX", 470, 430, 340, 70),
+        ("STADIUM ARENA", 860, 430, 380, 70),
+    ),
+    (
+        ("VOLTARIX", 100, 560, 360, 80),
+        ("Cantabria Labs", 520, 560, 400, 80),
+    ),
+)
+RADAR_ONE_OFF: Board = ("ZEPHYRQUAD", 300, 580, 380, 70)
+RADAR_GRAPHICS: tuple[Board, ...] = (("TELEMAX", 40, 30, 230, 50), ("45:12", 1080, 30, 150, 50))
+
+
+def radar_frame(i: int, fps: float = 10.0) -> np.ndarray:
+    """Return frame ``i`` of the radar clip (:data:`RADAR_SHOTS`): BGR, 1280x720."""
+    second = i >= round(4 * fps)
+    boards = RADAR_SHOTS[1 if second else 0]
+    frame = board_frame(boards, shift=2 * (i % round(4 * fps)))
+    if second:  # another camera: another look, so the cut detector sees the cut
+        frame[: 720 // 2] = (150, 70, 30)
+        frame[720 // 2 : 540] = (20, 80, 20)
+    elif 18 <= i <= 22:
+        text, x, y, bw, bh = RADAR_ONE_OFF
+        frame[y : y + bh, x : x + bw] = board_image(text, bw, bh)
+    for text, x, y, bw, bh in RADAR_GRAPHICS:
+        frame[y : y + bh, x : x + bw] = board_image(text, bw, bh, colour=(20, 20, 20))
+    return frame
+
+
+def write_radar_video(path: Path, seconds: float = 8.0, fps: float = 10.0) -> Path:
+    """Write the radar clip (:func:`radar_frame`) as an mp4; return ``path``."""
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (1280, 720))
+    assert writer.isOpened()
+    for i in range(round(seconds * fps)):
+        writer.write(radar_frame(i, fps))
+    writer.release()
+    return path

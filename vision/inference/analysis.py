@@ -44,6 +44,7 @@ class AnalysisOutput:
     analysis: VideoAnalysis
     categories: pd.DataFrame | None = None  # measure.categories.CATEGORY_COLUMNS; None without categories
     context: pd.DataFrame | None = None  # measure.context.CONTEXT_TABLE_COLUMNS (video)
+    other_brands: pd.DataFrame | None = None  # measure.ambush.OTHER_BRAND_COLUMNS; None: no whole-frame reads
 
 
 def settings_block(cfg: Config, **run: Any) -> dict[str, Any]:
@@ -159,6 +160,9 @@ def analyse_video_file(
     cats = exposure.categories if len(exposure.categories) else None
     if cats is not None:
         report["categories"] = records(cats)
+    others = radar(detector, reader, analysis)
+    if others is not None:
+        report["other_brands"] = records(others)
     return AnalysisOutput(
         report,
         exposure.sponsors,
@@ -167,7 +171,24 @@ def analyse_video_file(
         analysis,
         categories=cats,
         context=exposure.context,
+        other_brands=others,
     )
+
+
+def radar(
+    detector: LogoDetector | TextReader, reader: TextReader | None, analysis: VideoAnalysis
+) -> pd.DataFrame | None:
+    """Return the "other brands seen" table (:func:`measure.ambush.other_brands`) of the lines the
+    whole-frame reads found that name no sponsor of the reader's catalogue; None when no whole-frame
+    read was made (the radar did not run)."""
+    from measure.ambush import other_brands
+    from vision.inference.other_reads import MatcherRules
+
+    whole = detector if isinstance(detector, TextReader) else reader
+    if analysis.other_reads is None or whole is None:
+        return None
+    others = analysis.other_reads
+    return other_brands(others.table(), others.read_times, analysis.timeline, MatcherRules(whole.matcher))
 
 
 def reading_block(

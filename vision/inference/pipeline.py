@@ -22,6 +22,7 @@ from vision.inference.checking import TrackChecker, add_reads, combined_names
 from vision.inference.context import FrameContext
 from vision.inference.detections import Detections
 from vision.inference.detector import LogoDetector
+from vision.inference.other_reads import OtherReads
 from vision.inference.quality import frame_quality
 from vision.inference.reader import TextReader, text_detections
 from vision.inference.replay import ReplaySpotter
@@ -39,9 +40,11 @@ class VideoAnalysis:
     the source as known after the pass (frame count and fps measured where the file did not say).
     ``checking`` is the text reader's check of the model (:meth:`vision.inference.checking.TrackChecker.summary`),
     None when the model was not checked; ``reads`` the number of whole-frame reads; ``replay_reads`` the
-    number of border strips the replay spotter read (:mod:`vision.inference.replay`). ``detections`` also
-    has the ``placement`` column and ``timeline.shot_types`` the type of each shot
-    (:mod:`vision.inference.context`); ``context_cpu_s`` is the CPU time that classification took, seconds.
+    number of border strips the replay spotter read (:mod:`vision.inference.replay`); ``other_reads``
+    the lines whole-frame reads read that name no sponsor (the ambush radar's input), None without
+    whole-frame reads. ``detections`` also has the ``placement`` column and ``timeline.shot_types``
+    the type of each shot (:mod:`vision.inference.context`); ``context_cpu_s`` is the CPU time that
+    classification took, seconds.
     """
 
     detections: pd.DataFrame
@@ -52,6 +55,7 @@ class VideoAnalysis:
     reads: int = 0
     context_cpu_s: float = 0.0
     replay_reads: int = 0
+    other_reads: OtherReads | None = None  # unmatched lines of whole-frame reads; None: none were made
 
 
 #: The detection table's columns as :func:`analyse_video` returns them, and their dtypes.
@@ -121,6 +125,15 @@ def _restamp(dets: Detections, frame: int, t: float) -> Detections:
     )
 
 
+def _read_whole(
+    reader: TextReader, image: np.ndarray, frame: int, t: float, others: OtherReads
+) -> Detections:
+    """Read a whole frame: return its sponsor detections; the lines naming no sponsor go to ``others``."""
+    dets, unmatched = reader.read_frame(image, frame, t)
+    others.add(unmatched, frame, t)
+    return dets
+
+
 def analyse_video(
     source: VideoSource,
     detector: LogoDetector | TextReader,
@@ -166,8 +179,12 @@ def analyse_video(
     held: Detections | None = None
     reads = 0
     spotter = ReplaySpotter() if replays else None
+    others = OtherReads() if isinstance(detector, TextReader) or period is not None else None
     for batch in source.batches(batch_size):
-        dets = detector.predict([f.image for f in batch], [f.index for f in batch], [f.t for f in batch])
+        if isinstance(detector, TextReader) and others is not None:
+            dets = [_read_whole(detector, f.image, f.index, f.t, others) for f in batch]
+        else:
+            dets = detector.predict([f.image for f in batch], [f.index for f in batch], [f.t for f in batch])
         for f, d in zip(batch, dets, strict=True):
             small = downscale(f.image)  # the cut detector's own downscaling, done once for both
             new_shot = cuts.update(small, f.t)
@@ -179,9 +196,10 @@ def analyse_video(
             texts: list[str] = []  # the text lines of a whole-frame read of this frame
             if period is not None and reader is not None and f.t >= next_read:
                 lines = reader.read_lines(f.image)
-                held = text_detections(
-                    reader.match_lines(lines, f.image.shape[:2]), reader.names, f.index, f.t
-                )
+                found, unmatched = reader.split_lines(lines, f.image.shape[:2])
+                held = text_detections(found, reader.names, f.index, f.t)
+                if others is not None:
+                    others.add(unmatched, f.index, f.t)
                 reads += 1
                 texts = [line.text for line in lines]
                 next_read = (math.floor(f.t / period) + 1) * period
@@ -233,4 +251,5 @@ def analyse_video(
         reads=reads,
         context_cpu_s=context.cpu_s,
         replay_reads=spotter.reads if spotter is not None else 0,
+        other_reads=others,
     )

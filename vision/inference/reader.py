@@ -206,9 +206,17 @@ class TextReader:
     ) -> list[tuple[int, float, np.ndarray]]:
         """Return ``(class index, confidence, polygon)`` for each sponsor named by ``lines`` of a frame
         of ``shape`` (height, width). Confidence is recognition score x match score, [0, 1]."""
+        return self.split_lines(lines, shape)[0]
+
+    def split_lines(
+        self, lines: Sequence[TextLine], shape: tuple[int, int]
+    ) -> tuple[list[tuple[int, float, np.ndarray]], list[TextLine]]:
+        """Return ``(found, unmatched)``: :meth:`match_lines`'s triples, and the ``lines`` that name no
+        sponsor (the "other brands seen" radar's input, :mod:`vision.inference.other_reads`)."""
         h, w = shape
         index = {n: i for i, n in enumerate(self.names)}
         found: list[tuple[int, float, np.ndarray]] = []
+        unmatched: list[TextLine] = []
         for line in lines:
             xs, ys = line.polygon[:, 0], line.polygon[:, 1]
             at_edge = bool(
@@ -217,10 +225,12 @@ class TextReader:
                 or xs.max() >= w - EDGE_PX
                 or ys.max() >= h - EDGE_PX
             )
-            for m in self.matcher.match_all(line.text, at_edge=at_edge):
-                if m.sponsor in index:
-                    found.append((index[m.sponsor], line.score * m.score, line.polygon))
-        return found
+            hits = [m for m in self.matcher.match_all(line.text, at_edge=at_edge) if m.sponsor in index]
+            for m in hits:
+                found.append((index[m.sponsor], line.score * m.score, line.polygon))
+            if not hits:
+                unmatched.append(line)
+        return found, unmatched
 
     def predict(
         self,
@@ -238,8 +248,13 @@ class TextReader:
 
     def detections(self, image: np.ndarray, frame: int, t: float) -> Detections:
         """Read one BGR image; return its sponsor detections (see :meth:`predict`)."""
-        found = self.match_lines(self.read_lines(image), image.shape[:2])
-        return text_detections(found, self.names, frame, t)
+        return self.read_frame(image, frame, t)[0]
+
+    def read_frame(self, image: np.ndarray, frame: int, t: float) -> tuple[Detections, list[TextLine]]:
+        """Read one BGR image; return its sponsor detections (see :meth:`predict`) and the lines read
+        that name no sponsor."""
+        found, unmatched = self.split_lines(self.read_lines(image), image.shape[:2])
+        return text_detections(found, self.names, frame, t), unmatched
 
     def recognise(self, crops: Sequence[np.ndarray]) -> list[tuple[str, float]]:
         """Read each BGR crop as one line of text (recognition only); return ``(text, score)`` per crop,

@@ -291,6 +291,11 @@ class SponsorMatcher:
         """Return True when the squashed ``word`` is a common word, or reads as one after OCR confusions."""
         return word in self._common_squash or _key_of_squashed(word) in self._common_keys
 
+    def is_common(self, word: str) -> bool:
+        """Return True when ``word`` (one word, any case) is a common word or reads as one after OCR
+        confusions: it never names a sponsor on its own."""
+        return self._is_common(squash(word))
+
     def _line(self, text: str) -> _Line:
         words = tuple(normalise(text).split())
         word_keys = tuple(_key_of_squashed(w) for w in words)
