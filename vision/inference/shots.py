@@ -1,5 +1,14 @@
 """Camera-cut detection from frame content, with PySceneDetect's ``ContentDetector``.
 
+The detector scores each frame by the mean change in hue, saturation, luma *and edges* from the
+previous analysed frame (all four weighted 1; PySceneDetect's default leaves edges out). The edge
+term catches cuts between two views of the same scene in the same colours (a wide and a tight view
+of one pitch), which the colour terms alone mostly miss. The flash filter runs in ``SUPPRESS`` mode:
+a cut is placed at the first frame over the threshold and further cuts are suppressed for
+``min_shot_s``, so a wipe transition (a replay's) gives one cut at its start; the default ``MERGE``
+mode places it at the wipe's end, up to a second late. ``bench/cuts.py`` compares the options
+(figures in docs/benchmarks.md).
+
 Frames are fed as they are analysed (so with ``--sample-fps`` a cut is placed at the first analysed
 frame after it). Frames are downscaled to ``DETECT_WIDTH`` pixels wide first, as PySceneDetect's
 own ``SceneManager`` does, which keeps the cost per frame small.
@@ -10,9 +19,11 @@ from __future__ import annotations
 import cv2
 import numpy as np
 from scenedetect import FrameTimecode
+from scenedetect.detector import FlashFilter
 from scenedetect.detectors import ContentDetector
 
 DETECT_WIDTH = 256
+WEIGHTS = ContentDetector.Components(delta_hue=1.0, delta_sat=1.0, delta_lum=1.0, delta_edges=1.0)
 
 
 def downscale(image: np.ndarray, width: int = DETECT_WIDTH) -> np.ndarray:
@@ -35,13 +46,20 @@ def downscale(image: np.ndarray, width: int = DETECT_WIDTH) -> np.ndarray:
 class CutDetector:
     """Feed analysed frames in order; :meth:`update` says whether a new shot starts at this frame.
 
-    ``threshold`` is ContentDetector's (mean HSV/edge change, default 27); ``min_shot_s`` is the
-    shortest shot in seconds; ``fps`` is the source's nominal frame rate (for timecodes).
+    ``threshold`` is ContentDetector's (mean change of hue, saturation, luma and edges, each 0-255,
+    weighted by :data:`WEIGHTS`; default 27); ``min_shot_s`` is the shortest shot in seconds (a
+    cut sooner after the last one is dropped); ``fps`` is the source's nominal frame rate (for
+    timecodes).
     """
 
-    def __init__(self, fps: float, threshold: float = 27.0, min_shot_s: float = 0.5) -> None:
+    def __init__(self, fps: float, threshold: float = 27.0, min_shot_s: float = 1.0) -> None:
         self.fps = float(fps) if fps > 0 else 25.0
-        self._detector = ContentDetector(threshold=threshold, min_scene_len=float(min_shot_s))
+        self._detector = ContentDetector(
+            threshold=threshold,
+            min_scene_len=float(min_shot_s),
+            weights=WEIGHTS,
+            filter_mode=FlashFilter.Mode.SUPPRESS,
+        )
         self.cuts_s: list[float] = []
 
     def update(self, image: np.ndarray, t: float) -> bool:
