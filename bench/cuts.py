@@ -94,10 +94,12 @@ class Combo:
         return True
 
 
-def candidates() -> dict[str, Callable[[float], Combo]]:
+def candidates() -> dict[str, Callable[[float], object]]:
     """Return the candidate detectors by name: each makes a fresh :class:`Combo` for a frame rate."""
     from scenedetect.detector import FlashFilter
     from scenedetect.detectors import AdaptiveDetector, ContentDetector, HashDetector, HistogramDetector
+
+    from vision.inference.shots import CutDetector
 
     comp = ContentDetector.Components
     sup = FlashFilter.Mode.SUPPRESS
@@ -107,6 +109,7 @@ def candidates() -> dict[str, Callable[[float], Combo]]:
         return lambda fps: Combo(fps, [d() for d in dets])
 
     return {
+        "shipped CutDetector": CutDetector,  # content27s|c+edges27s, as analyze runs it
         "content27 (old)": c(lambda: ContentDetector(27.0, m)),
         "content27 suppress": c(lambda: ContentDetector(27.0, m, filter_mode=sup)),
         "content20 suppress": c(lambda: ContentDetector(20.0, m, filter_mode=sup)),
@@ -117,6 +120,10 @@ def candidates() -> dict[str, Callable[[float], Combo]]:
         "content+edges33 supp": c(lambda: ContentDetector(33.0, m, weights=comp(1, 1, 1, 1), filter_mode=sup)),
         "content+edges27 s 1s": lambda fps: Combo(fps, [ContentDetector(27.0, 1.0, weights=comp(1, 1, 1, 1), filter_mode=sup)], 1.0),
         "content+edges30 s 1s": lambda fps: Combo(fps, [ContentDetector(30.0, 1.0, weights=comp(1, 1, 1, 1), filter_mode=sup)], 1.0),
+        "content27s|c+edges27s": c(
+            lambda: ContentDetector(27.0, m, filter_mode=sup),
+            lambda: ContentDetector(27.0, m, weights=comp(1, 1, 1, 1), filter_mode=sup),
+        ),
         "luma+edges20 supp": c(lambda: ContentDetector(20.0, m, weights=comp(0, 0, 1, 1), filter_mode=sup)),
         "adaptive3": c(lambda: AdaptiveDetector(3.0, m)),
         "histogram0.2": c(lambda: HistogramDetector(0.2, min_scene_len=m)),
