@@ -109,7 +109,7 @@ def candidates() -> dict[str, Callable[[float], object]]:
         return lambda fps: Combo(fps, [d() for d in dets])
 
     return {
-        "shipped CutDetector": CutDetector,  # content27s|c+edges27s, as analyze runs it
+        "shipped CutDetector": CutDetector,  # content27s|c+e27s k9, as analyze runs it
         "content27 (old)": c(lambda: ContentDetector(27.0, m)),
         "content27 suppress": c(lambda: ContentDetector(27.0, m, filter_mode=sup)),
         "content20 suppress": c(lambda: ContentDetector(20.0, m, filter_mode=sup)),
@@ -123,6 +123,22 @@ def candidates() -> dict[str, Callable[[float], object]]:
         "content27s|c+edges27s": c(
             lambda: ContentDetector(27.0, m, filter_mode=sup),
             lambda: ContentDetector(27.0, m, weights=comp(1, 1, 1, 1), filter_mode=sup),
+        ),
+        "content27s|c+e27s k7": c(
+            lambda: ContentDetector(27.0, m, filter_mode=sup),
+            lambda: ContentDetector(27.0, m, weights=comp(1, 1, 1, 1), kernel_size=7, filter_mode=sup),
+        ),
+        "content27s|c+e27s k9": c(
+            lambda: ContentDetector(27.0, m, filter_mode=sup),
+            lambda: ContentDetector(27.0, m, weights=comp(1, 1, 1, 1), kernel_size=9, filter_mode=sup),
+        ),
+        "content27s|c+e24s k9": c(
+            lambda: ContentDetector(27.0, m, filter_mode=sup),
+            lambda: ContentDetector(24.0, m, weights=comp(1, 1, 1, 1), kernel_size=9, filter_mode=sup),
+        ),
+        "content27s|c+e22s k13": c(
+            lambda: ContentDetector(27.0, m, filter_mode=sup),
+            lambda: ContentDetector(22.0, m, weights=comp(1, 1, 1, 1), kernel_size=13, filter_mode=sup),
         ),
         "luma+edges20 supp": c(lambda: ContentDetector(20.0, m, weights=comp(0, 0, 1, 1), filter_mode=sup)),
         "adaptive3": c(lambda: AdaptiveDetector(3.0, m)),

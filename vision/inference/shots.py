@@ -2,13 +2,14 @@
 
 Two ``ContentDetector`` instances run side by side and a cut is placed when either fires: one with
 PySceneDetect's default weights (mean change of hue, saturation and luma from the previous analysed
-frame), one with *edges* weighted as much as the three colour terms. The edge one catches cuts between
-two views of the same scene in the same colours (a wide and a tight view of one pitch), which the
-colour terms alone mostly miss; the colour one keeps the cuts whose change is all colour (averaging
-in an unchanged edge term would dilute them). Both use the flash filter in ``SUPPRESS`` mode: a cut
-is placed at the first frame over the threshold and further cuts are suppressed for ``min_shot_s``,
-so a wipe transition (a replay's) gives one cut at its start; the default ``MERGE`` mode places it
-at the wipe's end, up to a second late, and reports it frames after the fact. ``bench/cuts.py``
+frame), one with *edges* weighted as much as the three colour terms (edge maps dilated by a 9-pixel
+kernel, so that a pan moves them less than a cut does). The edge one catches cuts between two views
+of the same scene in the same colours (a wide and a tight view of one pitch), which the colour terms
+alone mostly miss; the colour one keeps the cuts whose change is all colour (averaging in an
+unchanged edge term would dilute them). Both use the flash filter in ``SUPPRESS`` mode: a cut is
+placed at the first frame over the threshold and further cuts are suppressed for ``min_shot_s``, so
+a wipe transition (a replay's) gives one cut at its start; the default ``MERGE`` mode places it at
+the wipe's end, up to a second late, and reports it frames after the fact. ``bench/cuts.py``
 compares the options (figures in docs/benchmarks.md).
 
 Frames are fed as they are analysed (so with ``--sample-fps`` a cut is placed at the first analysed
@@ -27,6 +28,9 @@ from scenedetect.detectors import ContentDetector
 DETECT_WIDTH = 256
 #: The weights of the second detector: edges as much as each colour term (the first uses the defaults).
 EDGE_WEIGHTS = ContentDetector.Components(delta_hue=1.0, delta_sat=1.0, delta_lum=1.0, delta_edges=1.0)
+#: Its edge dilation kernel (pixels, on frames DETECT_WIDTH wide; PySceneDetect would pick 5 here):
+#: wider, so a pan that shifts edges by a few pixels changes the edge map less than a cut does.
+EDGE_KERNEL = 9
 
 
 def downscale(image: np.ndarray, width: int = DETECT_WIDTH) -> np.ndarray:
@@ -62,9 +66,13 @@ class CutDetector:
                 threshold=threshold,
                 min_scene_len=self.min_shot_s,
                 weights=weights,
+                kernel_size=kernel,
                 filter_mode=FlashFilter.Mode.SUPPRESS,
             )
-            for weights in (ContentDetector.DEFAULT_COMPONENT_WEIGHTS, EDGE_WEIGHTS)
+            for weights, kernel in (
+                (ContentDetector.DEFAULT_COMPONENT_WEIGHTS, None),
+                (EDGE_WEIGHTS, EDGE_KERNEL),
+            )
         ]
         self.cuts_s: list[float] = []
 
