@@ -514,7 +514,10 @@ the values used are written into every report under `settings`.
   until the next analysed frame; the last one stands until the end of the video.
 - **Shots.** Camera cuts split a video into shots. Nothing is bridged across a cut, and every
   segment ends at one. Cuts are found on analysed frames, so a cut takes effect at the first
-  analysed frame of the new shot.
+  analysed frame of the new shot. A cut is a change from the previous analysed frame (256 px wide)
+  that either of two PySceneDetect `ContentDetector`s scores at least 27: mean change of hue,
+  saturation and luma, or of those and edges; a shot lasts at least 0.5 s, and a transition (a
+  wipe) gives one cut, at its first frame.
 - **Shot type.** Each shot is `wide`, `tight` or `closeup`, from the medians over its analysed
   frames: `closeup` when the share of pixels on a Canny edge (frame 256 px wide) is below
   {SHOT_DETAIL_CLOSEUP:g} (a near subject before a defocused background), unless its `in_venue`
