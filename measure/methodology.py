@@ -40,6 +40,10 @@ OVERLAY_CAMERA_MOVE: float = 0.10
 #: at least OVERLAY_MIN_SHOTS shots.
 OVERLAY_MIN_RUN_S: float = 1.0
 OVERLAY_MIN_SHOTS: int = 2
+#: Those shots must show different pictures: the mean absolute difference of their 16x9 grey
+#: thumbnails (0-255 grey levels) at least this. A fixed camera that returns to one framing after a
+#: cut (a tennis baseline camera) shows its boards at the same place: that is not an overlay.
+OVERLAY_PICTURE_CHANGE: float = 6.0
 #: Shot type: a shot whose median detail (fraction of pixels on a Canny edge, 256 px wide frame) is
 #: below this is a close-up ...
 SHOT_DETAIL_CLOSEUP: float = 0.08
@@ -137,8 +141,10 @@ METRICS: dict[str, str] = {
         f"{PLACEMENT_CELL:g} of the frame form a group; a group is an overlay when the camera moved at least "
         f"{OVERLAY_CAMERA_MOVE:g} of the frame while it stayed in its cell (over consecutive analysed frames, "
         f"each camera step at most {OVERLAY_STEP_MAX:g}), or when it stayed in its cell for at least "
-        f"{OVERLAY_MIN_RUN_S:g} s of consecutive analysed frames in at least {OVERLAY_MIN_SHOTS} shots. Camera motion is "
-        "the phase correlation of consecutive analysed frames."
+        f"{OVERLAY_MIN_RUN_S:g} s of consecutive analysed frames in at least {OVERLAY_MIN_SHOTS} shots whose pictures "
+        f"differ (16x9 grey thumbnails at least {OVERLAY_PICTURE_CHANGE:g} grey levels apart on average: a camera "
+        "that returns to one framing is not a second picture). Camera motion is the phase correlation of "
+        "consecutive analysed frames."
     ),
     "shot_type": (
         "Type of a camera shot, from the medians over its analysed frames: 'closeup' when the share of "
@@ -384,7 +390,9 @@ _DETECTION_ROWS: list[tuple[str, str, str]] = [
             "A *run* is consecutive analysed frames of one shot with the group present and the camera "
             f"moving at most {OVERLAY_STEP_MAX:g} of the frame a step. Overlay: the camera position ranged "
             f"over ≥ {OVERLAY_CAMERA_MOVE:g} of the frame during a run (and the box is not one held box), "
-            f"or runs lasting ≥ {OVERLAY_MIN_RUN_S:g} s in ≥ {OVERLAY_MIN_SHOTS} shots. Camera position: the "
+            f"or runs lasting ≥ {OVERLAY_MIN_RUN_S:g} s in ≥ {OVERLAY_MIN_SHOTS} shots that show different "
+            f"pictures (16×9 grey thumbnails ≥ {OVERLAY_PICTURE_CHANGE:g} grey levels apart on average). "
+            "Camera position: the "
             "phase correlation of consecutive analysed frames (grey, 256 px wide), summed from 0 at each cut"
         ),
     ),

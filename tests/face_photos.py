@@ -50,3 +50,12 @@ def detail(image: np.ndarray, box: np.ndarray, inset: int = 4) -> float:
     x1, y1, x2, y2 = np.add(box, (inset, inset, -inset, -inset)).round().astype(int)
     grey = cv2.cvtColor(image[y1:y2, x1:x2], cv2.COLOR_BGR2GRAY)
     return float(cv2.Laplacian(grey, cv2.CV_64F).var())
+
+
+def first_frame(path: Path) -> np.ndarray:
+    """Return the first decoded frame (BGR) of the video at ``path``; fails the test when none decodes."""
+    cap = cv2.VideoCapture(str(path))
+    ok, image = cap.read()
+    cap.release()
+    assert ok, f"no frame decodes from {path}"
+    return image

@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 import pandas as pd
 import pytest
-from face_photos import detail, paste_face
+from face_photos import detail, first_frame, paste_face
 from text_boards import board_frame, board_image
 from typer.testing import CliRunner
 
@@ -71,14 +71,6 @@ def _logos(run: Path) -> dict[str, np.ndarray]:
     return {str(s): g[["x1", "y1", "x2", "y2"]].to_numpy().mean(axis=0) for s, g in dets.groupby("sponsor")}
 
 
-def _first_frame(path: Path) -> np.ndarray:
-    cap = cv2.VideoCapture(str(path))
-    ok, image = cap.read()
-    cap.release()
-    assert ok
-    return image
-
-
 def test_best_frames_and_evidence_blur_faces_and_keep_logos_sharp(runs: dict[str, Path]) -> None:
     _, faces, shirt = scene()
     logos = _logos(runs["blurred"])
@@ -101,15 +93,15 @@ def test_best_frames_and_evidence_blur_faces_and_keep_logos_sharp(runs: dict[str
 
 def test_annotated_video_blurs_faces(runs: dict[str, Path]) -> None:
     _, faces, _ = scene()
-    blurred = _first_frame(runs["blurred"] / "annotated.mp4")
-    kept = _first_frame(runs["kept"] / "annotated.mp4")
+    blurred = first_frame(runs["blurred"] / "annotated.mp4")
+    kept = first_frame(runs["kept"] / "annotated.mp4")
     for face in faces:
         assert detail(blurred, face) <= 0.2 * detail(kept, face)
 
 
 def test_no_anonymise_keeps_faces_and_is_recorded(runs: dict[str, Path]) -> None:
     _, faces, _ = scene()
-    source = _first_frame(runs["video"])
+    source = first_frame(runs["video"])
     kept = cv2.imread(str(runs["kept"] / "out" / "frames" / "best_Santander.jpg"))
     scale = kept.shape[1] / SIZE[0]
     small = cv2.resize(source, (kept.shape[1], kept.shape[0]), interpolation=cv2.INTER_AREA)

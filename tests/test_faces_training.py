@@ -16,7 +16,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from face_photos import detail, paste_face
+from face_photos import detail, first_frame, paste_face
 from typer.testing import CliRunner
 
 from cli.main import app
@@ -133,14 +133,6 @@ def test_train_records_the_choice_on_the_model_card(trained: dict[str, object]) 
 ADAPT_FACE = ("grace_hopper", 0, 90, 40, 40)
 
 
-def _first_frame(path: Path) -> np.ndarray:
-    cap = cv2.VideoCapture(str(path))
-    ok, image = cap.read()
-    cap.release()
-    assert ok
-    return image
-
-
 def _paste_into_video(path: Path, paste: tuple[str, int, int, int, int]) -> np.ndarray:
     """Paste a face into every frame of the video at ``path`` (rewritten in place); return its box."""
     cap = cv2.VideoCapture(str(path))
@@ -187,7 +179,7 @@ def adapted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 def test_adapt_blurs_faces_in_every_picture_it_writes(adapted: dict[str, Path]) -> None:
     face = paste_face(np.zeros((360, 640, 3), np.uint8), *ADAPT_FACE)
-    source = _first_frame(adapted["video"])
+    source = first_frame(adapted["video"])
     checked = 0
     for folder, pattern in (
         ("frames", "*.jpg"),  # the sampled frames
@@ -247,7 +239,7 @@ def test_demo_blurs_faces_in_its_best_frames(tmp_path: Path, monkeypatch: pytest
         report = json.loads((out / "analysis" / "report.json").read_text())
         assert report["settings"]["anonymise"] is (name == "blurred")
         outs[name] = out / "analysis" / "frames"
-    source = _first_frame(tmp_path / "kept" / "clip" / "demo_clip.mp4")
+    source = first_frame(tmp_path / "kept" / "clip" / "demo_clip.mp4")
     best = sorted(p.name for p in outs["kept"].glob("best_*.jpg"))
     assert best and best == sorted(p.name for p in outs["blurred"].glob("best_*.jpg"))
     for file in best:

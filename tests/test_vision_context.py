@@ -94,6 +94,28 @@ def test_a_box_jittering_across_a_cell_border_stays_one_group() -> None:
     assert set(place) == {"overlay"}
 
 
+def test_a_second_shot_counts_only_when_it_shows_another_picture() -> None:
+    """A fixed camera back on one framing after a cut shows its boards at the same place: not an overlay."""
+    n = 10
+    still = np.zeros((2 * n, 2))
+    rows = [(i, 0, "Board", 40, 30, 140, 60) for i in range(n)] + [
+        (n + i, 1, "Board", 40, 30, 140, 60) for i in range(n)
+    ]
+    rng = np.random.default_rng(0)
+    framing = rng.integers(0, 256, 144)
+    same = np.tile(framing, (2 * n, 1)).astype(np.uint8)
+    same[n:] = np.clip(same[n:].astype(int) + rng.integers(-3, 4, (n, 144)), 0, 255)  # players moved a little
+    assert set(placements(_table(rows), W, H, np.arange(2 * n), still, same)) == {"in_venue"}
+    other = same.copy()
+    other[n:] = rng.integers(0, 256, (n, 144))  # a cut to another camera
+    assert set(placements(_table(rows), W, H, np.arange(2 * n), still, other)) == {"overlay"}
+    motion = CameraMotion()
+    for value in (10, 10, 200):
+        motion.update(np.full((144, 256, 3), value, np.uint8), False)
+    assert motion.pictures.shape == (3, 144) and motion.pictures.dtype == np.uint8
+    assert np.abs(motion.pictures[2].astype(int) - motion.pictures[0]).mean() == 190
+
+
 def test_overlay_groups_runs_break_at_gaps_and_cuts() -> None:
     keys = np.zeros(6, dtype=np.int64)
     boxes = np.tile([0.0, 0.0, 10.0, 10.0], (6, 1))

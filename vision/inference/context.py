@@ -61,7 +61,7 @@ class FrameContext:
         frames = np.asarray(self._frames, dtype=np.int64)
         if len(frames) == 0:
             return np.full(len(table), UNKNOWN, dtype=object), ()
-        place = placements(table, width, height, frames, self.motion.positions)
+        place = placements(table, width, height, frames, self.motion.positions, self.motion.pictures)
         logo_side = np.full(len(frames), np.nan)
         venue = table[place == "in_venue"]
         if len(venue):

@@ -12,7 +12,10 @@ Two steps:
 * after the pass, :func:`placements` groups each sponsor's detections by a stable screen box (centre
   and size each within ``PLACEMENT_CELL`` of the frame, found with a grid hash in O(N)) and calls a
   group an overlay when it spans at least ``OVERLAY_MIN_SHOTS`` shots, or when the camera moved
-  at least ``OVERLAY_CAMERA_MOVE`` of the frame within one shot while the box stayed put.
+  at least ``OVERLAY_CAMERA_MOVE`` of the frame within one shot while the box stayed put. The shots
+  must show different pictures (``OVERLAY_PICTURE_CHANGE``, on 16x9 grey thumbnails that
+  :class:`CameraMotion` keeps: 144 bytes a frame): a fixed camera that returns to one framing after
+  a cut shows its boards at the same screen place, and they are not overlays.
 
 Everything else is ``in_venue``. A graphic that is on screen in one shot of a still camera only
 cannot be told from a board and counts as ``in_venue``. Constants: :mod:`measure.methodology`.
@@ -30,6 +33,7 @@ from measure.methodology import (
     OVERLAY_CAMERA_MOVE,
     OVERLAY_MIN_RUN_S,
     OVERLAY_MIN_SHOTS,
+    OVERLAY_PICTURE_CHANGE,
     OVERLAY_STEP_MAX,
     PLACEMENT_CELL,
 )
@@ -40,17 +44,23 @@ class CameraMotion:
 
     A position is the picture's shift since the first analysed frame of the shot, (x, y) in fractions
     of the frame width and height, positive when the picture content moves right / down.
+    :attr:`pictures` holds a 16x9 grey thumbnail of each frame (what the picture shows, for telling
+    a cut to another picture from a cut back to the same framing).
     """
+
+    THUMBNAIL: tuple[int, int] = (16, 9)
 
     def __init__(self) -> None:
         self._prev: np.ndarray | None = None
         self._window: np.ndarray | None = None
         self._pos = np.zeros(2)
         self._rows: list[tuple[float, float]] = []
+        self._thumbs: list[np.ndarray] = []
 
     def update(self, small: np.ndarray, new_shot: bool) -> None:
         """Add the frame ``small`` (BGR or grey, already downscaled); ``new_shot`` restarts the position."""
         grey = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY) if small.ndim == 3 else small
+        self._thumbs.append(cv2.resize(grey, self.THUMBNAIL, interpolation=cv2.INTER_AREA).reshape(-1))
         grey = grey.astype(np.float32)
         h, w = grey.shape
         if self._window is None or self._window.shape != grey.shape:
@@ -69,9 +79,21 @@ class CameraMotion:
         """Return the (n_frames, 2) camera positions, fractions of the frame width and height."""
         return np.asarray(self._rows, dtype=np.float64).reshape(-1, 2)
 
+    @property
+    def pictures(self) -> np.ndarray:
+        """Return the (n_frames, 144) uint8 grey thumbnails (16x9, grey levels 0-255), one per frame."""
+        size = self.THUMBNAIL[0] * self.THUMBNAIL[1]
+        return np.asarray(self._thumbs, dtype=np.uint8).reshape(-1, size)
+
 
 def overlay_groups(
-    keys: np.ndarray, step: np.ndarray, t: np.ndarray, shots: np.ndarray, cam: np.ndarray, boxes: np.ndarray
+    keys: np.ndarray,
+    step: np.ndarray,
+    t: np.ndarray,
+    shots: np.ndarray,
+    cam: np.ndarray,
+    boxes: np.ndarray,
+    pictures: np.ndarray | None = None,
 ) -> np.ndarray:
     """Return, per detection, True where its group (equal ``keys``) is an overlay.
 
@@ -85,7 +107,11 @@ def overlay_groups(
     of its runs saw the camera range over ``OVERLAY_CAMERA_MOVE`` or more (Euclidean, fractions of the
     frame) while the group has at least two different boxes (a held whole-frame read repeats one box
     and proves nothing), or when it has runs lasting ``OVERLAY_MIN_RUN_S`` seconds or more (first to
-    last frame) in at least ``OVERLAY_MIN_SHOTS`` shots. O(N log N) (one sort; runs are then contiguous slices).
+    last frame) in at least ``OVERLAY_MIN_SHOTS`` shots. With ``pictures`` (one thumbnail per analysed
+    frame, indexed by ``step``: :attr:`CameraMotion.pictures`), the second rule also needs a long run
+    whose first frame's thumbnail differs from that of the group's first long run, in another shot, by
+    ``OVERLAY_PICTURE_CHANGE`` grey levels or more on average. O(N log N) (one sort; runs are then
+    contiguous slices).
     """
     n = len(keys)
     if n == 0:
@@ -113,18 +139,34 @@ def overlay_groups(
     long = lasted >= OVERLAY_MIN_RUN_S - 1e-9
     pairs = np.unique(np.stack([run_g[long], run_shot[long]], axis=1), axis=0).reshape(-1, 2)
     many_shots = np.bincount(pairs[:, 0], minlength=n_groups) >= OVERLAY_MIN_SHOTS
+    if pictures is not None and many_shots.any():
+        runs = np.flatnonzero(long & many_shots[run_g])  # in group order, then time order
+        rg, rs, rstep = run_g[runs], run_shot[runs], st[starts[runs]]
+        _, first = np.unique(rg, return_index=True)
+        ref = first[np.searchsorted(rg[first], rg)]  # each run's group's first long run
+        pics = pictures.astype(np.int16)
+        change = np.abs(pics[rstep] - pics[rstep[ref]]).mean(axis=1)
+        another = np.zeros(n_groups, dtype=bool)
+        another[rg[(rs != rs[ref]) & (change >= OVERLAY_PICTURE_CHANGE)]] = True
+        many_shots &= another
     overlay = (moved & distinct) | many_shots
     return overlay[group]
 
 
 def placements(
-    table: pd.DataFrame, width: int, height: int, frames: np.ndarray, positions: np.ndarray
+    table: pd.DataFrame,
+    width: int,
+    height: int,
+    frames: np.ndarray,
+    positions: np.ndarray,
+    pictures: np.ndarray | None = None,
 ) -> np.ndarray:
     """Return the placement (object array of ``"in_venue"`` / ``"overlay"``) of each row of ``table``.
 
     ``table`` is a detection table (``frame``, ``t``, ``sponsor``, ``shot``, ``x1``..``y2`` in pixels),
     ``width`` x ``height`` the frame size in pixels, ``frames`` the analysed frame indices (ascending)
-    and ``positions`` their camera positions (:attr:`CameraMotion.positions`). A detection's screen box
+    and ``positions`` their camera positions (:attr:`CameraMotion.positions`), ``pictures`` their
+    thumbnails (:attr:`CameraMotion.pictures`; None: a second shot needs no other picture). A detection's screen box
     is its centre and size in fractions of the frame, quantised to cells of ``PLACEMENT_CELL``. To
     keep a box that jitters across a cell border together, the grid is laid 2^3 times, shifted by half
     a cell in each of centre x, centre y and size (the geometric mean of width and height); a detection
@@ -152,6 +194,6 @@ def placements(
     for shift in itertools.product((0.0, 0.5), repeat=3):
         q = np.clip(np.floor(cells + np.asarray(shift)).astype(np.int64) + span // 2, 0, span - 1)
         keys = ((sponsor.astype(np.int64) * span + q[:, 0]) * span + q[:, 1]) * span + q[:, 2]
-        overlay |= overlay_groups(keys, step, t, shots, cam, boxes)
+        overlay |= overlay_groups(keys, step, t, shots, cam, boxes, pictures)
     out[overlay] = "overlay"
     return out
