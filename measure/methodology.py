@@ -154,6 +154,15 @@ METRICS: dict[str, str] = {
         "'wide' below; without in-venue detections 'wide' when the video's playing-surface colour (learned "
         f"from the video) covers at least {SHOT_SURFACE_WIDE:g} of the frame, else 'tight'."
     ),
+    "replay": (
+        "A camera shot is a replay when the text reader reads a replay word (REPLAY, WIEDERHOLUNG, "
+        "REPETICIÓN, RALENTI, REPRISE, ... in twelve languages, with the sponsor matcher's tolerance for "
+        "accents and OCR confusions; ordinary words a few edits away never count) in the top or bottom "
+        "fifth of the frame, read 0.8 s and 2.4 s after the shot's first analysed frame (a shorter shot "
+        "once, 0.25 s in), or in a whole-frame read of the shot. Every other shot is live: a replay with "
+        "no caption in those bands counts as live. The words and read times are "
+        "vision.inference.replay's REPLAY_WORDS and READ_AT_S."
+    ),
     # --- per analysed frame
     "interval_s": (
         "Seconds an analysed frame stands for: the time from its timestamp to the next analysed frame's "
@@ -536,6 +545,11 @@ the values used are written into every report under `settings`.
   playing-surface colour covers at least {SHOT_SURFACE_WIDE:g} of the frame, else `tight`. The
   surface colour is learned from each video (the colour bin covering most pixels, frames weighted by
   their edge share), so grass, courts and ice all work.
+- **Replay.** A shot is a replay when the text reader reads a replay word (REPLAY, WIEDERHOLUNG,
+  REPETICIÓN, RALENTI, REPRISE, ... in twelve languages; ordinary words a few edits away never count)
+  in the top or bottom fifth of the frame, read 0.8 s and 2.4 s after the shot's first analysed frame
+  (a shorter shot once, 0.25 s in), or in a whole-frame read of the shot; every other shot is live.
+  A replay with no caption in those bands counts as live.
 
 ### Per detection
 
