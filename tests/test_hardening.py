@@ -737,6 +737,13 @@ SHOWN = {"Acme": [(0, 11), (24, 35)], "Bolt": [(6, 17)]}
 BOXES = {"Acme": (10.0, 70.0, 70.0, 100.0), "Bolt": (90.0, 70.0, 150.0, 100.0)}
 
 
+def _split_at(span: tuple[int, int], cuts: list[int]) -> list[tuple[int, int]]:
+    """Return the frame span ``(first, last)`` split before each cut frame inside it."""
+    first, last = span
+    starts = [first, *(c for c in sorted(cuts) if first < c <= last)]
+    return [(a, b - 1) for a, b in zip(starts, [*starts[1:], last + 1], strict=True)]
+
+
 def _fake_predict(self: LogoDetector, images, frames, times) -> list[Detections]:
     out = []
     for f, t in zip(frames, times, strict=True):
@@ -786,7 +793,12 @@ def test_evidence_writes_one_thumbnail_per_segment_traceable_to_frames(
     res = cli(*args)
     assert res.exit_code == 0, res.output
     segments = pd.read_csv(out / "segments.csv")
-    truth = sorted((s, a, b) for s, spans in SHOWN.items() for a, b in spans)
+    # the bar-coded frames change abruptly (frame 7 to 8 flips four bars): the cut detector may see
+    # cuts there, and a segment ends at every cut
+    cuts = [round(c * 10) for c in report(out)["source"]["cuts_s"]]
+    truth = sorted(
+        (s, a, b) for s, spans in SHOWN.items() for span in spans for a, b in _split_at(span, cuts)
+    )
     assert (
         sorted(zip(segments["sponsor"], segments["start_frame"], segments["end_frame"], strict=True)) == truth
     )
@@ -795,7 +807,7 @@ def test_evidence_writes_one_thumbnail_per_segment_traceable_to_frames(
             (row.end_frame + 1) / 10
         )
     index = pd.read_csv(evidence / "index.csv")
-    assert len(index) == len(segments) == 3 and index["written"].all()
+    assert len(index) == len(segments) == len(truth) and index["written"].all()
     assert sorted(p.name for p in evidence.glob("*.jpg")) == sorted(index["file"])
     for row in index.itertuples():
         seg = segments.iloc[row.segment]
