@@ -4,7 +4,8 @@ The definitions are in :mod:`measure.methodology` (docs/methodology.md); this mo
 implements them exactly, vectorised with numpy so that 135,000 analysed frames with a few
 detections each aggregate in seconds. Summary:
 
-* A detection **qualifies** when ``clarity >= min_clarity`` and ``short_side_px >= min_side_px``.
+* A detection **qualifies** when ``clarity >= min_clarity`` and its short side in reference pixels
+  (on the frame scaled to a 720 px short side, :func:`measure.quality.reference_sides`) ``>= min_side_px``.
 * Analysed frame ``i`` stands for ``timeline.intervals[i]`` seconds. A sponsor is **visible** in
   an analysed frame when it has at least one qualifying detection there, or when the frame lies in
   a **bridged** gap: inside one track (same sponsor and ``track_id >= 0``), two consecutive
@@ -262,7 +263,10 @@ def aggregate(
     """
     _check_input(detections, timeline)
     # assign, not copy(): the input's columns are shared (copy-on-write), not duplicated
-    det = detections.assign(qualifies=qualifies(detections["clarity"], detections["short_side_px"], settings))
+    frame_side = min(int(timeline.width), int(timeline.height))
+    det = detections.assign(
+        qualifies=qualifies(detections["clarity"], detections["short_side_px"], frame_side, settings)
+    )
     fpos = _frame_positions(det["frame"].to_numpy(np.int64), timeline)
     shot_cat, frame_replays = _shot_types(timeline), timeline.replay_of_frame
     # object columns (CONTEXT_COLUMNS): pandas would otherwise convert the strings, row by row

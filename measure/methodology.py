@@ -11,7 +11,11 @@ from __future__ import annotations
 from measure.settings import MeasureSettings
 
 # ------------------------------------------------------------------ constants of the definitions
-#: Short side (pixels) from which a logo counts as fully legible: ``size_score`` saturates at 1.
+#: Sizes are judged on the frame scaled so that its short side is this many pixels (720p): a logo's
+#: legible size is a fraction of the picture, not of the file's resolution, so a 480p proxy, a 720p
+#: stream and a 1080p master of one broadcast give the same exposure.
+REFERENCE_SIDE_PX: float = 720.0
+#: Short side (reference pixels) from which a logo counts as fully legible: ``size_score`` saturates at 1.
 LEGIBLE_SIDE_PX: float = 32.0
 #: Scale (1/pixels) in ``sharpness = 1 - exp(-edge_slope / SHARPNESS_SCALE)``.
 SHARPNESS_SCALE: float = 0.2
@@ -93,9 +97,15 @@ METRICS: dict[str, str] = {
         "Short side of the detection's box in pixels (for a rotated box the smaller mean of opposite sides), "
         "measured on the whole box including any part outside the frame."
     ),
+    "reference_side_px": (
+        f"The short side in pixels of a frame scaled so that its own short side is {REFERENCE_SIDE_PX:g} px: "
+        f"short_side_px x {REFERENCE_SIDE_PX:g} / min(frame width, frame height). Legibility is judged on it, "
+        "so one broadcast gives the same exposure at 480p, 720p or 1080p."
+    ),
     "size_score": (
-        f"Legible size in [0, 1]: min(1, short_side_px / {LEGIBLE_SIDE_PX:g} px); a logo with a short side "
-        f"of {LEGIBLE_SIDE_PX:g} px or more counts as fully legible."
+        f"Legible size in [0, 1]: min(1, reference_side_px / {LEGIBLE_SIDE_PX:g}); a logo with a short side "
+        f"of {LEGIBLE_SIDE_PX:g} px or more on the {REFERENCE_SIDE_PX:g} px reference frame counts as fully "
+        "legible."
     ),
     "contrast": (
         f"Intensity range of the pixels inside the box, (P{_P_HI} - P{_P_LO}) / 255 in [0, 1], taken in the "
@@ -132,7 +142,8 @@ METRICS: dict[str, str] = {
     ),
     "qualifies": (
         f"A detection counts toward exposure when clarity >= min_clarity (default {_D.min_clarity:g}) and "
-        f"short_side_px >= min_side_px (default {_D.min_side_px:g} px)."
+        f"reference_side_px >= min_side_px (default {_D.min_side_px:g} px on the {REFERENCE_SIDE_PX:g} px "
+        "reference frame)."
     ),
     "placement": (
         "Where a detection sits: 'overlay' (a broadcast graphic such as a score bug's sponsor panel: it keeps "
@@ -338,11 +349,20 @@ _DETECTION_ROWS: list[tuple[str, str, str]] = [
         ),
     ),
     (
+        "`reference_side_px`",
+        "pixels",
+        (
+            f"`short_side_px × {REFERENCE_SIDE_PX:g} / min(frame width, height)`: the short side on "
+            f"the frame scaled to a {REFERENCE_SIDE_PX:g} px short side, so legibility does not depend "
+            "on the file's resolution (not stored; computed from the frame size)"
+        ),
+    ),
+    (
         "`size_score`",
         "[0, 1]",
         (
-            f"`min(1, short_side_px / {LEGIBLE_SIDE_PX:g})`: from {LEGIBLE_SIDE_PX:g} px a "
-            "logo counts as fully legible"
+            f"`min(1, reference_side_px / {LEGIBLE_SIDE_PX:g})`: from {LEGIBLE_SIDE_PX:g} reference "
+            "px a logo counts as fully legible"
         ),
     ),
     (
@@ -409,7 +429,7 @@ _DETECTION_ROWS: list[tuple[str, str, str]] = [
         "`qualifies`",
         "yes/no",
         (
-            f"`clarity ≥ min_clarity` (**{_D.min_clarity:g}**) and `short_side_px ≥ "
+            f"`clarity ≥ min_clarity` (**{_D.min_clarity:g}**) and `reference_side_px ≥ "
             f"min_side_px` (**{_D.min_side_px:g} px**)"
         ),
     ),

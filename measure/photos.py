@@ -2,7 +2,8 @@
 
 A photo has no duration, so the unit is the photo. A sponsor *appears* in a photo when at least
 one of its detections there qualifies, with exactly the rule video uses
-(:func:`measure.quality.qualifies`: clarity >= ``min_clarity`` and short side >= ``min_side_px``).
+(:func:`measure.quality.qualifies`: clarity >= ``min_clarity`` and the short side on the photo scaled
+to a 720 px short side >= ``min_side_px``).
 For each photo and sponsor that appears:
 
 - ``screen_share`` = area of the union of the sponsor's qualifying polygons inside the photo /
@@ -145,9 +146,9 @@ def photo_stats(
     unknown = set(dets["photo"]) - set(photos["photo"])
     if unknown:
         raise ValueError(f"detections of a photo not in the photo list: {sorted(map(str, unknown))[0]}")
-    dets["qualifies"] = qualifies(dets["clarity"], dets["short_side_px"], settings)
-
     size = {p: (int(w), int(h)) for p, w, h in photos[["photo", "width", "height"]].itertuples(index=False)}
+    frame_side = np.array([min(size[p]) for p in dets["photo"]], dtype=float)
+    dets["qualifies"] = qualifies(dets["clarity"], dets["short_side_px"], frame_side, settings)
     order = {p: i for i, p in enumerate(photos["photo"])}
     good = dets[dets["qualifies"]]
     polys = polygons(good)

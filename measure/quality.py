@@ -8,7 +8,8 @@ are defined once in :mod:`measure.methodology` (docs/methodology.md); in short::
     screen_share     = area(polygon ∩ frame) / area(frame)                       fraction
     visible_fraction = area(polygon ∩ frame) / area(polygon)                     fraction
     short_side_px    = smaller mean of opposite sides of the polygon             pixels
-    size_score       = min(1, short_side_px / LEGIBLE_SIDE_PX)                   [0, 1]
+    reference_side   = short_side_px * REFERENCE_SIDE_PX / min(width, height)    pixels at 720p
+    size_score       = min(1, reference_side / LEGIBLE_SIDE_PX)                  [0, 1]
     contrast         = (P98 - P2) / 255 in the crop's widest-range channel       [0, 1]
     sharpness        = 1 - exp(-s / SHARPNESS_SCALE)                             [0, 1]
         s = mean of the n steepest Sobel gradients / (P98 - P2),  n = max(4, ceil(0.5 sqrt(pixels)))
@@ -33,6 +34,7 @@ from measure.methodology import (
     CONTRAST_FLOOR,
     CONTRAST_FULL,
     LEGIBLE_SIDE_PX,
+    REFERENCE_SIDE_PX,
 )
 from measure.records import ZONES
 from measure.settings import MeasureSettings
@@ -78,6 +80,19 @@ def short_sides(polys: np.ndarray) -> np.ndarray:
     polys = np.asarray(polys, dtype=float)
     sides = np.linalg.norm(np.roll(polys, -1, axis=1) - polys, axis=2)  # (N, 4)
     return np.minimum(0.5 * (sides[:, 0] + sides[:, 2]), 0.5 * (sides[:, 1] + sides[:, 3]))
+
+
+def reference_sides(
+    short_side_px: np.ndarray | pd.Series | float, frame_side_px: np.ndarray | pd.Series | float
+) -> np.ndarray:
+    """Return each short side in reference pixels: ``short_side_px`` (pixels) on a frame whose short side
+    is ``frame_side_px`` pixels, scaled to a frame with a ``REFERENCE_SIDE_PX`` (720) pixel short side.
+
+    Raises ValueError when a frame side is not positive."""
+    frame = np.asarray(frame_side_px, dtype=float)
+    if (frame <= 0).any():
+        raise ValueError("frame sides must be positive pixels")
+    return np.asarray(short_side_px, dtype=float) * (REFERENCE_SIDE_PX / frame)
 
 
 def zones_and_centrality(polys: np.ndarray, width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
@@ -135,7 +150,7 @@ def detection_quality(
     inside = clipped_areas(polys, width, height)
     visible = _visible(polys, inside)  # clipped once, for the share and the visible fraction
     short = short_sides(polys)
-    size_score = np.clip(short / LEGIBLE_SIDE_PX, 0.0, 1.0)
+    size_score = np.clip(reference_sides(short, min(width, height)) / LEGIBLE_SIDE_PX, 0.0, 1.0)
     zone, centrality = zones_and_centrality(polys, width, height)
     return {
         "screen_share": inside / (float(width) * float(height)),
@@ -151,9 +166,14 @@ def detection_quality(
 
 
 def qualifies(
-    clarity: np.ndarray | pd.Series, short_side_px: np.ndarray | pd.Series, settings: MeasureSettings
+    clarity: np.ndarray | pd.Series,
+    short_side_px: np.ndarray | pd.Series,
+    frame_side_px: np.ndarray | pd.Series | float,
+    settings: MeasureSettings,
 ) -> np.ndarray:
-    """Return a bool array: clarity >= ``settings.min_clarity`` and short side >= ``settings.min_side_px``."""
+    """Return a bool array: clarity >= ``settings.min_clarity`` and the short side in reference pixels
+    (:func:`reference_sides` of ``short_side_px`` on frames with a ``frame_side_px`` pixel short side)
+    >= ``settings.min_side_px``."""
     clarity = np.asarray(clarity, dtype=float)
-    short = np.asarray(short_side_px, dtype=float)
+    short = reference_sides(short_side_px, frame_side_px)
     return (clarity >= settings.min_clarity) & (short >= settings.min_side_px)

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from measure.exposure import FRAME_COLUMNS, SEGMENT_COLUMNS, SPONSOR_COLUMNS, aggregate, quality_index
+from measure.methodology import REFERENCE_SIDE_PX
 from measure.records import DETECTION_COLUMNS, QUALITY_COLUMNS, Timeline, empty_detections
 from measure.settings import MeasureSettings, RateCard
 
@@ -236,7 +237,8 @@ def test_non_qualifying_detections_are_ignored() -> None:
     settings = MeasureSettings(min_clarity=0.5, min_side_px=10)
     rows = [det(f, clarity=0.5) for f in range(5)]  # exactly at the threshold: qualifies
     rows += [det(f, clarity=0.49) for f in range(5, 10)]  # too blurry
-    rows += [det(f, box=(0, 0, 30, 9.5)) for f in range(10, 15)]  # too small
+    small = 9.5 * min(W, H) / REFERENCE_SIDE_PX  # 9.5 px on the 720 px reference frame: too small
+    rows += [det(f, box=(0, 0, 30, small)) for f in range(10, 15)]
     ex = aggregate(table(rows), timeline(20, 10.0), settings)
     assert row(ex.sponsors, "A")["exposure_s"] == approx(0.5)
     assert ex.detections["qualifies"].tolist() == [True] * 5 + [False] * 10

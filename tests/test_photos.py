@@ -68,7 +68,8 @@ def archive() -> tuple[pd.DataFrame, pd.DataFrame]:
         det("b.jpg", "Apexa", (0, 0, 100, 100), 0.5, centrality=1.0),
         det("b.jpg", "Boltline", (150, 0, 200, 50), 0.1),  # too unclear: does not count
         det("c.jpg", "Boltline", (90, 90, 110, 110), 0.7, centrality=0.0),  # only 10 x 10 inside the photo
-        det("c.jpg", "Apexa", (0, 0, 5, 5), 0.9),  # 5 px short side < min_side_px 10: does not count
+        # a 1 px short side on a 100 px photo is 7.2 px on the 720 px reference: < min_side_px 10
+        det("c.jpg", "Apexa", (0, 0, 1, 1), 0.9),
     ]
     return pd.DataFrame(rows), photos
 

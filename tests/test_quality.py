@@ -13,7 +13,10 @@ import pytest
 from measure.methodology import METRICS
 from measure.quality import (
     LEGIBLE_SIDE_PX,
+    REFERENCE_SIDE_PX,
     detection_quality,
+    qualifies,
+    reference_sides,
     short_sides,
     union_share,
     zones_and_centrality,
@@ -117,14 +120,34 @@ def test_colour_contrast_counts_even_when_luma_is_similar() -> None:
 
 
 def test_size_score_and_short_side() -> None:
-    for height_px in (8, 16, 32, 64):
+    for height_px in (4, 8, 16, 32):
         img, poly = render_logo(height_px)
         q = frame_quality(img, poly)
         assert q["short_side_px"][0] == height_px
-        assert q["size_score"][0] == pytest.approx(min(1.0, height_px / LEGIBLE_SIDE_PX))
-    small = frame_quality(*render_logo(16))["clarity"][0]
-    large = frame_quality(*render_logo(64))["clarity"][0]
+        reference = height_px * REFERENCE_SIDE_PX / H  # the 360 px tall frame scaled to 720 px
+        assert q["size_score"][0] == pytest.approx(min(1.0, reference / LEGIBLE_SIDE_PX))
+    small = frame_quality(*render_logo(8))["clarity"][0]
+    large = frame_quality(*render_logo(32))["clarity"][0]
     assert small < 0.6 * large
+
+
+def test_legibility_does_not_depend_on_the_resolution() -> None:
+    """One picture at 640x360 and at 1280x720 (the same logo, twice the pixels) is equally legible."""
+    img, poly = render_logo(8)  # 8 px on the 360 px frame: 16 px at 720p
+    big = cv2.resize(img, (2 * W, 2 * H), interpolation=cv2.INTER_CUBIC)
+    low, high = frame_quality(img, poly), frame_quality(big, 2 * poly)
+    assert high["short_side_px"][0] == 2 * low["short_side_px"][0]
+    assert low["size_score"][0] == pytest.approx(high["size_score"][0]) == pytest.approx(16 / LEGIBLE_SIDE_PX)
+    assert (
+        reference_sides(low["short_side_px"], H)[0] == reference_sides(high["short_side_px"], 2 * H)[0] == 16
+    )
+    settings = MeasureSettings(min_clarity=0.0, min_side_px=12)
+    assert qualifies(low["clarity"], low["short_side_px"], H, settings)[0]
+    assert qualifies(high["clarity"], high["short_side_px"], 2 * H, settings)[0]
+    # the same 8 px logo on a 1080p frame is 5.3 px at 720p: too small
+    assert not qualifies(low["clarity"], low["short_side_px"], 1080, settings)[0]
+    with pytest.raises(ValueError, match="positive"):
+        reference_sides(8.0, 0)
 
 
 def test_truncated_logo_at_the_frame_border() -> None:

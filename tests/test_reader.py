@@ -222,6 +222,32 @@ def test_analyze_by_name_with_no_weights_through_the_cli(tmp_path: Path, board_v
     assert (out / "frames" / "best_Santander.jpg").is_file()
 
 
+def test_a_lower_resolution_copy_gives_the_same_exposure(tmp_path: Path, board_video: Path) -> None:
+    """Legibility is judged on the frame scaled to 720 lines: a 360p copy of the clip (text lines about
+    20 px tall instead of 40) gives the same exposure under a 30 px minimum size, which an absolute
+    pixel threshold would have refused."""
+    low = write_board_video(tmp_path / "boards_360p.mp4", size=(640, 360))
+    config = tmp_path / "strict.toml"
+    config.write_text("[measure]\nmin_side_px = 30\n", encoding="utf-8")
+    tables = {}
+    for name, video in (("720p", board_video), ("360p", low)):
+        out = tmp_path / name
+        args = ["analyze", str(video), "--out", str(out), "--sponsors", CATALOGUE, "--config", str(config)]
+        res = runner.invoke(app, args)
+        assert res.exit_code == 0, res.output
+        tables[name] = pd.read_csv(out / "sponsors.csv").set_index("sponsor")
+        dets = pd.read_parquet(out / "detections.parquet")
+        santander = dets[dets["sponsor"] == "Santander"]
+        assert len(santander) == 3
+        side = santander["short_side_px"].median()
+        assert (side > 30) if name == "720p" else (side < 30)  # in the file's own pixels
+    for name in ("Santander", "Cantabria Labs"):
+        high, low_row = tables["720p"].loc[name], tables["360p"].loc[name]
+        assert high["exposure_s"] == pytest.approx(3.0, abs=0.15)
+        assert low_row["exposure_s"] == pytest.approx(high["exposure_s"], abs=0.01)
+        assert low_row["mean_screen_share"] == pytest.approx(high["mean_screen_share"], rel=0.15)
+
+
 def test_analyze_rejects_a_bad_catalogue_with_the_config_exit_code(tmp_path: Path, board_video: Path) -> None:
     bad = tmp_path / "cat.toml"
     bad.write_text('[sponsors."Emirates"]\nreads = "yes"\n')

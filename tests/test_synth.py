@@ -429,8 +429,8 @@ def test_render_clip_decodes_and_truth_is_consistent(tmp_path: Path) -> None:
     assert df["visible_fraction"].between(0, 1).all()
     assert (
         df["qualifies"]
-        == ((df["visible_fraction"] >= MIN_VISIBLE) & (df["short_side_px"] >= MIN_SHORT_SIDE_PX))
-    ).all()
+        == ((df["visible_fraction"] >= MIN_VISIBLE) & (df["short_side_px"] * 720 / 180 >= MIN_SHORT_SIDE_PX))
+    ).all()  # sizes judged on the 180 px tall frame scaled to 720 px, as measure/ judges detections
     # 2-4 hard cuts inside the clip, shots tile the clip
     assert 2 <= len(truth.cuts_s) <= 4 and all(0 < c < 2.0 for c in truth.cuts_s)
     assert truth.shots[0][0] == 0 and truth.shots[-1][1] == pytest.approx(2.0)

@@ -93,13 +93,19 @@ def board_box(name: str, boards: Sequence[Board] = BOARDS, shift: int = 0) -> np
 
 
 def write_board_video(
-    path: Path, seconds: float = 3.0, fps: float = 10.0, boards: Sequence[Board] = BOARDS
+    path: Path,
+    seconds: float = 3.0,
+    fps: float = 10.0,
+    boards: Sequence[Board] = BOARDS,
+    size: tuple[int, int] = (1280, 720),
 ) -> Path:
-    """Write an mp4 of the board frame panning slowly right (2 px a frame); return ``path``."""
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (1280, 720))
+    """Write an mp4 of the board frame panning slowly right (2 px a frame), scaled from 1280x720 to
+    ``size`` (w, h); return ``path``."""
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, size)
     assert writer.isOpened()
     for i in range(round(seconds * fps)):
-        writer.write(board_frame(boards, shift=2 * i))
+        frame = board_frame(boards, shift=2 * i)
+        writer.write(frame if size == (1280, 720) else cv2.resize(frame, size, interpolation=cv2.INTER_AREA))
     writer.release()
     return path
 

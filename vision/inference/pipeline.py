@@ -214,7 +214,7 @@ def analyse_video(
             if len(d):
                 d.data.update(frame_quality(f.image, d.corners))
             if checker is not None and len(d):
-                worth = qualifies(d.data["clarity"], d.data["short_side_px"], settings)
+                worth = qualifies(d.data["clarity"], d.data["short_side_px"], min(h, w), settings)
                 keep = checker.check_mask(f.image, d, shot, worth)
                 if not keep.all():
                     d = d[keep]

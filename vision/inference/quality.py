@@ -104,5 +104,5 @@ def score_detections(
     scores = frame_quality(image, polygons(detections))
     for col in _QUALITY_OUT:
         out[col] = pd.Series(scores[col], index=out.index, dtype=QUALITY_COLUMNS[col])
-    out["qualifies"] = qualifies(out["clarity"], out["short_side_px"], settings)
+    out["qualifies"] = qualifies(out["clarity"], out["short_side_px"], min(image.shape[:2]), settings)
     return out

@@ -12,7 +12,9 @@ the box of the visible pixels, the visible fraction and the short side in pixels
 
 Truth definitions (also in :class:`ClipTruth`):
 
-* an instance *qualifies* in a frame when ``visible_fraction >= 0.6`` and ``short_side_px >= 10``;
+* an instance *qualifies* in a frame when ``visible_fraction >= 0.6`` and its short side is at least 10
+  pixels on the frame scaled to a 720 px short side (:func:`measure.quality.reference_sides`, as
+  ``measure/`` judges detections);
 * ``exposure_s[sponsor]`` = (frames with at least one qualifying instance of the sponsor) / fps;
 * ``mean_screen_share[sponsor]`` = mean, over the frames where the sponsor is exposed, of the area of
   the union of its qualifying instances' visible boxes divided by the frame area (the definition
@@ -34,6 +36,7 @@ import cv2
 import numpy as np
 import pandas as pd
 
+from measure.quality import reference_sides
 from vision.io.artwork import Logo
 from vision.training.compose import Canvas, LogoBank, instance_label, polygon_area, project
 from vision.training.degrade import motion_blur
@@ -413,7 +416,7 @@ def render_clip(
                 src = "score_bug" if k >= n_scene else ("shirt" if shot.kind == "closeup" else "board")
                 rows.append((i, t, int(shot_of[i]), lab.sponsor, *lab.xyxy, *lab.polygon.reshape(-1).tolist(),
                              lab.visible_fraction, lab.short_side_px, share,
-                             lab.visible_fraction >= MIN_VISIBLE and lab.short_side_px >= MIN_SHORT_SIDE_PX, src))  # fmt: skip
+                             lab.visible_fraction >= MIN_VISIBLE and reference_sides(lab.short_side_px, min(w, h)) >= MIN_SHORT_SIDE_PX, src))  # fmt: skip
             # composites are non-negative, so convertScaleAbs is a fast round-and-saturate to uint8;
             # OpenCV's I420 conversion is much faster than letting the encoder convert BGR
             yuv = cv2.cvtColor(cv2.convertScaleAbs(canvas.image), cv2.COLOR_BGR2YUV_I420)
