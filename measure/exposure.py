@@ -8,10 +8,10 @@ detections each aggregate in seconds. Summary:
   (on the frame scaled to a 720 px short side, :func:`measure.quality.reference_sides`) ``>= min_side_px``.
 * Analysed frame ``i`` stands for ``timeline.intervals[i]`` seconds. A sponsor is **visible** in
   an analysed frame when it has at least one qualifying detection there, or when the frame lies in
-  a **bridged** gap: inside one track (same sponsor and ``track_id >= 0``), two consecutive
-  qualifying detections at analysed frames ``i < j`` of the same shot with
-  ``t_j - (t_i + interval_i) <= max_gap_s`` make frames ``i+1 .. j-1`` visible, holding frame
-  ``i``'s values. Untracked detections and cuts are never bridged.
+  a **bridged** gap: two consecutive analysed frames ``i < j`` of the same shot where the sponsor is
+  visible, with ``t_j - (t_i + interval_i) <= max_gap_s``, make frames ``i+1 .. j-1`` visible,
+  holding frame ``i``'s values. Gaps are bridged per sponsor, whichever logo or track was seen (a
+  tracker splits a small or occluded logo into many short tracks); cuts are never bridged.
 * Per visible frame: ``screen_share`` = union of the sponsor's qualifying polygons inside the frame
   / frame area; ``clarity`` = the best clarity among them; ``centrality`` = that of the largest;
   ``clutter`` = number of other sponsors visible; quality
@@ -336,18 +336,12 @@ def aggregate(
     g_centrality, g_place = centrality[pick], place[pick]
     del polys, area, largest  # the largest arrays of a long match; nothing below needs them
 
-    # --- bridging gaps inside tracks ---------------------------------------------------------------
-    b_sp, b_fi, b_src = _bridges(sp, fi, track, det_shot, times, intervals, shots, settings.max_gap_s)
-    b_key = b_sp * max(n_fr, 1) + b_fi
-    fresh = ~np.isin(b_key, g_key)
-    b_key, b_sp, b_fi, b_src = b_key[fresh], b_sp[fresh], b_fi[fresh], b_src[fresh]
-    o = np.lexsort([-b_src, b_key])  # the latest source frame wins when two tracks bridge a frame
-    first = np.r_[True, b_key[o][1:] != b_key[o][:-1]] if len(o) else np.zeros(0, bool)
-    o = o[first]
-    b_sp, b_fi, b_src = b_sp[o], b_fi[o], b_src[o]
+    # --- bridging short gaps of each sponsor ---------------------------------------------------------
+    # the groups are sorted by (sponsor, frame), so a bridged frame is never one with a detection
+    b_sp, b_fi, b_src = _bridges(g_sp, g_fi, times, intervals, shots, settings.max_gap_s)
     src_g = np.searchsorted(g_key, b_sp * max(n_fr, 1) + b_src)
     # the per-detection arrays (millions of rows in a long match) are not needed below
-    del rows, sp, fi, key, clarity, centrality, track, det_shot, place, new_group, gid, fresh
+    del rows, sp, fi, key, clarity, centrality, track, det_shot, place, new_group, gid
 
     # --- visible frames table ----------------------------------------------------------------------
     v_sp = np.r_[g_sp, b_sp].astype(np.int64)
@@ -421,38 +415,27 @@ def aggregate(
 def _bridges(
     sp: np.ndarray,
     fi: np.ndarray,
-    track: np.ndarray,
-    det_shot: np.ndarray,
     times: np.ndarray,
     intervals: np.ndarray,
     shots: np.ndarray,
     max_gap_s: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Return (sponsor, analysed frame, source frame) of every frame visible through a bridged gap."""
-    tracked = track >= 0
-    s, f, tr, sh = sp[tracked], fi[tracked], track[tracked], det_shot[tracked]
-    _, tr_code = np.unique(tr, return_inverse=True)
-    n_tr = int(tr_code.max()) + 1 if len(tr_code) else 1
-    track_key = (s * n_tr + tr_code.reshape(-1)) * (int(f.max()) + 1 if len(f) else 1) + f
-    o = np.lexsort([sh, track_key])
-    s, f, tr, sh, track_key = s[o], f[o], tr[o], sh[o], track_key[o]
-    dup = np.zeros(len(s), bool)
-    dup[1:] = track_key[1:] == track_key[:-1]  # one row per (sponsor, track, frame): the lowest shot
-    s, f, tr, sh = s[~dup], f[~dup], tr[~dup], sh[~dup]
-    if len(s) < 2:
+    """Return (sponsor, analysed frame, source frame) of every frame visible through a bridged gap.
+
+    ``sp`` and ``fi`` are the sponsor codes and analysed-frame positions where a sponsor has a
+    qualifying detection, one row per pair, sorted by sponsor then frame."""
+    if len(sp) < 2:
         empty = np.zeros(0, np.int64)
         return empty, empty, empty
-    i, j = f[:-1], f[1:]
+    i, j = fi[:-1], fi[1:]
     uncovered = times[j] - (times[i] + intervals[i])
     ok = (
-        (s[1:] == s[:-1])
-        & (tr[1:] == tr[:-1])
+        (sp[1:] == sp[:-1])
         & (j > i + 1)
         & (shots[i] == shots[j])
-        & (sh[1:] == sh[:-1])
         & (uncovered <= max_gap_s + TIME_TOLERANCE_S)
     )
-    i, j, ps = i[ok], j[ok], s[:-1][ok]
+    i, j, ps = i[ok], j[ok], sp[:-1][ok]
     lengths = j - i - 1
     rep = np.repeat(np.arange(len(i)), lengths)
     offset = np.arange(len(rep)) - np.repeat(np.cumsum(lengths) - lengths, lengths)

@@ -184,11 +184,10 @@ METRICS: dict[str, str] = {
         "the frame is bridged; several logos of one sponsor at the same moment count once."
     ),
     "bridged": (
-        "Frames between two consecutive qualifying detections of one track (same sponsor, tracked) at "
-        "analysed frames i < j of the same shot count as visible when the time left uncovered between "
-        f"them, t_j - (t_i + interval_i), is at most max_gap_s (default {_D.max_gap_s:g} s); they keep "
-        "frame i's screen share, clarity and centrality. Untracked detections and camera cuts are never "
-        "bridged."
+        "Frames between two consecutive analysed frames i < j of the same shot where a sponsor is visible "
+        "count as visible when the time left uncovered between them, t_j - (t_i + interval_i), is at most "
+        f"max_gap_s (default {_D.max_gap_s:g} s), whichever of the sponsor's logos or tracks was seen; they "
+        "keep frame i's screen share, clarity and centrality. Camera cuts are never bridged."
     ),
     "clutter": "Number of other sponsors visible in the same analysed frame (count).",
     "quality": (
@@ -588,12 +587,16 @@ Only pixels inside the box are read, so scoring costs a few milliseconds per fra
 
 - A sponsor is **visible** in an analysed frame when at least one of its detections there
   qualifies. Several logos of one sponsor at the same moment count once.
-- **Bridging** covers short dropouts of a tracked logo. Take two consecutive qualifying detections
-  of one track (same sponsor, `track_id ≥ 0`) at analysed frames *i < j* of the same shot. If the
-  time they leave uncovered, *t<sub>j</sub> − (t<sub>i</sub> + interval<sub>i</sub>)*, is at most
-  `max_gap_s` (**{_D.max_gap_s:g} s**), the frames strictly between them count as visible too.
-  Bridged frames keep frame *i*'s values. Untracked detections (`track_id = −1`) and camera cuts
-  are never bridged.
+- **Bridging** covers short dropouts of a sponsor: a logo occluded by a player, blurred by a
+  pan, or missed by the detector for a moment. Take two consecutive analysed frames *i < j* of the
+  same shot where the sponsor is visible. If the time they leave uncovered, *t<sub>j</sub> −
+  (t<sub>i</sub> + interval<sub>i</sub>)*, is at most `max_gap_s` (**{_D.max_gap_s:g} s**), the
+  frames strictly between them count as visible too. Bridged frames keep frame *i*'s values. Gaps
+  are bridged per sponsor, whichever of its logos or tracks was seen: a tracker splits a small or
+  occluded logo into many short tracks and leaves faint ones untracked, and bridging only inside
+  one track left most dropouts of small boards unbridged (see
+  [Benchmarks](benchmarks.md#how-reads-and-detections-merge-in-time)). Camera cuts are never
+  bridged.
 - Values of a visible frame, per sponsor:
   - **screen share**: area of the union of the sponsor's qualifying boxes inside the frame, over
     the frame area. Overlapping boxes count once.

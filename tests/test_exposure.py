@@ -120,11 +120,13 @@ def test_gap_bridged_inside_a_track_but_not_beyond_max_gap() -> None:
 
 
 def test_best_frames_always_show_a_real_detection() -> None:
-    # A is tracked on frames 0 and 2 and bridged over frame 1; B (untracked) is on screen at 0 and 2. The
+    # A is on frames 0 and 2 (smaller there) and bridged over frame 1; B is on screen at 0 only. The
     # bridged frame 1 holds frame 0's values with no clutter, so its q is the highest of A's, but it
     # shows no A box: the best frame of the sponsor and of the segment must be a real one.
-    rows = [det(f, "A", box=(0, 0, 40, 20)) for f in (0, 2)] + [
-        det(f, "B", box=(100, 0, 140, 20), track=-1) for f in (0, 2)
+    rows = [
+        det(0, "A", box=(0, 0, 40, 20)),
+        det(2, "A", box=(0, 0, 20, 10)),
+        det(0, "B", box=(100, 0, 140, 20)),
     ]
     ex = aggregate(table(rows), timeline(3, 10.0), DEFAULTS)
     frames = ex.frames[ex.frames["sponsor"] == "A"]
@@ -144,15 +146,24 @@ def test_bridging_threshold_is_inclusive_and_configurable() -> None:
     assert aggregate(table(rows), timeline(20, 10.0), none).sponsors["exposure_s"][0] == approx(1.4)
 
 
-def test_untracked_detections_are_never_bridged() -> None:
-    present = [*range(10), *range(14, 20)]
+def test_gaps_are_bridged_per_sponsor_whatever_the_track() -> None:
+    present = [*range(10), *range(14, 20)]  # uncovered 0.3 s between frames 9 and 14
     ex = aggregate(table([det(f, track=-1) for f in present]), timeline(20, 10.0), DEFAULTS)
-    assert row(ex.sponsors, "A")["exposure_s"] == approx(1.6)
-    assert len(ex.segments) == 2
-    # two different tracks of one sponsor are not bridged either
+    assert row(ex.sponsors, "A")["exposure_s"] == approx(2.0)  # untracked detections bridge
+    assert len(ex.segments) == 1
+    assert ex.frames.loc[ex.frames["bridged"], "frame"].tolist() == [10, 11, 12, 13]
+    # two tracks of one sponsor (a tracker splitting one small logo) bridge too
     rows = [det(f, track=1) for f in range(10)] + [det(f, track=2) for f in range(14, 20)]
     ex = aggregate(table(rows), timeline(20, 10.0), DEFAULTS)
-    assert row(ex.sponsors, "A")["exposure_s"] == approx(1.6)
+    assert row(ex.sponsors, "A")["exposure_s"] == approx(2.0)
+    # ... but never two sponsors, and never a gap longer than max_gap_s
+    rows = [det(f, "A") for f in range(10)] + [det(f, "B") for f in range(14, 20)]
+    ex = aggregate(table(rows), timeline(20, 10.0), DEFAULTS)
+    assert row(ex.sponsors, "A")["exposure_s"] == approx(1.0) and row(ex.sponsors, "B")[
+        "exposure_s"
+    ] == approx(0.6)
+    rows = [det(f, track=-1) for f in [*range(10), *range(16, 20)]]  # uncovered 0.6 s
+    assert aggregate(table(rows), timeline(20, 10.0), DEFAULTS).sponsors["exposure_s"][0] == approx(1.4)
 
 
 def test_overlapping_boxes_of_one_sponsor_count_once() -> None:
