@@ -3,7 +3,7 @@
 Usage::
 
     .venv/bin/python bench/reading.py [--weights weights/dfl.pt] [--split eval] [--json OUT.json]
-        [--configs reader,model,checked,read,checked+read] [--imgsz 1280] [--device cpu]
+        [--configs reader,model,checked,read,checked+read] [--imgsz 1280] [--det-side PX] [--device cpu]
 
 Configurations (the catalogue is every labelled sponsor's name, as a user would type it; nothing is
 tuned to the labels):
@@ -131,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--configs", default=",".join(CONFIGS))
     ap.add_argument("--imgsz", type=int, default=1280, help="model inference size, pixels")
     ap.add_argument("--read-fps", type=float, default=1.0, help="whole-frame reads per second on the clip")
+    ap.add_argument("--det-side", type=int, default=None, help="reader's text-detection short side, pixels")
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--no-clip", action="store_true")
     ap.add_argument("--json", type=Path)
@@ -140,7 +141,9 @@ def main(argv: list[str] | None = None) -> int:
 
     labels = load_real_labels(DEFAULT_LABELS)
     catalogue = parse_catalogue(",".join(labels.sponsors))
-    reader = TextReader(catalogue, device=args.device)
+    reader = TextReader(
+        catalogue, device=args.device, **({"det_side": args.det_side} if args.det_side else {})
+    )
     model = LogoDetector(args.weights, imgsz=args.imgsz, device=args.device)
     rows = []
     for config in args.configs.split(","):
@@ -149,7 +152,8 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(run_config(config, model, reader, labels, args.split, args.read_fps, not args.no_clip))
         print(f"{config}: {json.dumps(rows[-1], default=str)}", file=sys.stderr, flush=True)
     print(
-        f"split {args.split}, model {args.weights.name} at {args.imgsz} px, reader {reader.info()['weights']}"
+        f"split {args.split}, model {args.weights.name} at {args.imgsz} px, reader {reader.info()['weights']} "
+        f"at {reader.det_side} px"
     )
     print_table(rows)
     if args.json:

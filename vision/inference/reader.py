@@ -40,8 +40,10 @@ MODEL_FILES: dict[str, str] = {
 }
 
 #: Short side, in pixels, a frame is scaled up to for text detection (never down): a 720p frame is
-#: read at 1.5x, where broadcast boards' 10-15 px text becomes detectable; 1080p at its own size.
-DET_SIDE = 1088
+#: read at 2x, where broadcast boards' 8-15 px text becomes detectable; 1080p at 1.33x. Chosen on the
+#: benchmark's adapt split, never its eval split: reader F1 0.698 at 1088 px, 0.729 at 1440 (recall
+#: 0.559 -> 0.601, precision 0.929 -> 0.926) for 1.41x the CPU; 1800 px gave 0.735 for 2.2x.
+DET_SIDE = 1440
 #: Mean text probability a detected text region needs (RapidOCR's ``box_thresh``, default 0.5):
 #: 0.3 finds more of the small, low-contrast board lettering. Chosen on the benchmark's adapt split
 #: (reader F1 0.676 -> 0.700, precision 0.926 -> 0.922, 10 % more CPU), never on its eval split.
