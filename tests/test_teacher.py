@@ -63,7 +63,9 @@ def _inside(box: tuple[float, ...] | np.ndarray, outer: np.ndarray, tol: float =
 
 def test_apexa_artwork_has_its_name_on_the_right(layouts: dict[str, TextLayout], reader: TextReader) -> None:
     lay = layouts["Apexa"]
-    assert lay.x1 > 0.25 and lay.x2 > 0.9  # the red peak on the left, APEXA on the right
+    # the red peak fills the left 27 % of the artwork, APEXA the rest: the text box starts past most of
+    # the peak (the text detector dilates its boxes by a few pixels: 0.249 at 1440 px, 0.25+ at 1088)
+    assert lay.x1 > 0.2 and lay.x2 > 0.9
     assert 0 <= lay.y1 < lay.y2 <= 1 and lay.x2 <= 1
     assert lay.text.upper() == "APEXA"
     assert text_layout(reader, "Santander", [APEXA]) is None  # Apexa's artwork does not name Santander
