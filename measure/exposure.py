@@ -95,7 +95,7 @@ FRAME_COLUMNS: list[str] = [
     "centrality",  # centrality of the largest, [0, 1]
     "clutter",  # number of other sponsors visible
     "quality",  # q in [0, 1]
-    "bridged",  # True when visible only through a bridged track gap
+    "bridged",  # True when visible only through a bridged gap of the sponsor
     "placement",  # placement of the largest qualifying detection (a bridged frame: its source frame's); categorical
     "shot_type",  # the analysed frame's shot type (Timeline.shot_type_of_frame); categorical
     "replay",  # True inside a replay shot (Timeline.replay_of_frame)
@@ -301,8 +301,6 @@ def aggregate(
     sp, fi = code[rows], fpos[rows]
     clarity = det["clarity"].to_numpy(float)[rows]
     centrality = det["centrality"].to_numpy(float)[rows]
-    track = det["track_id"].to_numpy(np.int64)[rows]
-    det_shot = det["shot"].to_numpy(np.int64)[rows]
     place_names, place = _placement_codes(det["placement"], rows)
 
     # Canonical order, independent of the input's row order: sponsor, frame, then a hash of every
@@ -310,12 +308,10 @@ def aggregate(
     # hashed from its columns one at a time, and the polygons are built once, already in order.
     key = sp * max(n_fr, 1) + fi
     geometry = [c for c in (*BOX_COLUMNS, *POLY_COLUMNS) if c in det.columns]
-    hashed = _row_hash(
-        chain((det[c].to_numpy()[rows] for c in geometry), (clarity, centrality, track, det_shot, place))
-    )
+    hashed = _row_hash(chain((det[c].to_numpy()[rows] for c in geometry), (clarity, centrality, place)))
     order = np.lexsort([hashed, key]) if hashed is not None else np.zeros(0, np.int64)
-    rows, sp, fi, key, clarity, centrality, track, det_shot, place = (
-        a[order] for a in (rows, sp, fi, key, clarity, centrality, track, det_shot, place)
+    rows, sp, fi, key, clarity, centrality, place = (
+        a[order] for a in (rows, sp, fi, key, clarity, centrality, place)
     )
     del code, fpos, keep, hashed, order  # per-detection arrays of the whole table, no longer needed
     polys = _polygons(det, rows)
@@ -341,7 +337,7 @@ def aggregate(
     b_sp, b_fi, b_src = _bridges(g_sp, g_fi, times, intervals, shots, settings.max_gap_s)
     src_g = np.searchsorted(g_key, b_sp * max(n_fr, 1) + b_src)
     # the per-detection arrays (millions of rows in a long match) are not needed below
-    del rows, sp, fi, key, clarity, centrality, track, det_shot, place, new_group, gid
+    del rows, sp, fi, key, clarity, centrality, place, new_group, gid
 
     # --- visible frames table ----------------------------------------------------------------------
     v_sp = np.r_[g_sp, b_sp].astype(np.int64)
