@@ -688,7 +688,12 @@ Every number above is computed the same way for both.
   at least 0.3, the last box of a confirmed track of the same sponsor seen in the same shot within
   the last 10 analysed frames continues that logo: it is confirmed without a read (trackers split
   one logo into several ids when a player passes in front of it). The report counts these as
-  `confirmed_by_place`.
+  `confirmed_by_place`. A confirmed track that the tracker **re-finds** after missing it on at
+  least one analysed frame is read again, at its 1st, 2nd, 4th … detection after the gap and at
+  most 4 times (a tracker that lost a board may hand its id to the next board along): a detection
+  whose re-read names another word or sponsor (the `rejected` rule) is dropped, and so is every
+  later detection of the track until a read names its sponsor again. The detections before the gap
+  keep their verdict; the report counts the dropped ones as `dropped_after_refind`.
 - **Whole-frame reads** (`--read-fps R` beside a model) add the sponsors the model did not detect.
   A read **stands for** 1 / R seconds, like a sampled frame: its detections are repeated on every
   analysed frame until the next read, never past a cut, and skipped on the frames where the model

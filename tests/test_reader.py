@@ -140,6 +140,32 @@ def test_a_track_split_where_a_confirmed_track_was_is_confirmed_without_a_read(r
     assert checker.crops_read == 4  # a new shot starts with no confirmed places
 
 
+def test_a_re_found_track_is_read_again_and_dropped_while_it_reads_as_another_word(
+    reader: TextReader,
+) -> None:
+    names = ["Santander"]
+    frame = board_frame()
+    checker = TrackChecker(reader, set(names))
+    on_board = {"Santander": board_box("SANTANDER")}
+    switched = {"Santander": board_box("HELLO WORLD")}  # the tracker gave id 1 to the next board
+
+    def step(i: int, boxes: dict[str, np.ndarray] | None) -> Detections:
+        return checker.check(frame, _model_dets(i, names, boxes) if boxes else Detections.empty(), shot=0)
+
+    assert len(step(0, on_board)) == 1 and len(step(1, on_board)) == 1
+    assert checker.crops_read == 1  # confirmed at its first read; no gap, no re-read
+    assert len(step(2, None)) == 0  # the tracker loses it for one analysed frame
+    assert len(step(3, switched)) == 0 and checker.crops_read == 2  # re-found: read, names HELLO WORLD
+    assert len(step(4, switched)) == 0 and checker.crops_read == 3  # 2nd after the gap: read again
+    assert len(step(5, switched)) == 0 and checker.crops_read == 3  # 3rd: not read, still dropped
+    assert len(step(6, on_board)) == 1 and checker.crops_read == 4  # 4th: read, names its sponsor again
+    assert len(step(7, on_board)) == 1 and checker.crops_read == 4
+    summary = checker.summary()
+    assert summary["dropped_after_refind"] == 3 and summary["confirmed"] == 1 and summary["rejected"] == 0
+    # the detections before the gap keep their verdict
+    assert checker.keep(np.zeros(1), ["Santander"], np.array([1])).tolist() == [True]
+
+
 class _BoxModel:
     """Test double of the YOLO model: the same boxes on every frame (following the 2 px/frame pan)."""
 

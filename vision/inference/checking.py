@@ -18,6 +18,12 @@ the same shot, within :data:`PLACE_FRAMES` checked frames and overlapping its la
 least :data:`PLACE_IOU`, continues that track's logo and is confirmed without a read: trackers split
 one logo into several ids when it is occluded or fades, and reading every fragment again would
 double the cost of checking for nothing.
+A confirmed track that the tracker *re-finds* (it was missing from at least one analysed frame) is
+read again at its 1st, 2nd, 4th ... detection after the gap, at most :data:`MAX_READS` times: a
+tracker that lost a board may hand its id to the next board along. A detection whose re-read names
+another word or sponsor (the rule of ``rejected``) is dropped, and so is every later detection of the
+track until a read names its sponsor again; the detections before the gap keep their verdict. The
+report counts the dropped detections as ``dropped_after_refind``.
 Sponsors whose catalogue entry says ``reads = false`` (icon-only marks) are never read. In a video,
 only detections that qualify (clarity and size thresholds) are read: the others count toward no
 number, whatever their verdict.
@@ -59,6 +65,14 @@ class _Track:
     reads: int = 0
     matched: bool = False
     other: bool = False
+    #: checked frame number of the track's last detection
+    last: int = -1
+    #: whether the tracker re-found the track after confirming it; detections and re-reads since then
+    refound: bool = False
+    since: int = 0
+    rereads: int = 0
+    #: a re-read since the re-find named something else: drop detections until a read names the sponsor
+    vetoed: bool = False
 
     @property
     def verdict(self) -> str:
@@ -95,6 +109,11 @@ def read_verdict(reader: TextReader, sponsor: str, text: str, score: float) -> t
     return False, bool(hits) or reader.matcher.is_other_word(text)
 
 
+def _due(n: int) -> bool:
+    """Whether the ``n``-th detection (from 1) is read: the 1st, 2nd, 4th, 8th ..."""
+    return n & (n - 1) == 0
+
+
 def _partly(name: str, read: str) -> bool:
     """Whether ``read`` holds a run of at least max(3, 60 %) of ``name``'s characters."""
     if not name or not read:
@@ -119,6 +138,7 @@ class TrackChecker:
     places: dict[tuple[int, str], dict[int, tuple[np.ndarray, int]]] = field(default_factory=dict)
     checked_frames: int = 0
     inherited: int = 0
+    dropped: int = 0
 
     def check(self, image: np.ndarray, dets: Detections, shot: int) -> Detections:
         """Read the crops of ``dets`` (one frame, tracked) that need a read; return ``dets`` without
@@ -163,17 +183,23 @@ class TrackChecker:
                 if self._at_confirmed_place(shot, sponsors[i], dets.xyxy[i]):
                     track.matched = True
                     self.inherited += 1
+            elif track.matched and self.checked_frames - track.last > 1:  # re-found after a gap
+                track.refound, track.since, track.rereads = True, 0, 0
             track.seen += 1
-            due = track.seen & (track.seen - 1) == 0  # 1st, 2nd, 4th, 8th ... detection
-            if due and not track.matched and track.reads < MAX_READS:
-                todo.append(i)
+            track.since += 1
+            track.last = self.checked_frames
+            if not track.matched:
+                if _due(track.seen) and track.reads < MAX_READS:
+                    todo.append(i)
+            elif track.refound and _due(track.since) and track.rereads < MAX_READS:
+                todo.append(i)  # a re-found confirmed track: re-read (see the module doc)
         keep = np.ones(len(dets), dtype=bool)
-        if not todo:
-            self._remember(dets, keys)
-            return keep
-        crops = [crop_polygon(image, dets.corners[i]) for i in todo]
-        reads = self.reader.recognise(crops)
-        self.crops_read += len(crops)
+        if todo:
+            crops = [crop_polygon(image, dets.corners[i]) for i in todo]
+            reads = self.reader.recognise(crops)
+            self.crops_read += len(crops)
+        else:
+            reads = []
         for i, (text, score) in zip(todo, reads, strict=True):
             matched, other = read_verdict(self.reader, sponsors[i], text, score)
             key = keys[i]
@@ -183,10 +209,18 @@ class TrackChecker:
                 keep[i] = judged != "rejected"
                 continue
             track = self.tracks[key]
+            if track.matched:  # a re-read of a re-found track
+                track.rereads += 1
+                track.vetoed = (track.vetoed or other) and not matched
+                continue
             track.reads += 1
             track.matched |= matched
             track.other |= other
-        self._remember(dets, keys)
+        for i, key in enumerate(keys):
+            if key is not None and self.tracks[key].vetoed:
+                keep[i] = False
+                self.dropped += 1
+        self._remember(dets, keys, keep)
         return keep
 
     def _at_confirmed_place(self, shot: int, sponsor: str, box: np.ndarray) -> bool:
@@ -199,10 +233,10 @@ class TrackChecker:
         ]
         return bool(recent) and float(box_iou(box, np.stack(recent)).max()) >= PLACE_IOU
 
-    def _remember(self, dets: Detections, keys: Sequence[TrackKey | None]) -> None:
-        """Record the boxes of this frame's confirmed tracks as their last seen place."""
+    def _remember(self, dets: Detections, keys: Sequence[TrackKey | None], keep: np.ndarray) -> None:
+        """Record the boxes of this frame's kept detections of confirmed tracks as their last seen place."""
         for i, key in enumerate(keys):
-            if key is not None and self.tracks[key].matched:
+            if key is not None and keep[i] and self.tracks[key].matched:
                 shot, sponsor, tid = key
                 self.places.setdefault((shot, sponsor), {})[tid] = (dets.xyxy[i], self.checked_frames)
 
@@ -236,6 +270,7 @@ class TrackChecker:
             **counts,
             "crops_read": self.crops_read,
             "confirmed_by_place": self.inherited,
+            "dropped_after_refind": self.dropped,
             "rejected_by_sponsor": dict(sorted(per_sponsor.items())),
         }
 

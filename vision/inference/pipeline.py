@@ -213,8 +213,12 @@ def analyse_video(
             tracker.update(d, (h, w))
             if len(d):
                 d.data.update(frame_quality(f.image, d.corners))
-            if checker is not None and len(d):
-                worth = qualifies(d.data["clarity"], d.data["short_side_px"], min(h, w), settings)
+            if checker is not None:  # every analysed frame, so that the checker sees a track's gaps
+                worth = (
+                    qualifies(d.data["clarity"], d.data["short_side_px"], min(h, w), settings)
+                    if len(d)
+                    else np.zeros(0, dtype=bool)
+                )
                 keep = checker.check_mask(f.image, d, shot, worth)
                 if not keep.all():
                     d = d[keep]
