@@ -235,11 +235,10 @@ def _darker(hex_color: str, f: float = 0.55) -> tuple[float, float, float]:
     return r * f, g * f, b * f
 
 
-def clarity(
-    detections: pd.DataFrame, order: Sequence[str], colors: dict[str, str], min_clarity: float | None
-) -> str | None:
+def clarity(detections: pd.DataFrame, order: Sequence[str], colors: dict[str, str]) -> str | None:
     """Box plots (5th-95th percentile whiskers) of every detection's clarity per sponsor, with the
-    qualifying threshold as a dashed line and the share of detections that passed it."""
+    share of its detections that counted (``qualifies``: size and clarity without its size factor, so
+    no single clarity threshold line can be drawn)."""
     if detections.empty or "clarity" not in detections:
         return None
     present = [s for s in order if (detections["sponsor"] == s).any()]
@@ -267,11 +266,6 @@ def clarity(
         ax.set_ylim(len(present) + 0.5, 0.5)
         ax.set_xlim(0, 1.18)
         ax.set_xticks([0, 0.25, 0.5, 0.75, 1.0])
-        if min_clarity is not None:
-            ax.axvline(min_clarity, color="#dc2626", lw=1, ls="--")
-            ax.text(
-                min_clarity, 0.45, f" threshold {min_clarity:g}", color="#dc2626", fontsize=8, va="bottom"
-            )
         if "qualifies" in detections:
             for i, s in enumerate(present, start=1):
                 q = detections.loc[detections["sponsor"] == s, "qualifies"].astype(bool).mean()

@@ -487,8 +487,7 @@ def _charts(a: Analysis) -> dict[str, str | None]:
         aspect_w = float(np.nanmedian(w)) if len(w) else 0.0
         aspect_h = float(np.nanmedian(h)) if len(h) else 0.0
         out["heatmap"] = charts.heatmaps(a.detections, w, h, order, colors, aspect_w, aspect_h)
-        mc = _num(a.settings.get("min_clarity"))
-        out["clarity"] = charts.clarity(a.detections, order, colors, mc)
+        out["clarity"] = charts.clarity(a.detections, order, colors)
     return out
 
 

@@ -4,8 +4,9 @@ The definitions are in :mod:`measure.methodology` (docs/methodology.md); this mo
 implements them exactly, vectorised with numpy so that 135,000 analysed frames with a few
 detections each aggregate in seconds. Summary:
 
-* A detection **qualifies** when ``clarity >= min_clarity`` and its short side in reference pixels
-  (on the frame scaled to a 720 px short side, :func:`measure.quality.reference_sides`) ``>= min_side_px``.
+* A detection **qualifies** (:func:`measure.quality.qualifies`) when its short side in reference
+  pixels (on the frame scaled to a 720 px short side, :func:`measure.quality.reference_sides`) is
+  ``>= min_side_px`` and its clarity without the size factor (``clarity / size_score``) is ``>= min_clarity``.
 * Analysed frame ``i`` stands for ``timeline.intervals[i]`` seconds. A sponsor is **visible** in
   an analysed frame when it has at least one qualifying detection there, or when the frame lies in
   a **bridged** gap: two consecutive analysed frames ``i < j`` of the same shot where the sponsor is

@@ -141,9 +141,10 @@ METRICS: dict[str, str] = {
         "of text naming a catalogue sponsor; its box is the text line's rotated box)."
     ),
     "qualifies": (
-        f"A detection counts toward exposure when clarity >= min_clarity (default {_D.min_clarity:g}) and "
-        f"reference_side_px >= min_side_px (default {_D.min_side_px:g} px on the {REFERENCE_SIDE_PX:g} px "
-        "reference frame)."
+        f"A detection counts toward exposure when reference_side_px >= min_side_px (default "
+        f"{_D.min_side_px:g} px on the {REFERENCE_SIDE_PX:g} px reference frame) and its clarity without the "
+        f"size factor, clarity / size_score, is >= min_clarity (default {_D.min_clarity:g}): size is gated "
+        "once, by min_side_px."
     ),
     "placement": (
         "Where a detection sits: 'overlay' (a broadcast graphic such as a score bug's sponsor panel: it keeps "
@@ -428,8 +429,10 @@ _DETECTION_ROWS: list[tuple[str, str, str]] = [
         "`qualifies`",
         "yes/no",
         (
-            f"`clarity ≥ min_clarity` (**{_D.min_clarity:g}**) and `reference_side_px ≥ "
-            f"min_side_px` (**{_D.min_side_px:g} px**)"
+            f"`reference_side_px ≥ min_side_px` (**{_D.min_side_px:g} px**) and `clarity / size_score ≥ "
+            f"min_clarity` (**{_D.min_clarity:g}**): sharpness × contrast factor × visible fraction, the "
+            "clarity without its size factor, so that size is gated once, by `min_side_px` (with the size "
+            f"factor inside, `min_clarity` would itself demand {_D.min_clarity * LEGIBLE_SIDE_PX:g}+ reference px)"
         ),
     ),
 ]

@@ -2,8 +2,8 @@
 
 A photo has no duration, so the unit is the photo. A sponsor *appears* in a photo when at least
 one of its detections there qualifies, with exactly the rule video uses
-(:func:`measure.quality.qualifies`: clarity >= ``min_clarity`` and the short side on the photo scaled
-to a 720 px short side >= ``min_side_px``).
+(:func:`measure.quality.qualifies`: the short side on the photo scaled to a 720 px short side
+>= ``min_side_px`` and clarity without its size factor >= ``min_clarity``).
 For each photo and sponsor that appears:
 
 - ``screen_share`` = area of the union of the sponsor's qualifying polygons inside the photo /

@@ -123,6 +123,11 @@ def visible_fractions(polys: np.ndarray, width: int, height: int) -> np.ndarray:
     return _visible(polys, clipped_areas(polys, width, height))
 
 
+def size_scores(reference_side_px: np.ndarray) -> np.ndarray:
+    """Return ``min(1, reference_side_px / LEGIBLE_SIDE_PX)`` of short sides in reference pixels: [0, 1]."""
+    return np.clip(np.asarray(reference_side_px, dtype=float) / LEGIBLE_SIDE_PX, 0.0, 1.0)
+
+
 def detection_quality(
     polys: np.ndarray, width: int, height: int, sharpness: np.ndarray, contrast: np.ndarray
 ) -> dict[str, np.ndarray]:
@@ -150,7 +155,7 @@ def detection_quality(
     inside = clipped_areas(polys, width, height)
     visible = _visible(polys, inside)  # clipped once, for the share and the visible fraction
     short = short_sides(polys)
-    size_score = np.clip(reference_sides(short, min(width, height)) / LEGIBLE_SIDE_PX, 0.0, 1.0)
+    size_score = size_scores(reference_sides(short, min(width, height)))
     zone, centrality = zones_and_centrality(polys, width, height)
     return {
         "screen_share": inside / (float(width) * float(height)),
@@ -171,9 +176,16 @@ def qualifies(
     frame_side_px: np.ndarray | pd.Series | float,
     settings: MeasureSettings,
 ) -> np.ndarray:
-    """Return a bool array: clarity >= ``settings.min_clarity`` and the short side in reference pixels
-    (:func:`reference_sides` of ``short_side_px`` on frames with a ``frame_side_px`` pixel short side)
-    >= ``settings.min_side_px``."""
+    """Return a bool array: whether each detection counts toward exposure.
+
+    It counts when its short side in reference pixels (:func:`reference_sides` of ``short_side_px`` on
+    frames with a ``frame_side_px`` pixel short side) is >= ``settings.min_side_px`` and its clarity
+    *without the size factor* (``clarity / size_score`` = sharpness x contrast factor x visible
+    fraction) is >= ``settings.min_clarity``: size is gated once, by ``min_side_px``, not a second time
+    inside clarity (where ``size_score`` grows up to 32 reference pixels and would make the real
+    minimum size 10-16 px, depending on sharpness)."""
     clarity = np.asarray(clarity, dtype=float)
     short = reference_sides(short_side_px, frame_side_px)
-    return (clarity >= settings.min_clarity) & (short >= settings.min_side_px)
+    size = size_scores(short)
+    legible = np.divide(clarity, size, out=np.zeros_like(clarity), where=size > 0)
+    return (legible >= settings.min_clarity) & (short >= settings.min_side_px)

@@ -3,7 +3,7 @@
 A config file (``--config``) is TOML, YAML or JSON with this shape::
 
     [measure]            # all optional; defaults below
-    min_clarity = 0.3    # a detection counts only if its clarity is at least this, [0, 1]
+    min_clarity = 0.3    # a detection counts only if its clarity, size factor left out, is at least this, [0, 1]
     min_side_px = 10     # ... and its short side is at least this many pixels (of the frame scaled to 720p)
     max_gap_s = 0.5      # a sponsor's gaps in one shot up to this many seconds are bridged
     min_exposure_s = 1.0 # a segment counts as an "exposure" from this many seconds
@@ -37,7 +37,12 @@ class MeasureSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
-    min_clarity: float = Field(0.3, ge=0.0, le=1.0, description="minimum clarity, [0, 1]")
+    min_clarity: float = Field(
+        0.3,
+        ge=0.0,
+        le=1.0,
+        description="minimum clarity without its size factor (clarity / size_score), [0, 1]",
+    )
     min_side_px: float = Field(
         10.0, ge=0.0, description="minimum short side, pixels of the frame scaled to a 720 px short side"
     )

@@ -285,3 +285,20 @@ def test_measure_scores_from_pixel_measures_alone() -> None:
         assert list(from_numbers[key]) == list(value), key
     with pytest.raises(ValueError, match="1 polygons but 2 sharpness"):
         detection_quality(poly, 640, 360, [0.5, 0.5], [0.5])
+
+
+def test_size_is_gated_once_by_min_side_px_not_again_inside_clarity() -> None:
+    """A sharp, high-contrast 10 px logo (at 720p) has clarity 10/32 x its legibility, under 0.3, and
+    still counts: min_clarity judges clarity without its size factor; min_side_px judges size."""
+    settings = MeasureSettings()  # min_clarity 0.3, min_side_px 10
+    sharp, tiny = frame_quality(*render_logo(5)), frame_quality(*render_logo(4))
+    img, poly = render_logo(24)
+    blurred = frame_quality(cv2.GaussianBlur(img, (0, 0), 12.0), poly)
+    # 5 px on the 360 px frame = 10 px at 720p
+    assert sharp["clarity"][0] < settings.min_clarity < sharp["clarity"][0] / sharp["size_score"][0]
+    assert qualifies(sharp["clarity"], sharp["short_side_px"], H, settings)[0]
+    # a large logo blurred past reading fails on clarity whatever its size
+    assert blurred["size_score"][0] == 1.0 and blurred["clarity"][0] < settings.min_clarity
+    assert not qualifies(blurred["clarity"], blurred["short_side_px"], H, settings)[0]
+    # a sharp logo under min_side_px (8 px at 720p) fails on size
+    assert not qualifies(tiny["clarity"], tiny["short_side_px"], H, settings)[0]
