@@ -10,7 +10,8 @@ detections each aggregate in seconds. Summary:
 * Analysed frame ``i`` stands for ``timeline.intervals[i]`` seconds. A sponsor is **visible** in
   an analysed frame when it has at least one qualifying detection there, or when the frame lies in
   a **bridged** gap: two consecutive analysed frames ``i < j`` of the same shot where the sponsor is
-  visible, with ``t_j - (t_i + interval_i) <= max_gap_s``, make frames ``i+1 .. j-1`` visible,
+  visible, with ``t_j - (t_i + interval_i) <= max_gap_s`` (or, for one missed frame ``j = i + 2``,
+  ``<= ONE_FRAME_GAP_S``, 1 s; ``max_gap_s = 0`` turns both off), make frames ``i+1 .. j-1`` visible,
   holding frame ``i``'s values. Gaps are bridged per sponsor, whichever logo or track was seen (a
   tracker splits a small or occluded logo into many short tracks); cuts are never bridged.
 * Per visible frame: ``screen_share`` = union of the sponsor's qualifying polygons inside the frame
@@ -38,7 +39,7 @@ import pandas as pd
 from measure.categories import category_codes, category_table, competitor_seconds
 from measure.context import context_table, weighted_mean
 from measure.geometry import clipped_areas, group_union_areas
-from measure.methodology import FULL_SIZE_SHARE, POSITION_FLOOR
+from measure.methodology import FULL_SIZE_SHARE, ONE_FRAME_GAP_S, POSITION_FLOOR
 from measure.quality import qualifies
 from measure.records import BOX_COLUMNS, CONTEXT_COLUMNS, POLY_COLUMNS, UNKNOWN, Timeline
 from measure.settings import MeasureSettings, RateCard
@@ -430,7 +431,10 @@ def _bridges(
         (sp[1:] == sp[:-1])
         & (j > i + 1)
         & (shots[i] == shots[j])
-        & (uncovered <= max_gap_s + TIME_TOLERANCE_S)
+        & (
+            (uncovered <= max_gap_s + TIME_TOLERANCE_S)
+            | ((j == i + 2) & (max_gap_s > 0) & (uncovered <= ONE_FRAME_GAP_S + TIME_TOLERANCE_S))
+        )
     )
     i, j, ps = i[ok], j[ok], sp[:-1][ok]
     lengths = j - i - 1

@@ -29,6 +29,10 @@ CONTRAST_FLOOR: float = 0.05
 CONTRAST_FULL: float = 0.30
 #: Screen share (fraction of the frame) from which a logo counts as full size in the quality index.
 FULL_SIZE_SHARE: float = 0.05
+#: One missed analysed frame between two where a sponsor is visible, in one shot, is bridged when it
+#: leaves at most this many seconds uncovered, even beyond max_gap_s: reading once a second misses a
+#: board's lettering on some frames, and one miss is not one second off screen.
+ONE_FRAME_GAP_S: float = 1.0
 #: Position factor at a frame corner; it rises linearly with centrality to 1 at the frame centre.
 POSITION_FLOOR: float = 0.75
 #: Placement: a detection's screen box (centre x, centre y, size) is quantised to cells of this
@@ -138,7 +142,8 @@ METRICS: dict[str, str] = {
     ),
     "source": (
         "What found the detection: 'model' (the YOLO model) or 'text' (the text reader, which reads a line "
-        "of text naming a catalogue sponsor; its box is the text line's rotated box)."
+        "of text naming a catalogue sponsor; its box is the text line's rotated box, or the whole logo's when "
+        "the sponsor's artwork says where the text sits in it)."
     ),
     "qualifies": (
         f"A detection counts toward exposure when reference_side_px >= min_side_px (default "
@@ -187,7 +192,8 @@ METRICS: dict[str, str] = {
     "bridged": (
         "Frames between two consecutive analysed frames i < j of the same shot where a sponsor is visible "
         "count as visible when the time left uncovered between them, t_j - (t_i + interval_i), is at most "
-        f"max_gap_s (default {_D.max_gap_s:g} s), whichever of the sponsor's logos or tracks was seen; they "
+        f"max_gap_s (default {_D.max_gap_s:g} s), or, for one missed analysed frame (j = i + 2), at most "
+        f"{ONE_FRAME_GAP_S:g} s; whichever of the sponsor's logos or tracks was seen. They "
         "keep frame i's screen share, clarity and centrality. Camera cuts are never bridged."
     ),
     "clutter": "Number of other sponsors visible in the same analysed frame (count).",
@@ -598,8 +604,12 @@ Only pixels inside the box are read, so scoring costs a few milliseconds per fra
   are bridged per sponsor, whichever of its logos or tracks was seen: a tracker splits a small or
   occluded logo into many short tracks and leaves faint ones untracked, and bridging only inside
   one track left most dropouts of small boards unbridged (see
-  [Benchmarks](benchmarks.md#how-reads-and-detections-merge-in-time)). Camera cuts are never
-  bridged.
+  [Benchmarks](benchmarks.md#how-reads-and-detections-merge-in-time)). **One missed analysed
+  frame** (*j = i + 2*) is bridged up to **{ONE_FRAME_GAP_S:g} s** uncovered, beyond `max_gap_s`:
+  reading once a second, the reader misses a board's lettering on some reads (blur, a pass in
+  front of it), and one miss between two reads is not a second off screen; two misses in a row are
+  not bridged, nor one miss that leaves more than {ONE_FRAME_GAP_S:g} s uncovered (sampling every 2 s).
+  `max_gap_s = 0` turns every bridge off. Camera cuts are never bridged.
 - Values of a visible frame, per sponsor:
   - **screen share**: area of the union of the sponsor's qualifying boxes inside the frame, over
     the frame area. Overlapping boxes count once.
@@ -680,7 +690,13 @@ Detections come from the YOLO model or from the text reader (column `source`: `m
 Every number above is computed the same way for both.
 
 - A **text detection** is one line of text that names a catalogue sponsor (its name or an alias).
-  Its box is that line's rotated box, so its screen share is the text's, not the whole logo's.
+  Its box is that line's rotated box, so its screen share is the text's, not the whole logo's,
+  unless the catalogue (or the model's card) gives the sponsor's **artwork**. The reader then reads
+  the artwork once, finds where the sponsor's text sits in it (as fractions of the artwork's width
+  and height), and boxes a line that holds that whole text (within 1.34× its length, so not a line
+  cut by the frame edge, nor `WWW.SANTANDER.DE` for `SANTANDER`) as the whole logo: the line's box
+  extended along its own axes to where the artwork's edges would be. Give the artwork of the lockup
+  that is on screen: a text-only board of a brand whose artwork has a large icon would be boxed too large.
   Its `conf` is the recognition score × the match score.
 - **Checking** (a model with a catalogue). Each model track of a sponsor that reads is read on its
   own crops: at its 1st, 2nd, 4th, 8th … detection, at most 4 times, and no more once confirmed.

@@ -5,7 +5,7 @@ A config file (``--config``) is TOML, YAML or JSON with this shape::
     [measure]            # all optional; defaults below
     min_clarity = 0.3    # a detection counts only if its clarity, size factor left out, is at least this, [0, 1]
     min_side_px = 10     # ... and its short side is at least this many pixels (of the frame scaled to 720p)
-    max_gap_s = 0.5      # a sponsor's gaps in one shot up to this many seconds are bridged
+    max_gap_s = 0.5      # a sponsor's gaps in one shot up to this many seconds are bridged (one missed frame: 1 s)
     min_exposure_s = 1.0 # a segment counts as an "exposure" from this many seconds
 
     [rate_card]          # optional; media_value is 0 without it
@@ -46,7 +46,11 @@ class MeasureSettings(BaseModel):
     min_side_px: float = Field(
         10.0, ge=0.0, description="minimum short side, pixels of the frame scaled to a 720 px short side"
     )
-    max_gap_s: float = Field(0.5, ge=0.0, description="longest bridged gap of a sponsor in one shot, seconds")
+    max_gap_s: float = Field(
+        0.5,
+        ge=0.0,
+        description="longest bridged gap of a sponsor in one shot, seconds (one missed analysed frame: up to 1 s; 0 bridges none)",
+    )
     min_exposure_s: float = Field(1.0, ge=0.0, description="shortest segment counted as an exposure, s")
 
 

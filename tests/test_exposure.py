@@ -166,6 +166,28 @@ def test_gaps_are_bridged_per_sponsor_whatever_the_track() -> None:
     assert aggregate(table(rows), timeline(20, 10.0), DEFAULTS).sponsors["exposure_s"][0] == approx(1.4)
 
 
+def test_one_missed_read_a_second_apart_is_bridged() -> None:
+    # Reading once a second: the sponsor is read at 0-2, 4-5 and 8-9 s. The single miss at 3 s
+    # (uncovered 1 s > max_gap_s) is bridged, being one analysed frame standing for at most
+    # ONE_FRAME_GAP_S; the two misses at 6-7 s are not.
+    present = [0, 1, 2, 4, 5, 8, 9]
+    rows = [det(f, fps=1.0, track=-1) for f in present]
+    ex = aggregate(table(rows), timeline(10, 1.0), DEFAULTS)
+    assert row(ex.sponsors, "A")["exposure_s"] == approx(8.0)
+    assert ex.frames.loc[ex.frames["bridged"], "frame"].tolist() == [3]
+    # max_gap_s = 0 turns every bridge off, this one too
+    off = aggregate(table(rows), timeline(10, 1.0), MeasureSettings(max_gap_s=0.0))
+    assert row(off.sponsors, "A")["exposure_s"] == approx(7.0)
+    # a cut at 3 s blocks it
+    cut = timeline(10, 1.0, cuts_s=(3.0,))
+    rows_cut = [det(f, fps=1.0, track=-1, shot=int(f >= 3)) for f in present]
+    assert row(aggregate(table(rows_cut), cut, DEFAULTS).sponsors, "A")["exposure_s"] == approx(7.0)
+    # reading every 2 s, one miss leaves 2 s uncovered: more than ONE_FRAME_GAP_S, not bridged
+    tl = timeline(20, 1.0, stride=2)
+    sparse = [det(f, fps=1.0, track=-1) for f in (0, 2, 6, 8)]
+    assert row(aggregate(table(sparse), tl, DEFAULTS).sponsors, "A")["exposure_s"] == approx(8.0)
+
+
 def test_overlapping_boxes_of_one_sponsor_count_once() -> None:
     # One analysed frame standing for 1 s. Boxes: 200 px² and 300 px² overlapping by 100 px²,
     # plus a box hanging over the bottom-right corner with 100 px² inside the frame.

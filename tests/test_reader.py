@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from text_boards import board_box, board_frame, write_board_video
+from text_boards import ARTWORK, artwork_box, board_box, board_frame, write_board_video
 from typer.testing import CliRunner
 
 from cli.main import app
@@ -246,6 +246,30 @@ def test_analyze_by_name_with_no_weights_through_the_cli(tmp_path: Path, board_v
     dets = pd.read_parquet(out / "detections.parquet")
     assert set(dets["source"]) == {"text"}
     assert (out / "frames" / "best_Santander.jpg").is_file()
+
+
+def test_analyze_by_name_with_artwork_measures_the_whole_logos_share(
+    tmp_path: Path, board_video: Path
+) -> None:
+    """A catalogue that gives a sponsor's artwork: its reads are boxed as the whole logo, so its screen
+    share is the artwork's, not its lettering's; a sponsor without artwork keeps its text lines."""
+    toml = tmp_path / "sponsors.toml"
+    toml.write_text(
+        f'[sponsors."Apexa"]\nartwork = ["{ARTWORK / "Apexa.png"}"]\n\n[sponsors."Santander"]\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["analyze", str(board_video), "--out", str(out), "--sponsors", str(toml)])
+    assert res.exit_code == 0, res.output
+    sponsors = pd.read_csv(out / "sponsors.csv").set_index("sponsor")
+    a = artwork_box("Apexa")
+    assert sponsors.loc["Apexa", "mean_screen_share"] == pytest.approx(
+        (a[2] - a[0]) * (a[3] - a[1]) / (1280 * 720), rel=0.2
+    )
+    s = board_box("SANTANDER")
+    assert sponsors.loc["Santander", "mean_screen_share"] < 0.7 * (s[2] - s[0]) * (s[3] - s[1]) / (1280 * 720)
+    report = json.loads((out / "report.json").read_text())
+    assert report["source"]["analysed_frames"] == 3
 
 
 def test_a_lower_resolution_copy_gives_the_same_exposure(tmp_path: Path, board_video: Path) -> None:

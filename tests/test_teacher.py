@@ -10,13 +10,13 @@ import cv2
 import numpy as np
 import pytest
 from conftest import make_yaml_model
-from text_boards import ARTWORK, BOARDS, board_box, board_frame, write_board_video
+from text_boards import ARTWORK, artwork_box, board_box, board_frame, write_board_video
 from typer.testing import CliRunner
 
 from cli.main import app
 from measure.catalogue import parse_catalogue
 from measure.geometry import box_iou
-from vision.inference.artwork_text import TextLayout, text_layout
+from vision.inference.artwork_text import TextLayout, text_layout, widen_polygon
 from vision.inference.detections import Detections
 from vision.inference.reader import TextReader
 from vision.training.adapt import _uncovered, pseudo_label_round
@@ -42,14 +42,7 @@ def layouts(reader: TextReader) -> dict[str, TextLayout]:
 
 
 def _artwork_area(shift: int = 0) -> np.ndarray:
-    """The xyxy pixels the Apexa artwork covers on its board (as tests/text_boards.board_image puts
-    it: scaled to fit 12 px inside the board, centred on white)."""
-    x, y, bw, bh = next(b[1:] for b in BOARDS if b[0] == "artwork:Apexa")
-    art_h, art_w = cv2.imread(str(APEXA), cv2.IMREAD_UNCHANGED).shape[:2]
-    scale = min((bw - 12) / art_w, (bh - 12) / art_h)
-    w, h = int(art_w * scale), int(art_h * scale)
-    x0, y0 = x + shift + (bw - w) // 2, y + (bh - h) // 2
-    return np.array([x0, y0, x0 + w, y0 + h], np.float64)
+    return artwork_box("Apexa", shift=shift)
 
 
 def _inside(box: tuple[float, ...] | np.ndarray, outer: np.ndarray, tol: float = 2.0) -> bool:
@@ -78,6 +71,38 @@ def test_widen_puts_the_text_where_the_artwork_has_it() -> None:
     assert widen((100.0, 20.0, 200.0, 70.0), layout) == (50.0, 10.0, 250.0, 110.0)
     assert widen(np.array([100, 20, 200, 70]), None) == (100.0, 20.0, 200.0, 70.0)
     assert widen((0.0, 0.0, 30.0, 10.0), TextLayout(0.0, 0.0, 1.0, 1.0)) == (0.0, 0.0, 30.0, 10.0)
+
+
+def test_widen_polygon_extends_a_tilted_line_along_its_own_axes() -> None:
+    layout = TextLayout(0.25, 0.1, 0.75, 0.6)
+    upright = np.array([[100.0, 20], [200, 20], [200, 70], [100, 70]])
+    # upright, it is the xyxy widening: logo 200 x 100 px from (50, 10)
+    assert np.allclose(widen_polygon(upright, layout), [[50, 10], [250, 10], [250, 110], [50, 110]])
+    # the same line turned 30 degrees about (100, 20): the logo turns with it
+    a = np.deg2rad(30.0)
+    rot = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
+    turn = lambda p: (p - [100, 20]) @ rot.T + [100, 20]  # noqa: E731
+    assert np.allclose(widen_polygon(turn(upright), layout), turn(widen_polygon(upright, layout)))
+    # a layout that is the whole artwork keeps the line
+    assert np.allclose(widen_polygon(upright, TextLayout(0.0, 0.0, 1.0, 1.0)), upright)
+
+
+def test_a_reader_that_learnt_the_artwork_boxes_a_read_as_the_whole_logo(reader: TextReader) -> None:
+    def boxes(r: TextReader) -> dict[str, np.ndarray]:
+        dets = r.detections(board_frame(), frame=0, t=0.0)
+        return {
+            s: np.r_[p.min(axis=0), p.max(axis=0)] for s, p in zip(dets.sponsor, dets.polygon, strict=True)
+        }
+
+    learnt = reader.with_catalogue(reader.catalogue)
+    assert set(learnt.learn_artwork({"Apexa": [APEXA], "Santander": [APEXA]})) == {"Apexa"}
+    assert set(learnt.layouts) == {"Apexa"} and reader.layouts == {}  # the fixture's reader is untouched
+    plain, widened = boxes(reader), boxes(learnt)
+    art = _artwork_area()
+    # the line alone starts past the red peak; the widened box covers the whole artwork
+    assert plain["Apexa"][0] > art[0] + 0.15 * (art[2] - art[0])
+    assert box_iou(widened["Apexa"], art[None])[0] >= 0.7
+    assert np.allclose(widened["Santander"], plain["Santander"])  # its artwork does not read: its line
 
 
 def test_text_pseudo_labels_box_the_whole_logo(reader: TextReader, layouts: dict[str, TextLayout]) -> None:

@@ -92,6 +92,17 @@ def board_box(name: str, boards: Sequence[Board] = BOARDS, shift: int = 0) -> np
     raise KeyError(name)
 
 
+def artwork_box(name: str, boards: Sequence[Board] = BOARDS, shift: int = 0) -> np.ndarray:
+    """Return the xyxy pixels the artwork of board ``artwork:NAME`` covers (as :func:`board_image` puts
+    it: scaled to fit 12 px inside the board, centred on white)."""
+    x, y, bw, bh = next(b[1:] for b in boards if b[0] == f"artwork:{name}")
+    art_h, art_w = cv2.imread(str(ARTWORK / f"{name}.png"), cv2.IMREAD_UNCHANGED).shape[:2]
+    scale = min((bw - 12) / art_w, (bh - 12) / art_h)
+    w, h = int(art_w * scale), int(art_h * scale)
+    x0, y0 = x + shift + (bw - w) // 2, y + (bh - h) // 2
+    return np.array([x0, y0, x0 + w, y0 + h], np.float64)
+
+
 def write_board_video(
     path: Path,
     seconds: float = 3.0,

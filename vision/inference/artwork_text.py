@@ -1,7 +1,9 @@
 """What the text reader reads in a sponsor's own artwork: where its text sits inside the logo.
 
-Inference uses it to guess whether a model's class reads as text (:func:`vision.inference.detectors.guess_reads`),
-and the text teacher (:mod:`vision.training.teacher`) to widen a text box read on screen to the whole logo.
+Inference uses it to guess whether a model's class reads as text (:func:`vision.inference.detectors.reader_beside`)
+and to widen a line read on screen to the whole logo (:func:`widen_polygon`): a sponsor found by reading
+then has the logo's screen share, as the model's box gives it. The text teacher
+(:mod:`vision.training.teacher`) widens its labels the same way.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
+from vision.inference.text_match import squash
+
 if TYPE_CHECKING:
     from measure.catalogue import Catalogue
     from vision.inference.reader import TextReader
@@ -22,6 +26,10 @@ if TYPE_CHECKING:
 #: where the text detector fails on huge letters), scaled to at most these fractions of it.
 CANVAS_WIDTH = 0.7
 CANVAS_HEIGHT = 0.15
+#: A line read on screen is widened with a layout only when its text is this close in length
+#: (squashed characters, as a ratio either way) to the artwork's text: a longer line
+#: (``"WWW.SANTANDER.DE"``) or a shorter one (cut by the frame edge) is boxed differently than in the artwork.
+LENGTH_RATIO = 1.34
 #: Backgrounds (BGR grey level) transparent artwork is read on, in turn: dark text reads on white,
 #: white text on black.
 BACKGROUNDS = (255, 0)
@@ -38,6 +46,29 @@ class TextLayout:
     x2: float
     y2: float
     text: str = ""
+
+
+def fits_layout(line_text: str, expected: str) -> bool:
+    """True when ``line_text`` is about as long as ``expected`` (squashed characters, within
+    :data:`LENGTH_RATIO` either way): the line holds the artwork's whole text and no more."""
+    a, b = len(squash(line_text)), len(squash(expected))
+    return a > 0 and b > 0 and max(a, b) / min(a, b) <= LENGTH_RATIO
+
+
+def widen_polygon(polygon: np.ndarray, layout: TextLayout) -> np.ndarray:
+    """Return the whole logo's polygon (4, 2 pixels, clockwise from the top-left) that puts the text
+    line ``polygon`` (same convention) where ``layout`` has the text in the artwork.
+
+    The logo is extended along the line's own axes, so a tilted line gives a tilted logo: corner
+    ``(a, b)`` in the line's units (0..1 across the text) is ``p0 + a (p1 - p0) + b (p3 - p0)``, with
+    ``a`` from ``-x1 / (x2 - x1)`` to ``(1 - x1) / (x2 - x1)`` and ``b`` likewise with ``y``.
+    """
+    p = np.asarray(polygon, dtype=np.float64).reshape(4, 2)
+    u, v = p[1] - p[0], p[3] - p[0]
+    tw, th = max(layout.x2 - layout.x1, 1e-6), max(layout.y2 - layout.y1, 1e-6)
+    a0, a1 = -layout.x1 / tw, (1.0 - layout.x1) / tw
+    b0, b1 = -layout.y1 / th, (1.0 - layout.y1) / th
+    return np.stack([p[0] + a * u + b * v for a, b in ((a0, b0), (a1, b0), (a1, b1), (a0, b1))])
 
 
 def entry_name(catalogue: Catalogue, name: str) -> str:

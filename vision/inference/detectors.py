@@ -3,12 +3,15 @@
 - weights only (or neither): the model (the shipped demo model by default);
 - ``--sponsors`` and no weights: the text reader alone is the detector;
 - weights and ``--sponsors``: the model, checked and completed by the reader. The model's class
-  names join the catalogue, ``reads`` guessed from the artwork on its card (:func:`guess_reads`).
+  names join the catalogue, ``reads`` guessed from the artwork on its card (:func:`reader_beside`).
+
+The reader reads each sponsor's artwork once (the catalogue's ``artwork``, else the model card's):
+where its text sits in the logo (:meth:`TextReader.learn_artwork`), so that a sponsor found by
+reading is boxed as its whole logo.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,7 +49,8 @@ class Detectors:
     def fingerprint(self) -> dict[str, Any]:
         """Return what identifies the detectors in a batch run key: the weights' sha256 (of both
         ONNX models for the reader), task and classes, plus the reader and the catalogue's texts
-        beside a model, and the catalogue's categories when it gives any."""
+        beside a model, the catalogue's categories when it gives any, and where each sponsor's text
+        sits in its artwork when the reader found any (they change the boxes of reads)."""
         from measure.hashing import sha256_path
 
         d = self.detector
@@ -60,23 +64,32 @@ class Detectors:
             categories = {e.name: e.category for e in self.catalogue.sponsors if e.category}
             if categories:  # they change the numbers; a catalogue without any keeps its earlier key
                 out["categories"] = categories
+        reader = self.reader if self.reader is not None else d
+        layouts = getattr(reader, "layouts", None)
+        if layouts:  # a run without artwork keeps its earlier key
+            out["layouts"] = {s: [v.x1, v.y1, v.x2, v.y2] for s, v in sorted(layouts.items())}
         return out
 
 
-def guess_reads(reader: TextReader, artwork: Mapping[str, Sequence[str]]) -> dict[str, bool]:
-    """Return ``{sponsor: reads}``: True when the reader finds the sponsor's name in any of its
-    artwork files (paths relative to the repository or absolute; read as
-    :func:`vision.inference.artwork_text.text_layout` reads them), False when it reads none of them. Sponsors with
-    no artwork file on disk are left out (unknown)."""
-    from vision.inference.artwork_text import text_layout
+def catalogue_artwork(catalogue: Catalogue) -> dict[str, list[str]]:
+    """Return ``{sponsor: artwork files}`` of the catalogue's sponsors that give artwork files on disk."""
+    out = {e.name: [f for f in e.artwork if Path(f).is_file()] for e in catalogue.sponsors}
+    return {s: f for s, f in out.items() if f}
 
-    out: dict[str, bool] = {}
-    for sponsor, files in artwork.items():
-        # card paths are relative to the folder holding weights/ (absolute ones stay as they are)
-        paths = [p for p in (WEIGHTS_DIR.parent / f for f in files) if p.is_file()]
-        if paths:
-            out[sponsor] = text_layout(reader, sponsor, paths) is not None
-    return out
+
+def card_artwork(model: LogoDetector) -> dict[str, list[str]]:
+    """Return ``{class: artwork files}`` from ``model``'s card, for the classes whose files are on disk
+    (card paths are relative to the folder holding weights/; absolute ones stay as they are)."""
+    card: dict[str, Any] = model.card or {}
+    out = {
+        c: [
+            str(p)
+            for p in (WEIGHTS_DIR.parent / f for f in card.get("artwork", {}).get(c, []))
+            if p.is_file()
+        ]
+        for c in model.names
+    }
+    return {c: f for c, f in out.items() if f}
 
 
 def open_detectors(
@@ -92,6 +105,7 @@ def open_detectors(
     catalogue = parse_catalogue(sponsors) if sponsors is not None else None
     if catalogue is not None and weights is None:
         reader = TextReader(catalogue, device=device, threads=threads)
+        reader.learn_artwork(catalogue_artwork(catalogue))
         return Detectors(reader, None, catalogue)
     model = LogoDetector(
         weights or DEFAULT_WEIGHTS,
@@ -111,9 +125,11 @@ def reader_beside(
     model: LogoDetector, catalogue: Catalogue, device: str = "auto", threads: int | None = None
 ) -> TextReader:
     """Return the text reader that works beside ``model``: the catalogue joined by the model's class
-    names, ``reads`` of the classes it does not describe guessed from the artwork on the model's card
-    (:func:`guess_reads`)."""
-    card: dict[str, Any] = model.card or {}
-    artwork = {c: card.get("artwork", {}).get(c, []) for c in model.names}
+    names. Each sponsor's artwork (the catalogue's, else the card's) is read once
+    (:meth:`TextReader.learn_artwork`); ``reads`` of a class the catalogue does not describe is
+    guessed from it: True when its artwork on the card reads, False when it does not."""
+    card = card_artwork(model)
     reader = TextReader(catalogue.with_classes(model.names), device=device, threads=threads)
-    return reader.with_catalogue(catalogue.with_classes(model.names, reads=guess_reads(reader, artwork)))
+    layouts = reader.learn_artwork({**card, **catalogue_artwork(catalogue)})
+    reads = {c: c in layouts for c in card}
+    return reader.with_catalogue(catalogue.with_classes(model.names, reads=reads))

@@ -20,7 +20,7 @@ from __future__ import annotations
 import copy
 import importlib.util
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ import numpy as np
 
 from measure.catalogue import Catalogue
 from measure.errors import ConfigError, InputError, ModelError
+from vision.inference.artwork_text import TextLayout, fits_layout, widen_polygon
 from vision.inference.detections import Detections
 from vision.inference.text_match import SponsorMatcher
 
@@ -109,6 +110,9 @@ class TextReader:
     ``reads = false``) can be found. ``det_side`` is the short side, in pixels, frames are scaled to
     for text detection (frames with a longer short side are not scaled down). ``threads`` is the number of
     onnxruntime threads (default: every core). ``min_score`` drops lines read with less confidence.
+    ``layouts`` (``{catalogue sponsor: TextLayout}``, set by :meth:`learn_artwork`) says where each
+    sponsor's text sits in its artwork: a line holding that whole text is then boxed as the whole
+    logo (:func:`vision.inference.artwork_text.widen_polygon`); without one, a read's box is its line.
     """
 
     task = "text"
@@ -139,6 +143,7 @@ class TextReader:
         self.device = "cuda:0" if self.cuda else "cpu"
         self.det_side = det_side
         self.min_score = min_score
+        self.layouts: dict[str, TextLayout] = {}
         self.conf = min_score
         self.imgsz = det_side
         self.precision = "fp32"
@@ -175,6 +180,16 @@ class TextReader:
         other.matcher = SponsorMatcher(catalogue.texts())
         return other
 
+    def learn_artwork(self, artwork: Mapping[str, Sequence[str | Path]]) -> dict[str, TextLayout]:
+        """Read each sponsor's artwork (``{sponsor or class name: files}``) once and keep where its text
+        sits (:func:`vision.inference.artwork_text.text_layouts`), keyed by catalogue sponsor; return
+        the layouts found (a sponsor whose artwork does not read has none, and keeps text boxes)."""
+        from vision.inference.artwork_text import entry_name, text_layouts
+
+        found = text_layouts(self, {s: f for s, f in artwork.items() if f})
+        self.layouts = {**self.layouts, **{entry_name(self.catalogue, s): v for s, v in found.items()}}
+        return found
+
     def info(self) -> dict[str, Any]:
         """Return the model block of a report for the reader: its ONNX files, classes and device."""
         return {
@@ -207,7 +222,9 @@ class TextReader:
         self, lines: Sequence[TextLine], shape: tuple[int, int]
     ) -> list[tuple[int, float, np.ndarray]]:
         """Return ``(class index, confidence, polygon)`` for each sponsor named by ``lines`` of a frame
-        of ``shape`` (height, width). Confidence is recognition score x match score, [0, 1]."""
+        of ``shape`` (height, width). Confidence is recognition score x match score, [0, 1]. The
+        polygon is the line's, or the whole logo's where the sponsor has a layout and the line holds
+        the artwork's whole text (:func:`vision.inference.artwork_text.fits_layout`)."""
         return self.split_lines(lines, shape)[0]
 
     def split_lines(
@@ -229,7 +246,11 @@ class TextReader:
             )
             hits = [m for m in self.matcher.match_all(line.text, at_edge=at_edge) if m.sponsor in index]
             for m in hits:
-                found.append((index[m.sponsor], line.score * m.score, line.polygon))
+                layout = self.layouts.get(m.sponsor)
+                polygon = line.polygon
+                if layout is not None and fits_layout(line.text, layout.text or m.text):
+                    polygon = widen_polygon(polygon, layout)
+                found.append((index[m.sponsor], line.score * m.score, polygon))
             if not hits:
                 unmatched.append(line)
         return found, unmatched

@@ -22,8 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from measure.errors import InputError, ModelError
-from vision.inference.artwork_text import TextLayout, entry_name, text_layouts
-from vision.inference.text_match import squash
+from vision.inference.artwork_text import TextLayout, entry_name, fits_layout, text_layouts, widen_polygon
 
 if TYPE_CHECKING:
     from measure.catalogue import Catalogue
@@ -31,10 +30,6 @@ if TYPE_CHECKING:
 
 #: Text pseudo-labels need this confidence (recognition score x match score), [0, 1].
 TEXT_MIN_CONF = 0.8
-#: A line read on screen is widened with a layout only when its text is this close in length
-#: (squashed characters, as a ratio either way) to the artwork's text: a longer line
-#: (``"WWW.SANTANDER.DE"``) or a shorter one is boxed differently than in the artwork.
-LENGTH_RATIO = 1.34
 
 
 @dataclass(frozen=True)
@@ -62,24 +57,14 @@ def widen(
     text_xyxy: Sequence[float] | np.ndarray, layout: TextLayout | None
 ) -> tuple[float, float, float, float]:
     """Return the whole-logo xyxy box (pixels) that puts the text box ``text_xyxy`` (pixels) where
-    ``layout`` has the text in the artwork; without a layout, the text box itself.
-
-    ``logo_w = text_w / (x2 - x1)``, ``logo_x1 = text_x1 - x1 * logo_w`` (heights alike).
+    ``layout`` has the text in the artwork (:func:`widen_polygon`); without a layout, the text box itself.
     """
     tx1, ty1, tx2, ty2 = (float(v) for v in text_xyxy)
     if layout is None:
         return tx1, ty1, tx2, ty2
-    logo_w = (tx2 - tx1) / max(layout.x2 - layout.x1, 1e-6)
-    logo_h = (ty2 - ty1) / max(layout.y2 - layout.y1, 1e-6)
-    x1 = tx1 - layout.x1 * logo_w
-    y1 = ty1 - layout.y1 * logo_h
-    return x1, y1, x1 + logo_w, y1 + logo_h
-
-
-def _fits(line_text: str, expected: str) -> bool:
-    """True when ``line_text`` is about as long as ``expected`` (squashed chars, within LENGTH_RATIO)."""
-    a, b = len(squash(line_text)), len(squash(expected))
-    return a > 0 and b > 0 and max(a, b) / min(a, b) <= LENGTH_RATIO
+    logo = widen_polygon(np.array([[tx1, ty1], [tx2, ty1], [tx2, ty2], [tx1, ty2]]), layout)
+    (x1, y1), (x2, y2) = logo.min(axis=0), logo.max(axis=0)
+    return float(x1), float(y1), float(x2), float(y2)
 
 
 def read_labels(
@@ -107,7 +92,7 @@ def read_labels(
             if cls is None:
                 continue
             layout = layouts.get(names[cls])
-            fits = _fits(line.text, layout.text if layout is not None and layout.text else m.text)
+            fits = fits_layout(line.text, layout.text if layout is not None and layout.text else m.text)
             box = widen((x1, y1, x2, y2), layout if fits else None)
             bx1, bx2 = np.clip([box[0], box[2]], 0.0, float(w))
             by1, by2 = np.clip([box[1], box[3]], 0.0, float(h))
