@@ -142,8 +142,9 @@ METRICS: dict[str, str] = {
     ),
     "source": (
         "What found the detection: 'model' (the YOLO model) or 'text' (the text reader, which reads a line "
-        "of text naming a catalogue sponsor; its box is the text line's rotated box, or the whole logo's when "
-        "the sponsor's artwork says where the text sits in it)."
+        "of text naming a catalogue sponsor; its box is the text line's rotated box, the whole logo's when "
+        "the sponsor's artwork says where the text sits in it, or the name's part of the line when the "
+        "line holds more)."
     ),
     "qualifies": (
         f"A detection counts toward exposure when reference_side_px >= min_side_px (default "
@@ -697,6 +698,9 @@ Every number above is computed the same way for both.
   cut by the frame edge, nor `WWW.SANTANDER.DE` for `SANTANDER`) as the whole logo: the line's box
   extended along its own axes to where the artwork's edges would be. Give the artwork of the lockup
   that is on screen: a text-only board of a brand whose artwork has a large icon would be boxed too large.
+  Otherwise, a name that covers less than 90 % of its line's letters and digits (two boards read as
+  one line, `WWW.SANTANDER.DE`) is boxed as its part of the line, every character taken as equally
+  wide, so a sponsor's screen share is not its neighbour's.
   Its `conf` is the recognition score × the match score.
 - **Checking** (a model with a catalogue). Each model track of a sponsor that reads is read on its
   own crops: at its 1st, 2nd, 4th, 8th … detection, at most 4 times, and no more once confirmed.

@@ -60,6 +60,19 @@ def test_reader_finds_real_font_wordmarks_and_artwork_with_networking_disabled(
     assert (dets.confidence > 0.9).all()
 
 
+def test_a_name_inside_a_longer_line_is_boxed_as_its_part_of_the_line(reader: TextReader) -> None:
+    frame = board_frame((("WWW.SANTANDER.DE", 200, 420, 700, 80),))
+    (line,) = [ln for ln in reader.read_lines(frame) if "SANTANDER" in ln.text.upper()]
+    dets = reader.detections(frame, frame=0, t=0.0)
+    assert list(dets.sponsor) == ["Santander"]
+    (lx1, ly1), (lx2, ly2) = line.polygon.min(axis=0), line.polygon.max(axis=0)
+    (x1, y1), (x2, y2) = dets.polygon[0].min(axis=0), dets.polygon[0].max(axis=0)
+    # the name is 9 of the line's 14 letters: its part of the line, not the URL's whole box
+    assert 0.5 * (lx2 - lx1) < x2 - x1 < 0.8 * (lx2 - lx1)
+    assert lx1 + 0.1 * (lx2 - lx1) < x1 and x2 < lx2 - 0.05 * (lx2 - lx1)
+    assert (y1, y2) == pytest.approx((ly1, ly2), abs=1.0)  # the line is barely tilted
+
+
 def test_missing_bundled_models_fail_clearly_and_never_download(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(reader_module.MODEL_FILES, "rec", "no_such_model.onnx")
     with pytest.raises(ReaderError, match="never downloads"):
@@ -307,6 +320,13 @@ def test_analyze_rejects_a_bad_catalogue_with_the_config_exit_code(tmp_path: Pat
     assert res.exit_code == 5
     assert "sponsors.Emirates.reads" in res.output
     assert not (tmp_path / "o").exists()
+    # artwork that is not on disk is refused too: reads would measure the lettering, not the logo
+    bad.write_text('[sponsors."Emirates"]\nartwork = ["logos/emirates.png"]\n')
+    res = runner.invoke(
+        app, ["analyze", str(board_video), "--out", str(tmp_path / "o"), "--sponsors", str(bad)]
+    )
+    assert res.exit_code == 5
+    assert "sponsors.Emirates.artwork.0: no such file" in res.output and "emirates.png" in res.output
 
 
 def test_photos_by_name_with_no_weights_through_the_cli(tmp_path: Path) -> None:

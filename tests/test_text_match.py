@@ -345,6 +345,22 @@ def test_line_with_two_boards() -> None:
     assert [f.sponsor for f in found] == ["Santander", "Emirates", "Audi"]
 
 
+def test_match_span_says_where_the_name_sits_in_the_line() -> None:
+    m = SponsorMatcher(names("Santander", "Emirates", "Audi", "Live"))
+    spans = {f.sponsor: f.span for f in m.match_all("SANTANDER EMIRATES AUDI")}  # key: 21 characters
+    assert spans["Santander"] == pytest.approx((0 / 21, 9 / 21))  # a window of a long name
+    assert spans["Emirates"] == pytest.approx((9 / 21, 17 / 21))
+    assert spans["Audi"] == pytest.approx((17 / 21, 1.0))  # a short name: its whole word
+    assert m.match("WWW.SANTANDER.DE").span == pytest.approx((3 / 14, 12 / 14))  # punctuation left out
+    assert m.match("SANTANDER").span == (0.0, 1.0)
+    assert m.match("Santandr").span == (0.0, 1.0)  # fuzzy, the whole line
+    assert m.match("WATCH LIVE").span == pytest.approx((5 / 9, 1.0))  # a common-word name, exact word
+    assert m.match("SANTAN", at_edge=True).span == (0.0, 1.0)
+    assert m.match("XYZ SANTAN", at_edge=True).span == pytest.approx((3 / 9, 1.0))  # prefix at the end
+    assert m.match("TANDER XYZ", at_edge=True).span == pytest.approx((0.0, 6 / 9))  # suffix at the start
+    assert m.match("SANTANDER XYZ") == m.match("SANTANDER")  # spans are not compared
+
+
 def test_match_all_one_per_sponsor() -> None:
     m = SponsorMatcher({"Emirates": ["Fly Emirates", "Emirates Airline"]})
     found = m.match_all("FLY EMIRATES")

@@ -72,9 +72,17 @@ class Detectors:
 
 
 def catalogue_artwork(catalogue: Catalogue) -> dict[str, list[str]]:
-    """Return ``{sponsor: artwork files}`` of the catalogue's sponsors that give artwork files on disk."""
-    out = {e.name: [f for f in e.artwork if Path(f).is_file()] for e in catalogue.sponsors}
-    return {s: f for s, f in out.items() if f}
+    """Return ``{sponsor: artwork files}`` of the catalogue's sponsors that give artwork.
+
+    Raises :class:`measure.catalogue.CatalogueError` (a config error) naming the sponsor when a file is
+    not on disk: reads of that sponsor would silently measure its lettering instead of its logo."""
+    from measure.catalogue import CatalogueError
+
+    for e in catalogue.sponsors:
+        for i, f in enumerate(e.artwork):
+            if not Path(f).is_file():
+                raise CatalogueError(f"sponsors.{e.name}.artwork.{i}: no such file: {f}")
+    return {e.name: list(e.artwork) for e in catalogue.sponsors if e.artwork}
 
 
 def card_artwork(model: LogoDetector) -> dict[str, list[str]]:

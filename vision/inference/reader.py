@@ -56,6 +56,8 @@ MIN_TEXT_SCORE = 0.6
 #: fast, with the same results on the benchmark's adapt split (reader F1 0.700 -> 0.698: one pair;
 #: the checked model's verdicts within 2 of 83 tracks).
 REC_MIN_WIDTH = 96
+#: A name covering less than this fraction of its line's characters is boxed as its part of the line.
+WHOLE_LINE = 0.9
 #: Pixels of the frame edge within which a line counts as cut by the edge (prefix/suffix matches).
 EDGE_PX = 4.0
 
@@ -223,8 +225,10 @@ class TextReader:
     ) -> list[tuple[int, float, np.ndarray]]:
         """Return ``(class index, confidence, polygon)`` for each sponsor named by ``lines`` of a frame
         of ``shape`` (height, width). Confidence is recognition score x match score, [0, 1]. The
-        polygon is the line's, or the whole logo's where the sponsor has a layout and the line holds
-        the artwork's whole text (:func:`vision.inference.artwork_text.fits_layout`)."""
+        polygon is the whole logo's where the sponsor has a layout and the line holds the artwork's
+        whole text (:func:`vision.inference.artwork_text.fits_layout`); else the part of the line the
+        name covers when it covers less than :data:`WHOLE_LINE` of it (:func:`part_of_line`: two
+        boards read as one line, ``WWW.SANTANDER.DE``); else the line's."""
         return self.split_lines(lines, shape)[0]
 
     def split_lines(
@@ -250,6 +254,8 @@ class TextReader:
                 polygon = line.polygon
                 if layout is not None and fits_layout(line.text, layout.text or m.text):
                     polygon = widen_polygon(polygon, layout)
+                elif m.span[1] - m.span[0] < WHOLE_LINE:
+                    polygon = part_of_line(polygon, *m.span)
                 found.append((index[m.sponsor], line.score * m.score, polygon))
             if not hits:
                 unmatched.append(line)
@@ -312,6 +318,15 @@ def text_detections(
         time=t,
         source="text",
     )
+
+
+def part_of_line(polygon: np.ndarray, start: float, end: float) -> np.ndarray:
+    """Return the part of a text line's ``polygon`` (4, 2 pixels, clockwise from the top-left) from
+    ``start`` to ``end``, fractions of its length along its own reading direction; characters are
+    taken as equally wide, so the part is approximate by a fraction of a character."""
+    p = np.asarray(polygon, dtype=np.float64).reshape(4, 2)
+    top, bottom = p[1] - p[0], p[2] - p[3]
+    return np.stack([p[0] + start * top, p[0] + end * top, p[3] + end * bottom, p[3] + start * bottom])
 
 
 def crop_polygon(image: np.ndarray, polygon: np.ndarray, height: int = 48, pad: float = 0.15) -> np.ndarray:

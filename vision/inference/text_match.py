@@ -19,6 +19,9 @@ Pure Python (no cv2, no torch). Text is compared in three stages of normalisatio
 * common words (:data:`COMMON_WORDS` plus the caller's stopwords) never name a sponsor: a line made only
   of them matches nothing, a fuzzy window must cover a word that is not common, and a catalogue text that
   is itself a common word matches only as an exact whole word.
+
+Each :class:`TextMatch` also says where the name sits in the line (``span``, fractions of the line's
+characters), so a reader can box a name read inside a longer line as its part of that line.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ import math
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 #: OCR confusions: every character on the left is read as the canonical character on the right.
 #: ``"rn"`` (two characters) reads as ``"m"`` and is replaced first. ``"|"`` and ``"&"`` only matter
@@ -216,6 +219,9 @@ class TextMatch:
     text: str  # the alias/name text that matched
     score: float  # [0, 1], 1 = exact after normalisation (and OCR confusions)
     kind: str  # "exact", "fuzzy", "prefix", "suffix"
+    #: where the match sits in the line: (start, end) as fractions of the line's characters (spaces
+    #: and punctuation left out), (0, 1) for the whole line; not compared
+    span: tuple[float, float] = field(default=(0.0, 1.0), compare=False)
 
 
 @dataclass(frozen=True)
@@ -333,8 +339,9 @@ class SponsorMatcher:
         if t.common:
             # A common word as a name (or one that reads as a common word after OCR confusions): an exact
             # whole word or run of words on the squashed text, no OCR confusions, no edits.
-            if _word_run(line.words, t.squashed) is not None:
-                return TextMatch(t.sponsor, t.text, 1.0, "exact")
+            run = _word_run(line.words, t.squashed)
+            if run is not None:
+                return TextMatch(t.sponsor, t.text, 1.0, "exact", _words_span(line, *run))
             return None
         if only_common:
             return None
@@ -345,7 +352,7 @@ class SponsorMatcher:
             first, end = run
             if end - first == 1 and line.words[first] in self._common_squash:
                 return None  # the word is a common word that only looks like the name
-            return TextMatch(t.sponsor, t.text, 1.0, "exact")
+            return TextMatch(t.sponsor, t.text, 1.0, "exact", _words_span(line, first, end))
         best: TextMatch | None = None
         edits = max_edits(len(t.squashed))
         length = len(t.key)
@@ -353,8 +360,14 @@ class SponsorMatcher:
         if shared >= length - edits:  # bag-distance filter: cheap, never drops a real match
             window = best_window(t.key, line.key, edits)
             if window is not None and self._covers_content(line, window[1], window[2]):
-                dist = window[0]
-                best = TextMatch(t.sponsor, t.text, 1.0 - dist / length, "exact" if dist == 0 else "fuzzy")
+                dist, n = window[0], len(line.key)
+                best = TextMatch(
+                    t.sponsor,
+                    t.text,
+                    1.0 - dist / length,
+                    "exact" if dist == 0 else "fuzzy",
+                    (window[1] / n, window[2] / n),
+                )
         if best is not None and best.score == 1.0:
             return best
         if at_edge and len(t.squashed) >= EDGE_MIN_NAME:
@@ -371,10 +384,10 @@ class SponsorMatcher:
         for m in range(min(length - 1, n), shortest - 1, -1):
             # Cut at the right edge: the name's start is the end of the line.
             if line.key.endswith(t.key[:m]) and self._covers_content(line, n - m, n):
-                return TextMatch(t.sponsor, t.text, m / length, "prefix")
+                return TextMatch(t.sponsor, t.text, m / length, "prefix", ((n - m) / n, 1.0))
             # Cut at the left edge: the name's end is the start of the line.
             if line.key.startswith(t.key[length - m :]) and self._covers_content(line, 0, m):
-                return TextMatch(t.sponsor, t.text, m / length, "suffix")
+                return TextMatch(t.sponsor, t.text, m / length, "suffix", (0.0, m / n))
         return None
 
     def match_all(self, text: str, at_edge: bool = False) -> list[TextMatch]:
@@ -428,6 +441,13 @@ class SponsorMatcher:
 def _rank(hit: TextMatch, t: _Text) -> tuple[float, int, int]:
     """Return the sort key of a match: higher score, then longer name, then catalogue order first."""
     return (-hit.score, -len(t.squashed), t.order)
+
+
+def _words_span(line: _Line, first: int, end: int) -> tuple[float, float]:
+    """Return where words ``[first, end)`` of ``line`` sit in it, as fractions of its key's characters."""
+    chars = [i for i, w in enumerate(line.owner) if first <= w < end]
+    n = len(line.key)
+    return (chars[0] / n, (chars[-1] + 1) / n) if chars and n else (0.0, 1.0)
 
 
 def _word_run(words: Sequence[str], target: str) -> tuple[int, int] | None:
