@@ -717,6 +717,17 @@ Every number above is computed the same way for both.
   whose re-read names another word or sponsor (the `rejected` rule) is dropped, and so is every
   later detection of the track until a read names its sponsor again. The detections before the gap
   keep their verdict; the report counts the dropped ones as `dropped_after_refind`.
+- **Reading again where a sponsor was** (the reader alone, on a video). The text detector misses
+  lettering on some frames that it found on the analysed frame before (a pan's blur, compression,
+  a player in front), while recognition on a crop of the place still reads it. So each text
+  detection of the previous analysed frame of the same shot with no detection of its sponsor over
+  it now (IoU below 0.3) is cropped where the camera moved it and recognised alone; it is a
+  detection of this frame when the crop names its sponsor (the rule of `confirmed`). The camera's
+  motion between the two frames is a similarity transform (shift, zoom, roll) fitted with RANSAC to
+  ORB features matched across the whole frame; with fewer than 25 features agreeing (a blur, a
+  featureless frame), nothing is re-read. At most 24 crops a frame; never across a cut. A board
+  that moved out of its place reads as something else and is not kept. `report.json`'s
+  `reading.reread` counts the crops and the detections they added.
 - **Whole-frame reads** (`--read-fps R` beside a model) add the sponsors the model did not detect.
   A read **stands for** 1 / R seconds, like a sampled frame: its detections are repeated on every
   analysed frame until the next read, never past a cut, and skipped on the frames where the model

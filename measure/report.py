@@ -147,12 +147,14 @@ class Settings(_OpenBlock):
 class Reading(_OpenBlock):
     """How the text reader took part: ``mode`` (``reader`` alone or ``model+reader``), ``checking``
     (tracks per verdict, see :meth:`vision.inference.checking.TrackChecker.summary`; free-form),
-    ``frame_reads`` (video) or ``whole_photo_reads`` (photos)."""
+    ``frame_reads`` (video) or ``whole_photo_reads`` (photos); ``reread`` (the reader alone on a video:
+    ``crops`` read again at a previous detection's place, ``found`` detections they added)."""
 
     mode: Literal["reader", "model+reader"]
     checking: dict[str, Any] | None = None
     frame_reads: int | None = None
     whole_photo_reads: bool | None = None
+    reread: dict[str, int] | None = None
 
 
 class Stopped(_Block):

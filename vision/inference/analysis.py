@@ -196,10 +196,16 @@ def reading_block(
 ) -> dict[str, Any] | None:
     """Return the ``reading`` block of a report: how the text reader took part (``mode`` ``reader``
     when it was the detector, ``model+reader`` beside a model), the check of the model's tracks
-    (:meth:`vision.inference.checking.TrackChecker.summary`) and the number of whole-frame reads; None
-    without a reader. Detections found by reading have ``source`` ``text`` in ``detections.parquet``."""
+    (:meth:`vision.inference.checking.TrackChecker.summary`), the number of whole-frame reads and, for
+    the reader alone, the crops read again at a previous detection's place and the detections they
+    added (``reread``: ``crops``, ``found``; :mod:`vision.inference.reread`); None without a reader. Detections found by reading have ``source`` ``text`` in ``detections.parquet``."""
     if isinstance(detector, TextReader):
-        return {"mode": "reader", "checking": None, "frame_reads": len(analysis.timeline.times)}
+        return {
+            "mode": "reader",
+            "checking": None,
+            "frame_reads": len(analysis.timeline.times),
+            "reread": analysis.reread,
+        }
     if reader is None:
         return None
     return {"mode": "model+reader", "checking": analysis.checking, "frame_reads": analysis.reads}

@@ -26,6 +26,7 @@ from vision.inference.other_reads import OtherReads
 from vision.inference.quality import frame_quality
 from vision.inference.reader import TextReader, text_detections
 from vision.inference.replay import ReplaySpotter
+from vision.inference.reread import ReReader
 from vision.inference.shots import CutDetector, downscale
 from vision.inference.tracker import SponsorTracker
 from vision.io.sources import SourceInfo, StopInfo, VideoSource
@@ -56,6 +57,9 @@ class VideoAnalysis:
     context_cpu_s: float = 0.0
     replay_reads: int = 0
     other_reads: OtherReads | None = None  # unmatched lines of whole-frame reads; None: none were made
+    #: the reader alone: crops read again at a previous detection's place, and detections they added
+    #: (:mod:`vision.inference.reread`); None with a model
+    reread: dict[str, int] | None = None
 
 
 #: The detection table's columns as :func:`analyse_video` returns them, and their dtypes.
@@ -180,6 +184,7 @@ def analyse_video(
     reads = 0
     spotter = ReplaySpotter() if replays else None
     others = OtherReads() if isinstance(detector, TextReader) or period is not None else None
+    rereader = ReReader(detector) if isinstance(detector, TextReader) else None
     for batch in source.batches(batch_size):
         if isinstance(detector, TextReader) and others is not None:
             dets = [_read_whole(detector, f.image, f.index, f.t, others) for f in batch]
@@ -193,6 +198,8 @@ def analyse_video(
                 shot += 1
                 held, next_read = None, -math.inf  # a read never outlives its shot
             context.update(small, f.index, shot, new_shot)
+            if rereader is not None:
+                d = rereader.update(f.image, d, f.index, f.t, new_shot)
             texts: list[str] = []  # the text lines of a whole-frame read of this frame
             if period is not None and reader is not None and f.t >= next_read:
                 lines = reader.read_lines(f.image)
@@ -256,4 +263,5 @@ def analyse_video(
         context_cpu_s=context.cpu_s,
         replay_reads=spotter.reads if spotter is not None else 0,
         other_reads=others,
+        reread={"crops": rereader.crops, "found": rereader.added} if rereader is not None else None,
     )
