@@ -23,8 +23,8 @@ from vision.inference.reader import TextReader
 from weights import WEIGHTS_DIR
 
 #: Frames per second read when the reader alone is the detector and ``--sample-fps`` is not given:
-#: a 720p frame takes about 1-2 s to read on a 2-core CPU, so 1 fps reads a match in about its own
-#: length (``bench/reading_speed.py``: 1.11x real time), and each read stands for 1 s of the clock.
+#: a 720p frame takes about 1.3-2.5 s to read on a 2-core CPU, so 1 fps reads a match in 1.3-2.5 times
+#: its length (``bench/reading_speed.py``: 0.41-0.79x real time), and each read stands for 1 s of the clock.
 READ_ONLY_FPS = 1.0
 
 
