@@ -222,6 +222,11 @@ def analyze(
     print_summary(result.sponsors, cfg.rate_card.currency if cfg.rate_card else None)
     print_categories(result.categories)
     print_other_brands(result.other_brands)
+    reread = (result.report.get("reading") or {}).get("reread")
+    if reread and reread.get("crops"):
+        typer.echo(
+            f"read again where a sponsor was: {reread['found']} of {reread['crops']} places still named it"
+        )
     checking = (result.report.get("reading") or {}).get("checking")
     if checking:
         typer.echo(

@@ -436,6 +436,14 @@ def _model_items(a: Analysis) -> list[tuple[str, str]]:
         )
     if reading.get("mode") == "model+reader" and reading.get("frame_reads"):
         items.append(("Whole-frame reads", str(reading["frame_reads"])))
+    reread = reading.get("reread")
+    if reread and reread.get("crops"):
+        items.append(
+            (
+                "Read again where it was",
+                f"{reread['found']} of {reread['crops']} places still named their sponsor",
+            )
+        )
     items.append(("Tool", _tool(a)))
     return items
 

@@ -4,13 +4,16 @@ pipeline."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 from text_boards import BOARDS, board_box, board_frame, write_board_video
+from typer.testing import CliRunner
 
+from cli.main import app
 from measure.catalogue import parse_catalogue
 from measure.geometry import box_iou
 from vision.inference.detections import Detections
@@ -18,6 +21,8 @@ from vision.inference.pipeline import analyse_video
 from vision.inference.reader import TextReader
 from vision.inference.reread import camera_motion
 from vision.io.sources import open_video
+
+runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
@@ -77,9 +82,8 @@ def test_a_board_the_text_detector_misses_is_read_again_where_the_pan_moved_it(
     assert set(dets["sponsor"]) == {"Santander", "Cantabria Labs", "Apexa"}
 
 
-def test_a_place_that_now_reads_as_another_word_is_not_kept(reader: TextReader, tmp_path: Path) -> None:
-    # SANTANDER for the first second, then HELLO WORLD on the same board
-    path = tmp_path / "swap.mp4"
+def _swap_video(path: Path) -> Path:
+    """3 s at 10 fps, panning 2 px a frame: SANTANDER for the first second, then HELLO WORLD on its board."""
     other = tuple(
         ("HELLO WORLD", *b[1:]) if b[0] == "SANTANDER" else b for b in BOARDS if b[0] != "HELLO WORLD"
     )
@@ -87,8 +91,23 @@ def test_a_place_that_now_reads_as_another_word_is_not_kept(reader: TextReader, 
     for i in range(30):
         writer.write(board_frame(BOARDS if i < 10 else other, shift=2 * i))
     writer.release()
-    with open_video(path, sample_fps=1.0) as source:
+    return path
+
+
+def test_a_place_that_now_reads_as_another_word_is_not_kept(reader: TextReader, tmp_path: Path) -> None:
+    with open_video(_swap_video(tmp_path / "swap.mp4"), sample_fps=1.0) as source:
         result = analyse_video(source, reader)
     dets = result.detections
     assert dets.loc[dets["sponsor"] == "Santander", "frame"].tolist() == [0]
     assert result.reread == {"crops": 1, "found": 0}
+
+
+def test_analyze_reports_the_places_read_again(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    args = ["analyze", str(_swap_video(tmp_path / "swap.mp4")), "--out", str(out), "--html"]
+    res = runner.invoke(app, [*args, "--sponsors", "Santander,Cantabria Labs,Apexa"])
+    assert res.exit_code == 0, res.output
+    assert "read again where a sponsor was: 0 of 1 places still named it" in res.output
+    report = json.loads((out / "report.json").read_text())
+    assert report["reading"]["reread"] == {"crops": 1, "found": 0}
+    assert "0 of 1 places still named their sponsor" in (out / "report.html").read_text()

@@ -198,7 +198,8 @@ def reading_block(
     when it was the detector, ``model+reader`` beside a model), the check of the model's tracks
     (:meth:`vision.inference.checking.TrackChecker.summary`), the number of whole-frame reads and, for
     the reader alone, the crops read again at a previous detection's place and the detections they
-    added (``reread``: ``crops``, ``found``; :mod:`vision.inference.reread`); None without a reader. Detections found by reading have ``source`` ``text`` in ``detections.parquet``."""
+    added (``reread``: ``crops``, ``found``; :mod:`vision.inference.reread`); None without a reader.
+    Detections found by reading have ``source`` ``text`` in ``detections.parquet``."""
     if isinstance(detector, TextReader):
         return {
             "mode": "reader",
