@@ -18,6 +18,8 @@ legible where it was. Never across a cut.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import cv2
 import numpy as np
 
@@ -36,21 +38,28 @@ MOTION_WIDTH = 960
 MIN_INLIERS = 25
 
 
-def _grey(image: np.ndarray) -> tuple[np.ndarray, float]:
-    """Return ``image`` as grey at :data:`MOTION_WIDTH` (never scaled up), and its scale (small / full)."""
+#: A frame's ORB features: keypoints, descriptors (None when it has none) and the scale they were found at.
+Features = tuple[Sequence[cv2.KeyPoint], np.ndarray | None, float]
+
+
+def orb_features(image: np.ndarray) -> Features:
+    """Return the ORB features of the BGR ``image``, found on it in grey at :data:`MOTION_WIDTH` (never
+    scaled up), with that scale (small / full)."""
     scale = min(1.0, MOTION_WIDTH / image.shape[1])
     small = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else image
-    return cv2.cvtColor(small, cv2.COLOR_BGR2GRAY), scale
+    keypoints, descriptors = cv2.ORB_create(1500).detectAndCompute(
+        cv2.cvtColor(small, cv2.COLOR_BGR2GRAY), None
+    )
+    return keypoints, descriptors, scale
 
 
-def camera_motion(before: np.ndarray, after: np.ndarray) -> np.ndarray | None:
+def camera_motion(before: np.ndarray | Features, after: np.ndarray | Features) -> np.ndarray | None:
     """Return the 2 x 3 similarity transform (pixels of the full frame) that takes points of the BGR
     frame ``before`` to the same scene points in ``after``, or None when fewer than
-    :data:`MIN_INLIERS` matched ORB features agree on one (a cut, a blur, a featureless frame)."""
-    (a, scale), (b, _) = _grey(before), _grey(after)
-    orb = cv2.ORB_create(1500)
-    ka, da = orb.detectAndCompute(a, None)
-    kb, db = orb.detectAndCompute(b, None)
+    :data:`MIN_INLIERS` matched ORB features agree on one (a cut, a blur, a featureless frame).
+    Either frame may be given as its :func:`orb_features` instead."""
+    ka, da, scale = orb_features(before) if isinstance(before, np.ndarray) else before
+    kb, db, _ = orb_features(after) if isinstance(after, np.ndarray) else after
     if da is None or db is None or len(ka) < MIN_INLIERS or len(kb) < MIN_INLIERS:
         return None
     matches = cv2.BFMatcher(cv2.NORM_HAMMING, crossCheck=True).match(da, db)
@@ -73,7 +82,9 @@ class ReReader:
         self.reader = reader
         self.index = {n: i for i, n in enumerate(reader.names)}
         self.previous: Detections | None = None
+        #: the previous frame, and its ORB features once found (each frame's are found at most once)
         self.previous_image: np.ndarray | None = None
+        self.previous_features: Features | None = None
         #: crops recognised, and detections they added, over the run
         self.crops = 0
         self.added = 0
@@ -84,9 +95,11 @@ class ReReader:
         result for the next frame. ``new_shot``: a cut came before this frame, so nothing is re-read."""
         out = dets
         prev = None if new_shot else self.previous
-        motion = None
+        motion, features = None, None
         if prev is not None and len(prev) and self.previous_image is not None:
-            motion = camera_motion(self.previous_image, image)
+            before = self.previous_features or orb_features(self.previous_image)
+            features = orb_features(image)
+            motion = camera_motion(before, features)
         if prev is not None and motion is not None:
             h, w = image.shape[:2]
             places = prev.polygon @ motion[:, :2].T + motion[:, 2]
@@ -109,7 +122,7 @@ class ReReader:
                 if found:
                     self.added += len(found)
                     out = Detections.merge([dets, text_detections(found, self.reader.names, frame, t)])
-        self.previous, self.previous_image = out, image
+        self.previous, self.previous_image, self.previous_features = out, image, features
         return out
 
     @staticmethod
