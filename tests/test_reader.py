@@ -19,7 +19,7 @@ from vision.inference import reader as reader_module
 from vision.inference.checking import TrackChecker, add_reads
 from vision.inference.detections import Detections
 from vision.inference.pipeline import analyse_video
-from vision.inference.reader import ReaderError, TextReader, crop_polygon
+from vision.inference.reader import ReaderError, TextLine, TextReader, crop_polygon, side_by_side
 from vision.io.sources import open_video
 
 runner = CliRunner()
@@ -71,6 +71,45 @@ def test_a_name_inside_a_longer_line_is_boxed_as_its_part_of_the_line(reader: Te
     assert 0.5 * (lx2 - lx1) < x2 - x1 < 0.8 * (lx2 - lx1)
     assert lx1 + 0.1 * (lx2 - lx1) < x1 and x2 < lx2 - 0.05 * (lx2 - lx1)
     assert (y1, y2) == pytest.approx((ly1, ly2), abs=1.0)  # the line is barely tilted
+
+
+def _line(text: str, x1: float, y1: float, x2: float, y2: float) -> TextLine:
+    return TextLine(np.array([[x1, y1], [x2, y1], [x2, y2], [x1, y2]], np.float64), text, 0.95)
+
+
+def test_two_lines_side_by_side_are_read_as_one(reader: TextReader) -> None:
+    rhein = reader.with_catalogue(parse_catalogue("RheinEnergie,Santander"))
+    rhe, energie = _line("Rhe", 100, 200, 140, 220), _line("Energie", 147, 199, 240, 221)
+    far = _line("Energie", 300, 200, 393, 220)  # three line heights away
+    below = _line("Energie", 147, 240, 240, 260)  # another row
+    found, unmatched = rhein.split_lines([rhe, energie, _line("HELLO", 600, 200, 660, 220)], (720, 1280))
+    ((cls, conf, polygon),) = found
+    assert rhein.names[cls] == "RheinEnergie" and 0.7 < conf < 0.95  # "RheEnergie": one edit
+    assert polygon[:, 0].min() == 100 and polygon[:, 0].max() == 240  # the pair's joined polygon
+    assert [ln.text for ln in unmatched] == ["HELLO"]  # the joined parts are no longer unmatched
+    for apart in ([rhe, far], [rhe, below]):
+        assert side_by_side(apart) == [] and rhein.split_lines(apart, (720, 1280))[0] == []
+    assert side_by_side([energie, rhe]) == [(1, 0)]  # left to right, whatever the order read
+    assert len(rhein.split_lines([energie, rhe], (720, 1280))[0]) == 1
+
+
+def test_a_line_cut_short_by_the_text_detector_is_read_again_wider(
+    reader: TextReader, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ravenol = reader.with_catalogue(parse_catalogue("Ravenol,Santander"))
+    frame = board_frame((("RAVENOL", 300, 400, 420, 70),))
+    box = board_box("RAVENOL", (("RAVENOL", 300, 400, 420, 70),))
+    cut = _line("AVENO", box[0] + 95, box[1] + 14, box[2] - 95, box[3] - 14)  # first and last letter cut
+    monkeypatch.setattr(ravenol, "_detect_and_read", lambda image: [cut, _line("HELLO", 0, 0, 40, 20)])
+    lines = ravenol.read_lines(frame)  # the real recogniser reads the wider crop
+    assert [ln.text.upper() for ln in lines] == ["RAVENOL", "HELLO"]
+    assert lines[0].polygon[:, 0].min() < cut.polygon[:, 0].min() - 40  # the wider polygon replaced it
+    dets = ravenol.detections(frame, frame=0, t=0.0)
+    assert list(dets.sponsor) == ["Ravenol"]
+    # a line that is no near miss is never read again: the recogniser is not called
+    monkeypatch.setattr(ravenol, "recognise", lambda crops: pytest.fail("read again"))
+    monkeypatch.setattr(ravenol, "_detect_and_read", lambda image: [_line("HELLO", 0, 0, 40, 20)])
+    assert [ln.text for ln in ravenol.read_lines(frame)] == ["HELLO"]
 
 
 def test_missing_bundled_models_fail_clearly_and_never_download(monkeypatch: pytest.MonkeyPatch) -> None:

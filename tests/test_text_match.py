@@ -555,3 +555,32 @@ def test_large_catalogue_is_fast_enough() -> None:
     for i in range(20):
         assert hit(m, f"WWW.SANTANDER.DE {i}") == "Santander"
     assert time.perf_counter() - start < 10.0
+
+
+# --- short names glued to more ----------------------------------------------------------------------
+
+
+def test_short_name_repeated_or_glued_to_a_common_word() -> None:
+    m = SponsorMatcher(names("REWE", "MEWA", "ELTEN", "Audi", "SAP"))
+    assert hit(m, "REWEREWE") == "REWE"  # one board's name repeated, read as one word
+    assert hit(m, "ELTENELTENELTEN") == "ELTEN"
+    glued = m.match("MEWAARENA")  # "MEWA ARENA" with the space lost
+    assert glued is not None and (glued.sponsor, glued.kind, glued.score) == ("MEWA", "glued", 0.9)
+    # a single stray letter, or a one- or two-letter common word, is not enough: these are other words
+    for text in ("AUDIO", "SAUDI", "AREWE", "AUDIAN", "SAPSAP", "MEWAARENAS"):
+        assert m.match(text) is None, text
+
+
+# --- near misses ------------------------------------------------------------------------------------
+
+
+def test_near_miss_is_a_line_close_to_a_name_that_matched_nothing() -> None:
+    m = SponsorMatcher(names("Ravenol", "Unibet", "Audi"))
+    assert m.near_miss("RAVENC")  # the detector's box cut the last letter, recognition guessed one
+    assert m.near_miss("UNIDEY")
+    assert not m.near_miss("RAVENOL")  # it matches: no second look needed
+    assert not m.near_miss("SCOUTINGFEED")
+    assert not m.near_miss("the")  # common words only
+    assert m.near_miss("AUD")  # a box cut through the last letter
+    assert not m.near_miss("AU")  # windows under 3 chars, and names under 4, are never near misses
+    assert not SponsorMatcher(names("SAP")).near_miss("SA P")

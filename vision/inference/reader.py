@@ -58,6 +58,17 @@ MIN_TEXT_SCORE = 0.6
 REC_MIN_WIDTH = 96
 #: A name covering less than this fraction of its line's characters is boxed as its part of the line.
 WHOLE_LINE = 0.9
+#: A near-miss line (:meth:`TextReader.read_lines`) is read again on a crop this fraction of its
+#: length longer at each end ...
+WIDER_X = 0.25
+#: ... and this fraction of its height taller above and below.
+WIDER_Y = 0.1
+#: Two lines are read as one (:func:`side_by_side`) when their heights are within this ratio ...
+JOIN_HEIGHT_RATIO = 1.5
+#: ... they overlap vertically by at least this fraction of the shorter one ...
+JOIN_OVERLAP = 0.5
+#: ... and the gap between them is at most this many line heights.
+JOIN_GAP = 1.0
 #: Pixels of the frame edge within which a line counts as cut by the edge (prefix/suffix matches).
 EDGE_PX = 4.0
 
@@ -205,7 +216,25 @@ class TextReader:
         }
 
     def read_lines(self, image: np.ndarray) -> list[TextLine]:
-        """Return every text line read in a BGR ``image`` with score >= ``min_score``."""
+        """Return every text line read in a BGR ``image`` with score >= ``min_score``.
+
+        A line that names no sponsor but nearly does (:meth:`SponsorMatcher.near_miss`: the text
+        detector's box often cuts a wordmark's first or last letter) is read a second time on a wider
+        crop, :data:`WIDER_X` of its length longer at each end and :data:`WIDER_Y` of its height
+        taller; when that read names a sponsor it replaces the line (with the wider polygon)."""
+        lines = self._detect_and_read(image)
+        near = [i for i, line in enumerate(lines) if self.matcher.near_miss(line.text)]
+        if not near:
+            return lines
+        wider = [widen_line(lines[i].polygon, WIDER_X, WIDER_Y) for i in near]
+        reads = self.recognise([crop_polygon(image, p) for p in wider])
+        for i, polygon, (text, score) in zip(near, wider, reads, strict=True):
+            if score >= self.min_score and self.matcher.match_all(text, at_edge=False):
+                lines[i] = TextLine(polygon, text, score)
+        return lines
+
+    def _detect_and_read(self, image: np.ndarray) -> list[TextLine]:
+        """Return the text lines RapidOCR finds and reads in ``image`` with score >= ``min_score``."""
         out = self.engine(image, use_cls=False)
         boxes, txts, scores = (
             getattr(out, "boxes", None),
@@ -235,31 +264,53 @@ class TextReader:
         self, lines: Sequence[TextLine], shape: tuple[int, int]
     ) -> tuple[list[tuple[int, float, np.ndarray]], list[TextLine]]:
         """Return ``(found, unmatched)``: :meth:`match_lines`'s triples, and the ``lines`` that name no
-        sponsor (the "other brands seen" radar's input, :mod:`vision.inference.other_reads`)."""
-        h, w = shape
-        index = {n: i for i, n in enumerate(self.names)}
+        sponsor (the "other brands seen" radar's input, :mod:`vision.inference.other_reads`).
+
+        Two lines that name no sponsor alone but sit side by side on one row (:func:`side_by_side`)
+        are also read as one line: the text detector splits a wordmark at a wide letter gap or a
+        logo's colour change (``"Rhe"`` + ``"Energie"``). A sponsor named by the joined line is found
+        with the pair's joined polygon, and neither part is then unmatched."""
         found: list[tuple[int, float, np.ndarray]] = []
         unmatched: list[TextLine] = []
         for line in lines:
-            xs, ys = line.polygon[:, 0], line.polygon[:, 1]
-            at_edge = bool(
-                xs.min() <= EDGE_PX
-                or ys.min() <= EDGE_PX
-                or xs.max() >= w - EDGE_PX
-                or ys.max() >= h - EDGE_PX
-            )
-            hits = [m for m in self.matcher.match_all(line.text, at_edge=at_edge) if m.sponsor in index]
-            for m in hits:
-                layout = self.layouts.get(m.sponsor)
-                polygon = line.polygon
-                if layout is not None and fits_layout(line.text, layout.text or m.text):
-                    polygon = widen_polygon(polygon, layout)
-                elif m.span[1] - m.span[0] < WHOLE_LINE:
-                    polygon = part_of_line(polygon, *m.span)
-                found.append((index[m.sponsor], line.score * m.score, polygon))
+            hits = self._match_line(line, shape)
+            found += hits
             if not hits:
                 unmatched.append(line)
-        return found, unmatched
+        joined: set[int] = set()
+        for i, j in side_by_side(unmatched):
+            a, b = unmatched[i], unmatched[j]
+            pair = TextLine(
+                np.stack([a.polygon[0], b.polygon[1], b.polygon[2], a.polygon[3]]),
+                f"{a.text} {b.text}",
+                min(a.score, b.score),
+            )
+            hits = self._match_line(pair, shape)
+            if hits:
+                found += hits
+                joined |= {i, j}
+        return found, [line for k, line in enumerate(unmatched) if k not in joined]
+
+    def _match_line(self, line: TextLine, shape: tuple[int, int]) -> list[tuple[int, float, np.ndarray]]:
+        """Return :meth:`match_lines`'s ``(class index, confidence, polygon)`` for one line."""
+        h, w = shape
+        index = {n: i for i, n in enumerate(self.names)}
+        xs, ys = line.polygon[:, 0], line.polygon[:, 1]
+        at_edge = bool(
+            xs.min() <= EDGE_PX or ys.min() <= EDGE_PX or xs.max() >= w - EDGE_PX or ys.max() >= h - EDGE_PX
+        )
+        found: list[tuple[int, float, np.ndarray]] = []
+        for m in self.matcher.match_all(line.text, at_edge=at_edge):
+            if m.sponsor not in index:
+                continue
+            layout = self.layouts.get(m.sponsor)
+            polygon = line.polygon
+            if layout is not None and fits_layout(line.text, layout.text or m.text):
+                polygon = widen_polygon(polygon, layout)
+            elif m.span[1] - m.span[0] < WHOLE_LINE:
+                polygon = part_of_line(polygon, *m.span)
+            found.append((index[m.sponsor], line.score * m.score, polygon))
+        return found
 
     def predict(
         self,
@@ -318,6 +369,48 @@ def text_detections(
         time=t,
         source="text",
     )
+
+
+def side_by_side(lines: Sequence[TextLine]) -> list[tuple[int, int]]:
+    """Return index pairs ``(left, right)`` of ``lines`` that continue each other on one row: heights
+    within :data:`JOIN_HEIGHT_RATIO` of each other, vertical overlap of at least :data:`JOIN_OVERLAP` of
+    the shorter one, and the right one starting at most :data:`JOIN_GAP` line heights after the left one
+    ends (and not before its middle). Each line is in at most one pair, its nearest right neighbour's."""
+    boxes = [
+        (p[:, 0].min(), p[:, 1].min(), p[:, 0].max(), p[:, 1].max()) for p in (ln.polygon for ln in lines)
+    ]
+    pairs: list[tuple[int, int]] = []
+    used: set[int] = set()
+    for i, (ax1, ay1, ax2, ay2) in sorted(enumerate(boxes), key=lambda kv: kv[1][0]):
+        if i in used:
+            continue
+        best: tuple[float, int] | None = None
+        for j, (bx1, by1, _, by2) in enumerate(boxes):
+            if j == i or j in used:
+                continue
+            ha, hb = ay2 - ay1, by2 - by1
+            if min(ha, hb) <= 0 or max(ha, hb) / min(ha, hb) > JOIN_HEIGHT_RATIO:
+                continue
+            if min(ay2, by2) - max(ay1, by1) < JOIN_OVERLAP * min(ha, hb):
+                continue
+            gap = bx1 - ax2
+            if bx1 < (ax1 + ax2) / 2 or gap > JOIN_GAP * max(ha, hb):
+                continue
+            if best is None or gap < best[0]:
+                best = (gap, j)
+        if best is not None:
+            pairs.append((i, best[1]))
+            used |= {i, best[1]}
+    return pairs
+
+
+def widen_line(polygon: np.ndarray, along: float, across: float) -> np.ndarray:
+    """Return ``polygon`` (4, 2 pixels, clockwise from the top-left) extended by ``along`` of its
+    length at each end and by ``across`` of its height above and below, along its own axes."""
+    p = np.asarray(polygon, dtype=np.float64).reshape(4, 2)
+    u, v = p[1] - p[0], p[3] - p[0]
+    a, b = along, across
+    return np.stack([p[0] - a * u - b * v, p[1] + a * u - b * v, p[2] + a * u + b * v, p[3] - a * u + b * v])
 
 
 def part_of_line(polygon: np.ndarray, start: float, end: float) -> np.ndarray:

@@ -10,7 +10,8 @@ Pure Python (no cv2, no torch). Text is compared in three stages of normalisatio
 :class:`SponsorMatcher` applies the matching rules:
 
 * a short name (squashed length <= :data:`SHORT_MAX`) matches only a whole word of the line (or a run of
-  consecutive words) with an equal confusable key: never fuzzily, never inside a longer word;
+  consecutive words) with an equal confusable key: never fuzzily, never inside a longer word, except
+  a word that is the name repeated or glued to a common word (:data:`GLUED_MIN_NAME`);
 * a longer name matches a window of the line within a Levenshtein distance that grows with its length
   (:data:`MAX_EDITS`), also inside a longer line (``"WWW.SANTANDER.DE"``);
 * a name of at least :data:`EDGE_MIN_NAME` chars cut by the frame edge matches on a prefix or suffix of at
@@ -19,6 +20,9 @@ Pure Python (no cv2, no torch). Text is compared in three stages of normalisatio
 * common words (:data:`COMMON_WORDS` plus the caller's stopwords) never name a sponsor: a line made only
   of them matches nothing, a fuzzy window must cover a word that is not common, and a catalogue text that
   is itself a common word matches only as an exact whole word.
+
+:meth:`SponsorMatcher.near_miss` says when a line that names nothing is close enough to a name to be
+worth reading again on a wider crop (:meth:`vision.inference.reader.TextReader.read_lines`).
 
 Each :class:`TextMatch` also says where the name sits in the line (``span``, fractions of the line's
 characters), so a reader can box a name read inside a longer line as its part of that line.
@@ -64,10 +68,23 @@ _GERMAN = str.maketrans(GERMAN)
 #: Longest squashed name that is "short": whole-word, exact (on the confusable key) matching only.
 SHORT_MAX = 5
 
+#: A short name of at least this many squashed chars also matches a word that is the name repeated
+#: along a board (``"REWEREWE"``) or glued to a common word (``"MEWAARENA"``: the text detector lost
+#: the space), the latter with match score GLUED_SCORE and a common word of at least GLUED_MIN_WORD
+#: chars (``"AUDIO"`` is no Audi glued to Spanish "o").
+GLUED_MIN_NAME = 4
+GLUED_SCORE = 0.9
+GLUED_MIN_WORD = 3
+
 #: Levenshtein edits allowed for a name, by its squashed length: ``(longest length, edits)``; names
 #: longer than the last bound get :data:`MAX_EDITS_LONG`.
 MAX_EDITS: tuple[tuple[int, int], ...] = ((5, 0), (8, 1), (12, 2))
 MAX_EDITS_LONG = 3
+
+#: A line is a near miss (:meth:`SponsorMatcher.near_miss`) when a catalogue text is within this many
+#: edits more than allowed of a window of at least NEAR_MIN_CHARS chars of it.
+NEAR_EXTRA_EDITS = 1
+NEAR_MIN_CHARS = 3
 
 #: Edge cuts: only names of at least this many squashed chars may match on a prefix or suffix ...
 EDGE_MIN_NAME = 7
@@ -218,7 +235,7 @@ class TextMatch:
     sponsor: str  # catalogue name
     text: str  # the alias/name text that matched
     score: float  # [0, 1], 1 = exact after normalisation (and OCR confusions)
-    kind: str  # "exact", "fuzzy", "prefix", "suffix"
+    kind: str  # "exact", "fuzzy", "glued", "prefix", "suffix"
     #: where the match sits in the line: (start, end) as fractions of the line's characters (spaces
     #: and punctuation left out), (0, 1) for the whole line; not compared
     span: tuple[float, float] = field(default=(0.0, 1.0), compare=False)
@@ -348,7 +365,7 @@ class SponsorMatcher:
         if len(t.squashed) <= SHORT_MAX:
             run = _word_run(line.word_keys, t.key)
             if run is None:
-                return None
+                return self._glued_match(t, line)
             first, end = run
             if end - first == 1 and line.words[first] in self._common_squash:
                 return None  # the word is a common word that only looks like the name
@@ -375,6 +392,27 @@ class SponsorMatcher:
             if edge is not None and (best is None or edge.score > best.score):
                 best = edge
         return best
+
+    def _glued_match(self, t: _Text, line: _Line) -> TextMatch | None:
+        """Return a match of short text ``t`` on one word of ``line`` that holds it glued to more, or
+        None: ``t`` repeated along a board (``"REWEREWE"``, score 1), or ``t`` glued to a common word
+        (``"MEWAARENA"``: the text detector lost the space; score :data:`GLUED_SCORE`; a word of at least
+        :data:`GLUED_MIN_WORD` chars). A single stray letter is not enough (``"AUDIO"``, ``"SAUDI"``
+        are no Audi). Names shorter than
+        :data:`GLUED_MIN_NAME` never match so. Kind ``"glued"``."""
+        n = len(t.key)
+        if n < GLUED_MIN_NAME:
+            return None
+        for i, (word, key) in enumerate(zip(line.words, line.word_keys, strict=True)):
+            if len(key) <= n or t.key not in key or self._is_common(word):
+                continue
+            span = _words_span(line, i, i + 1)
+            if not key.replace(t.key, ""):
+                return TextMatch(t.sponsor, t.text, 1.0, "glued", span)
+            glued = word[n:] if key.startswith(t.key) else word[:-n] if key.endswith(t.key) else ""
+            if len(glued) >= GLUED_MIN_WORD and self._is_common(glued):
+                return TextMatch(t.sponsor, t.text, GLUED_SCORE, "glued", span)
+        return None
 
     def _edge_match(self, t: _Text, line: _Line) -> TextMatch | None:
         """Return the longest prefix/suffix match of ``t`` cut by the frame edge, or None."""
@@ -424,6 +462,24 @@ class SponsorMatcher:
         """
         hits = self.match_all(text, at_edge)
         return hits[0] if hits else None
+
+    def near_miss(self, text: str) -> bool:
+        """True when the OCR line ``text`` names no sponsor but a window of at least
+        :data:`NEAR_MIN_CHARS` of it is within :data:`NEAR_EXTRA_EDITS` more edits than allowed of a
+        catalogue text of at least :data:`GLUED_MIN_NAME` chars: worth reading again on a wider crop."""
+        line = self._line(text)
+        if len(line.key) < NEAR_MIN_CHARS or all(line.common) or self.match_all(text, at_edge=True):
+            return False
+        for t in self._texts:
+            if t.common or len(t.key) < GLUED_MIN_NAME:
+                continue
+            edits = max_edits(len(t.key)) + NEAR_EXTRA_EDITS
+            if sum(min(c, line.counts[ch]) for ch, c in t.counts.items()) < len(t.key) - edits:
+                continue  # the bag-distance filter of _match_text
+            window = best_window(t.key, line.key, edits)
+            if window is not None and window[2] - window[1] >= NEAR_MIN_CHARS:
+                return True
+        return False
 
     def is_other_word(self, text: str) -> bool:
         """True when ``text`` is a confident, readable word that names no sponsor.
