@@ -584,3 +584,13 @@ def test_near_miss_is_a_line_close_to_a_name_that_matched_nothing() -> None:
     assert m.near_miss("AUD")  # a box cut through the last letter
     assert not m.near_miss("AU")  # windows under 3 chars, and names under 4, are never near misses
     assert not SponsorMatcher(names("SAP")).near_miss("SA P")
+
+
+def test_overlapping_matches_the_wider_one_explains_the_line() -> None:
+    m = SponsorMatcher(
+        names("Delina", "Home Deluxe", "Mercedes-Benz", "Mercedes-Benz Bank", "Santander", "flatex")
+    )
+    assert [h.sponsor for h in m.match_all("HOMEDELINE")] == ["Home Deluxe"]  # not Delina inside it
+    assert [h.sponsor for h in m.match_all("Mercedes-Benz Bank")] == ["Mercedes-Benz Bank"]
+    assert [h.sponsor for h in m.match_all("Mercedes-Benz")] == ["Mercedes-Benz"]
+    assert sorted(h.sponsor for h in m.match_all("SANTANDER flatex")) == ["Santander", "flatex"]

@@ -17,6 +17,8 @@ Pure Python (no cv2, no torch). Text is compared in three stages of normalisatio
 * a name of at least :data:`EDGE_MIN_NAME` chars cut by the frame edge matches on a prefix or suffix of at
   least ``max(EDGE_MIN_CHARS, EDGE_MIN_SHARE * length)`` chars at the end or start of the line, only when
   the caller says the line touches the edge;
+* where two sponsors match overlapping parts of a line, the one whose match is wider wins
+  (:func:`_claims`);
 * common words (:data:`COMMON_WORDS` plus the caller's stopwords) never name a sponsor: a line made only
   of them matches nothing, a fuzzy window must cover a word that is not common, and a catalogue text that
   is itself a common word matches only as an exact whole word.
@@ -448,7 +450,7 @@ class SponsorMatcher:
                 prev = found.get(t.sponsor)
                 if prev is None or _rank(hit, t) < _rank(*prev):
                     found[t.sponsor] = (hit, t)
-        ranked = tuple(hit for hit, _ in sorted(found.values(), key=lambda ht: _rank(*ht)))
+        ranked = tuple(hit for hit, _ in sorted(_claims(found.values()), key=lambda ht: _rank(*ht)))
         if len(self._cache) > 4096:
             self._cache.clear()
         self._cache[cache_key] = ranked
@@ -492,6 +494,20 @@ class SponsorMatcher:
         if sum(ch.isalnum() for ch in squashed) < OTHER_WORD_MIN:
             return False
         return not self.match_all(text, at_edge=True)
+
+
+def _claims(hits: Iterable[tuple[TextMatch, _Text]]) -> list[tuple[TextMatch, _Text]]:
+    """Return ``hits`` without those that share most of their characters with a wider one: where two
+    sponsors match overlapping parts of a line, the one that explains more of it is what the line
+    says ("HOME DELUXE" read as ``HOMEDELINE`` is Home Deluxe, not Delina; a "Mercedes-Benz Bank"
+    line is not Mercedes-Benz). A hit is dropped when more than half of its span lies in the span of
+    a kept hit that is wider (ties: the better :func:`_rank` first)."""
+    kept: list[tuple[TextMatch, _Text]] = []
+    for hit, t in sorted(hits, key=lambda ht: (-(ht[0].span[1] - ht[0].span[0]), _rank(*ht))):
+        a, b = hit.span
+        if all(min(b, kb) - max(a, ka) <= 0.5 * (b - a) for (ka, kb) in (k.span for k, _ in kept)):
+            kept.append((hit, t))
+    return kept
 
 
 def _rank(hit: TextMatch, t: _Text) -> tuple[float, int, int]:
