@@ -30,7 +30,7 @@ import numpy as np
 
 from measure.catalogue import Catalogue
 from measure.errors import ConfigError, InputError, ModelError
-from vision.inference.artwork_text import TextLayout, fits_layout, widen_polygon
+from vision.inference.artwork_text import TextLayout, entry_name, fits_layout, text_layouts, widen_polygon
 from vision.inference.detections import Detections
 from vision.inference.text_match import SponsorMatcher
 
@@ -197,8 +197,6 @@ class TextReader:
         """Read each sponsor's artwork (``{sponsor or class name: files}``) once and keep where its text
         sits (:func:`vision.inference.artwork_text.text_layouts`), keyed by catalogue sponsor; return
         the layouts found (a sponsor whose artwork does not read has none, and keeps text boxes)."""
-        from vision.inference.artwork_text import entry_name, text_layouts
-
         found = text_layouts(self, {s: f for s, f in artwork.items() if f})
         self.layouts = {**self.layouts, **{entry_name(self.catalogue, s): v for s, v in found.items()}}
         return found
