@@ -400,8 +400,7 @@ class SponsorMatcher:
         None: ``t`` repeated along a board (``"REWEREWE"``, score 1), or ``t`` glued to a common word
         (``"MEWAARENA"``: the text detector lost the space; score :data:`GLUED_SCORE`; a word of at least
         :data:`GLUED_MIN_WORD` chars). A single stray letter is not enough (``"AUDIO"``, ``"SAUDI"``
-        are no Audi). Names shorter than
-        :data:`GLUED_MIN_NAME` never match so. Kind ``"glued"``."""
+        are no Audi). Names shorter than :data:`GLUED_MIN_NAME` never match so. Kind ``"glued"``."""
         n = len(t.key)
         if n < GLUED_MIN_NAME:
             return None
