@@ -19,7 +19,14 @@ from vision.inference import reader as reader_module
 from vision.inference.checking import TrackChecker, add_reads
 from vision.inference.detections import Detections
 from vision.inference.pipeline import analyse_video
-from vision.inference.reader import ReaderError, TextLine, TextReader, crop_polygon, side_by_side
+from vision.inference.reader import (
+    ReaderError,
+    TextLine,
+    TextReader,
+    crop_polygon,
+    regrown_line,
+    side_by_side,
+)
 from vision.io.sources import open_video
 
 runner = CliRunner()
@@ -103,13 +110,26 @@ def test_a_line_cut_short_by_the_text_detector_is_read_again_wider(
     monkeypatch.setattr(ravenol, "_detect_and_read", lambda image: [cut, _line("HELLO", 0, 0, 40, 20)])
     lines = ravenol.read_lines(frame)  # the real recogniser reads the wider crop
     assert [ln.text.upper() for ln in lines] == ["RAVENOL", "HELLO"]
-    assert lines[0].polygon[:, 0].min() < cut.polygon[:, 0].min() - 40  # the wider polygon replaced it
+    # its polygon grew by the one letter read at each end (a fifth of "AVENO"'s width), no more
+    w = cut.polygon[1, 0] - cut.polygon[0, 0]
+    assert lines[0].polygon[:, 0].min() == pytest.approx(cut.polygon[0, 0] - w / 5)
+    assert lines[0].polygon[:, 0].max() == pytest.approx(cut.polygon[1, 0] + w / 5)
+    assert (lines[0].polygon[:, 1] == cut.polygon[:, 1]).all()
     dets = ravenol.detections(frame, frame=0, t=0.0)
     assert list(dets.sponsor) == ["Ravenol"]
     # a line that is no near miss is never read again: the recogniser is not called
     monkeypatch.setattr(ravenol, "recognise", lambda crops: pytest.fail("read again"))
     monkeypatch.setattr(ravenol, "_detect_and_read", lambda image: [_line("HELLO", 0, 0, 40, 20)])
     assert [ln.text for ln in ravenol.read_lines(frame)] == ["HELLO"]
+
+
+def test_a_regrown_line_grows_where_the_second_read_found_more() -> None:
+    line = _line("ANTANDE", 100, 10, 170, 20)  # 7 letters, 10 px each
+    grown = regrown_line(line, "SANTANDER")  # one more letter at each end
+    assert grown[:, 0].min() == pytest.approx(90) and grown[:, 0].max() == pytest.approx(180)
+    right = regrown_line(_line("SANTAND", 100, 10, 170, 20), "SANTANDER")  # two more at the end only
+    assert right[:, 0].min() == pytest.approx(100) and right[:, 0].max() == pytest.approx(170 + 0.25 * 70)
+    assert regrown_line(_line("XQZ", 0, 0, 30, 10), "XQZ")[:, 0].tolist() == [0, 30, 30, 0]
 
 
 def test_missing_bundled_models_fail_clearly_and_never_download(monkeypatch: pytest.MonkeyPatch) -> None:

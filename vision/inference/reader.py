@@ -32,7 +32,7 @@ from measure.catalogue import Catalogue
 from measure.errors import ConfigError, InputError, ModelError
 from vision.inference.artwork_text import TextLayout, entry_name, fits_layout, text_layouts, widen_polygon
 from vision.inference.detections import Detections
-from vision.inference.text_match import SponsorMatcher
+from vision.inference.text_match import SponsorMatcher, best_window, confusable_key
 
 #: The model files the reader opens, inside the installed ``rapidocr`` package's ``models/`` folder.
 MODEL_FILES: dict[str, str] = {
@@ -219,16 +219,16 @@ class TextReader:
         A line that names no sponsor but nearly does (:meth:`SponsorMatcher.near_miss`: the text
         detector's box often cuts a wordmark's first or last letter) is read a second time on a wider
         crop, :data:`WIDER_X` of its length longer at each end and :data:`WIDER_Y` of its height
-        taller; when that read names a sponsor it replaces the line (with the wider polygon)."""
+        taller; when that read names a sponsor it replaces the line, its polygon extended at each end
+        by the characters the second read found there (:func:`regrown_line`)."""
         lines = self._detect_and_read(image)
         near = [i for i, line in enumerate(lines) if self.matcher.near_miss(line.text)]
         if not near:
             return lines
-        wider = [widen_line(lines[i].polygon, WIDER_X, WIDER_Y) for i in near]
-        reads = self.recognise([crop_polygon(image, p) for p in wider])
-        for i, polygon, (text, score) in zip(near, wider, reads, strict=True):
+        crops = [crop_polygon(image, widen_line(lines[i].polygon, WIDER_X, WIDER_Y)) for i in near]
+        for i, (text, score) in zip(near, self.recognise(crops), strict=True):
             if score >= self.min_score and self.matcher.match_all(text, at_edge=False):
-                lines[i] = TextLine(polygon, text, score)
+                lines[i] = TextLine(regrown_line(lines[i], text), text, score)
         return lines
 
     def _detect_and_read(self, image: np.ndarray) -> list[TextLine]:
@@ -409,6 +409,29 @@ def widen_line(polygon: np.ndarray, along: float, across: float) -> np.ndarray:
     u, v = p[1] - p[0], p[3] - p[0]
     a, b = along, across
     return np.stack([p[0] - a * u - b * v, p[1] + a * u - b * v, p[2] + a * u + b * v, p[3] - a * u + b * v])
+
+
+def regrown_line(line: TextLine, text: str) -> np.ndarray:
+    """Return ``line``'s polygon extended to hold ``text``, a second read of a wider crop around it:
+    the first read's text is found in ``text`` (OCR confusions folded) and the polygon grows by the
+    characters before and after it, each as wide as the first read's characters on average, at most
+    :data:`WIDER_X` of its length at each end (the crop's margin); pixels, (4, 2)."""
+    old, new = confusable_key(line.text), confusable_key(text)
+    window = best_window(old, new, len(old) // 2) if old else None
+    if window is None:  # the second read holds nothing of the first: as much as it grew, evenly
+        grown = max(0.0, len(new) / max(1, len(old)) - 1.0) / 2
+        before = after = grown
+    else:
+        before, after = window[1] / len(old), (len(new) - window[2]) / len(old)
+    return widen_ends(line.polygon, min(before, WIDER_X), min(after, WIDER_X))
+
+
+def widen_ends(polygon: np.ndarray, before: float, after: float) -> np.ndarray:
+    """Return ``polygon`` (4, 2 pixels, clockwise from the top-left) extended along its own length
+    by ``before`` of it at its start and ``after`` of it at its end."""
+    p = np.asarray(polygon, dtype=np.float64).reshape(4, 2)
+    u = p[1] - p[0]
+    return np.stack([p[0] - before * u, p[1] + after * u, p[2] + after * u, p[3] - before * u])
 
 
 def part_of_line(polygon: np.ndarray, start: float, end: float) -> np.ndarray:
