@@ -423,21 +423,14 @@ def regrown_line(line: TextLine, text: str) -> np.ndarray:
         before = after = grown
     else:
         before, after = window[1] / len(old), (len(new) - window[2]) / len(old)
-    return widen_ends(line.polygon, min(before, WIDER_X), min(after, WIDER_X))
-
-
-def widen_ends(polygon: np.ndarray, before: float, after: float) -> np.ndarray:
-    """Return ``polygon`` (4, 2 pixels, clockwise from the top-left) extended along its own length
-    by ``before`` of it at its start and ``after`` of it at its end."""
-    p = np.asarray(polygon, dtype=np.float64).reshape(4, 2)
-    u = p[1] - p[0]
-    return np.stack([p[0] - before * u, p[1] + after * u, p[2] + after * u, p[3] - before * u])
+    return part_of_line(line.polygon, -min(before, WIDER_X), 1.0 + min(after, WIDER_X))
 
 
 def part_of_line(polygon: np.ndarray, start: float, end: float) -> np.ndarray:
     """Return the part of a text line's ``polygon`` (4, 2 pixels, clockwise from the top-left) from
     ``start`` to ``end``, fractions of its length along its own reading direction; characters are
-    taken as equally wide, so the part is approximate by a fraction of a character."""
+    taken as equally wide, so the part is approximate by a fraction of a character. ``start`` below 0
+    or ``end`` above 1 extend the line beyond its ends."""
     p = np.asarray(polygon, dtype=np.float64).reshape(4, 2)
     top, bottom = p[1] - p[0], p[2] - p[3]
     return np.stack([p[0] + start * top, p[0] + end * top, p[3] + end * bottom, p[3] + start * bottom])
