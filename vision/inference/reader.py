@@ -268,10 +268,11 @@ class TextReader:
         are also read as one line: the text detector splits a wordmark at a wide letter gap or a
         logo's colour change (``"Rhe"`` + ``"Energie"``). A sponsor named by the joined line is found
         with the pair's joined polygon, and neither part is then unmatched."""
+        index = {n: i for i, n in enumerate(self.names)}
         found: list[tuple[int, float, np.ndarray]] = []
         unmatched: list[TextLine] = []
         for line in lines:
-            hits = self._match_line(line, shape)
+            hits = self._match_line(line, shape, index)
             found += hits
             if not hits:
                 unmatched.append(line)
@@ -283,16 +284,18 @@ class TextReader:
                 f"{a.text} {b.text}",
                 min(a.score, b.score),
             )
-            hits = self._match_line(pair, shape)
+            hits = self._match_line(pair, shape, index)
             if hits:
                 found += hits
                 joined |= {i, j}
         return found, [line for k, line in enumerate(unmatched) if k not in joined]
 
-    def _match_line(self, line: TextLine, shape: tuple[int, int]) -> list[tuple[int, float, np.ndarray]]:
-        """Return :meth:`match_lines`'s ``(class index, confidence, polygon)`` for one line."""
+    def _match_line(
+        self, line: TextLine, shape: tuple[int, int], index: Mapping[str, int]
+    ) -> list[tuple[int, float, np.ndarray]]:
+        """Return :meth:`match_lines`'s ``(class index, confidence, polygon)`` for one line; ``index``
+        is ``{name: class index}`` of :attr:`names`."""
         h, w = shape
-        index = {n: i for i, n in enumerate(self.names)}
         xs, ys = line.polygon[:, 0], line.polygon[:, 1]
         at_edge = bool(
             xs.min() <= EDGE_PX or ys.min() <= EDGE_PX or xs.max() >= w - EDGE_PX or ys.max() >= h - EDGE_PX
