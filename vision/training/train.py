@@ -140,6 +140,7 @@ def train(
             backgrounds=list(backgrounds),
             task=task,
             anonymise=anonymise,
+            workers=os.cpu_count() or 1,  # the same files whatever the number of processes
         )
         real = None
         if real_sets:
@@ -151,6 +152,7 @@ def train(
         forked_children_die_with_parent()  # the data-loader workers end with a killed training
         model = YOLO(str(init) if init else ARCH[task], task=task)
         model.add_callback("on_pretrain_routine_start", _use_every_core)
+        _no_download_amp_check()
         model.train(
             data=str(work / "data" / "data.yaml"),
             epochs=epochs,
@@ -234,6 +236,23 @@ def _use_every_core(trainer: Any) -> None:
 
     if trainer.device.type == "cpu":
         torch.set_num_threads(os.cpu_count() or 1)
+
+
+def _no_download_amp_check() -> None:
+    """Keep ultralytics' trainer from downloading a model to decide on mixed precision.
+
+    On a GPU, ultralytics' ``check_amp`` downloads ``yolo26n.pt`` to compare its fp32 and fp16
+    outputs; SponsorLens never downloads at run time. The replacement turns AMP on for CUDA models,
+    as ultralytics itself does when it is offline, and off elsewhere. Returns nothing.
+    """
+    import ultralytics.engine.trainer as engine
+
+    engine.check_amp = _amp_on_cuda
+
+
+def _amp_on_cuda(model: Any) -> bool:
+    """Returns whether a model trains with automatic mixed precision: True on a CUDA device."""
+    return next(model.parameters()).device.type == "cuda"
 
 
 def _check_init(init: str | Path, sponsors: list[str], task: str) -> dict[str, Any]:
