@@ -15,7 +15,7 @@ from PIL import Image
 from vision.io.artwork import ArtworkError, Logo, load_logos, make_demo_artwork
 from vision.training.compose import Canvas, LogoBank, plane_homography
 from vision.training.scenes.recipe import SceneRecipe
-from vision.training.scenes.textures import cloth
+from vision.training.scenes.textures import MAX_TEXT_PX, cloth, text_texture
 from vision.training.synth import SynthError, make_dataset, render_scene
 
 DEMO = Path(__file__).resolve().parents[1] / "weights" / "demo_artwork"
@@ -474,3 +474,21 @@ def test_render_clip_rejects_odd_size(tmp_path: Path) -> None:
 
     with pytest.raises(SynthError, match="even"):
         render_clip(load_logos(DEMO), tmp_path / "x.mp4", seconds=1, size=(321, 180))
+
+
+def test_distractor_text_on_an_edge_on_board_stays_small(tmp_path: Path) -> None:
+    # A board seen edge-on beside the camera asked for letters 9330 px tall: a 7 GiB texture, which
+    # killed `train --seed 6 --imgsz 640 --images 3000` at its image 2624 (found on a GPU run).
+    tex = text_texture(np.random.default_rng(0), 9330.0, ["Apexa"])
+    assert tex.shape[0] <= 2 * MAX_TEXT_PX
+    assert tex[..., 3].max() > 0.9  # still draws the word
+    from vision.training.synth import DegradeRecipe, _init_worker, _Job, _render_chunk
+
+    logos = load_logos(DEMO)
+    for split in ("train", "val"):
+        (tmp_path / "data" / "images" / split).mkdir(parents=True)
+        (tmp_path / "data" / "labels" / split).mkdir(parents=True)
+    job = _Job(tmp_path / "data", 2550, 640, 6, "detect", SceneRecipe(), DegradeRecipe())
+    _init_worker(LogoBank(logos), {"train": [], "val": []}, job)
+    ((split, _kind, _sponsors),) = _render_chunk([2624])
+    assert (tmp_path / "data" / "images" / split / "002624.jpg").is_file()

@@ -16,7 +16,7 @@ from vision.training.scenes.context import Ctx
 from vision.training.scenes.palettes import BGR, SKIN
 from vision.training.scenes.recipe import TextRecipe
 
-__all__ = ["FONTS", "WORDS", "cloth", "crowd", "grass", "solid_texture", "text_texture"]
+__all__ = ["FONTS", "MAX_TEXT_PX", "WORDS", "cloth", "crowd", "grass", "solid_texture", "text_texture"]
 
 #: Words for distractor text (never a sponsor name; checked at run time).
 WORDS: tuple[str, ...] = (
@@ -30,6 +30,10 @@ FONTS: tuple[int, ...] = (
     cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX, cv2.FONT_HERSHEY_COMPLEX, cv2.FONT_HERSHEY_TRIPLEX,
     cv2.FONT_HERSHEY_PLAIN, cv2.FONT_HERSHEY_SCRIPT_SIMPLEX,
 )  # fmt: skip
+#: Tallest letters a distractor text texture is drawn with, pixels. A board seen edge-on close to the
+#: camera asks for letters thousands of pixels tall (a texture of gigabytes); the paste scales the
+#: texture to its box anyway, so a larger one adds memory, not detail.
+MAX_TEXT_PX = 256.0
 
 
 def solid_texture(w: int, h: int, colour: np.ndarray) -> np.ndarray:
@@ -49,7 +53,8 @@ def text_texture(
 ) -> np.ndarray:
     """Return a premultiplied BGRA float32 texture (H, W, 4) of distractor text: a random non-sponsor
     word or letter string, sometimes with a simple shape icon, with letters about ``height_px`` pixels
-    tall, in ``colour`` (BGR) or a random one. ``recipe`` (default :class:`TextRecipe`) sets the odds."""
+    tall (at most :data:`MAX_TEXT_PX`), in ``colour`` (BGR) or a random one. ``recipe`` (default
+    :class:`TextRecipe`) sets the odds."""
     r = recipe or TextRecipe()
     banned = {s.lower() for s in sponsors}
     word = WORDS[int(rng.integers(len(WORDS)))]
@@ -59,7 +64,7 @@ def text_texture(
     if word.lower() in banned:
         word = "XQZ"
     font = FONTS[int(rng.integers(len(FONTS)))]
-    px = max(6.0, height_px)
+    px = min(max(6.0, height_px), MAX_TEXT_PX)
     scale = px / 22.0
     thick = max(1, round(scale * rng.uniform(*r.stroke)))
     (tw, th), base = cv2.getTextSize(word, font, scale, thick)
