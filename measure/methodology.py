@@ -705,11 +705,7 @@ Every number above is computed the same way for both.
 - **Checking** (a model with a catalogue). Each model track of a sponsor that reads is read on its
   own crops: at its 1st, 2nd, 4th, 8th … detection, at most 4 times, and no more once confirmed.
   A track is `confirmed` when a crop reads as its sponsor. It is `rejected` when no crop does and
-  one reads, with recognition score ≥ 0.8, as another word or another sponsor. A read naming another
-  sponsor that the model also detects on the same spot in that frame (IoU ≥ 0.3) is *contested*:
-  a scrolling or wiping LED board shows the outgoing and the incoming sponsor in one box for a
-  moment. Contested reads reject a track only when two of its reads are contested (a lasting double
-  detection of one board), and never reject an untracked detection alone. Otherwise it is
+  one reads, with recognition score ≥ 0.8, as another word or another sponsor. Otherwise it is
   `unread`. Rejected tracks count toward no number; unread ones count as before. An untracked
   detection is its own track. A new track (or untracked detection) whose box overlaps, by an IoU of
   at least 0.3, the last box of a confirmed track of the same sponsor seen in the same shot within

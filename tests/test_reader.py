@@ -195,43 +195,6 @@ def test_model_detection_on_a_board_of_other_words_is_rejected(reader: TextReade
     assert list(single.sponsor) == ["Santander"]
 
 
-def test_a_read_of_a_sponsor_co_detected_on_the_same_spot_rejects_only_when_it_lasts(
-    reader: TextReader,
-) -> None:
-    # A scrolling LED board shows the outgoing and the incoming sponsor in one box for a moment: the
-    # incoming sponsor's first crop reads the outgoing one, which the model detects there too. One
-    # such read is no proof; a double detection that keeps reading as the other sponsor is.
-    names = ["Santander", "Apexa", "Emirates"]
-    frame = board_frame()
-    checker = TrackChecker(reader, set(names))
-    board, pitch = board_box("SANTANDER"), np.array([900.0, 600.0, 1200.0, 680.0])
-
-    def step(i: int, boxes: list[tuple[str, np.ndarray, int]]) -> Detections:
-        dets = Detections(
-            np.stack([b for _, b, _ in boxes]),
-            0.9,
-            np.asarray([s for s, _, _ in boxes], dtype=object),
-            track_id=np.asarray([t for _, _, t in boxes]),
-            frame=i,
-            time=i / 10,
-        )
-        return checker.check(frame, dets, shot=0)
-
-    # frame 0: Santander, and Emirates (mid-change) and Apexa (a double detection) on the same board
-    step(0, [("Santander", board, 1), ("Emirates", board, 2), ("Apexa", board, 3)])
-    for i in (1, 2, 3):  # the board has moved on to Emirates' icon-only mark: its crops read nothing
-        step(i, [("Santander", board, 1), ("Emirates", pitch, 2), ("Apexa", board, 3)])
-    verdicts = {key[1]: track.verdict for key, track in checker.tracks.items()}
-    assert verdicts == {"Santander": "confirmed", "Emirates": "unread", "Apexa": "rejected"}
-    assert checker.tracks[(0, "Emirates", 2)].contested == 1
-    assert checker.tracks[(0, "Apexa", 3)].contested == 3  # read at its 1st, 2nd and 4th detection
-    # an untracked detection's one contested read does not drop it; an uncontested one does
-    kept = step(4, [("Santander", board, 1), ("Emirates", board, -1)])
-    assert list(kept.sponsor) == ["Santander", "Emirates"]
-    alone = step(5, [("Emirates", board, -1)])
-    assert len(alone) == 0
-
-
 def test_a_track_split_where_a_confirmed_track_was_is_confirmed_without_a_read(reader: TextReader) -> None:
     names = ["Santander", "Apexa"]
     frame = board_frame()

@@ -10,13 +10,6 @@ crops (recognition only, no text detection, so a read costs a few milliseconds):
   of it, is not another word);
 - ``unread``: neither (blurred, tiny or icon-like crops). Unread tracks count, as they did before.
 
-A read that names another sponsor which the model also detects on the same spot in that frame (IoU
-at least :data:`PLACE_IOU`) is *contested*: a scrolling or wiping LED board shows the outgoing and the
-incoming sponsor in one box for a moment, and the first crop of the incoming sponsor's track is then
-likely to read the outgoing one. A contested read counts toward ``rejected`` only when
-:data:`CONTESTED_READS` of a track's reads are contested (a lasting double detection of one board);
-it never rejects an untracked detection or drops a re-found track's detections on its own.
-
 Rejected tracks do not count toward any number. A detection the tracker did not claim is its own
 track. A track is read at its 1st, 2nd, 4th, 8th ... detection, at most :data:`MAX_READS` times, and
 no more once confirmed, so checking costs a bounded number of reads per track however long it lasts.
@@ -61,8 +54,6 @@ REJECT_SCORE = 0.8
 PLACE_IOU = 0.3
 #: ... and the confirmed track was seen at most this many checked frames before.
 PLACE_FRAMES = 10
-#: Contested reads (another sponsor, co-detected on the same spot) that reject a track.
-CONTESTED_READS = 2
 
 TrackKey = tuple[int, str, int]
 """(shot, sponsor, track id) of a tracked detection."""
@@ -74,8 +65,6 @@ class _Track:
     reads: int = 0
     matched: bool = False
     other: bool = False
-    #: reads naming another sponsor that the model also detected on the same spot (see the module doc)
-    contested: int = 0
     #: checked frame number of the track's last detection
     last: int = -1
     #: whether the tracker re-found the track after confirming it; detections and re-reads since then
@@ -87,7 +76,7 @@ class _Track:
 
     @property
     def verdict(self) -> str:
-        return verdict(self.matched, self.other or self.contested >= CONTESTED_READS)
+        return verdict(self.matched, self.other)
 
 
 def verdict(matched: bool, other: bool) -> str:
@@ -213,8 +202,6 @@ class TrackChecker:
             reads = []
         for i, (text, score) in zip(todo, reads, strict=True):
             matched, other = read_verdict(self.reader, sponsors[i], text, score)
-            contested = other and self._co_detected(dets, i, text)
-            other = other and not contested
             key = keys[i]
             if key is None:
                 judged = verdict(matched, other)
@@ -229,27 +216,12 @@ class TrackChecker:
             track.reads += 1
             track.matched |= matched
             track.other |= other
-            track.contested += contested
         for i, key in enumerate(keys):
             if key is not None and self.tracks[key].vetoed:
                 keep[i] = False
                 self.dropped += 1
         self._remember(dets, keys, keep)
         return keep
-
-    def _co_detected(self, dets: Detections, i: int, text: str) -> bool:
-        """Whether ``text`` (the read of detection ``i``'s crop) names only sponsors that the model
-        also detected in this frame on the same spot, IoU >= :data:`PLACE_IOU` with box ``i``."""
-        named = {h.sponsor for h in self.reader.matcher.match_all(text, at_edge=True)}
-        if not named:
-            return False
-        for sponsor in named:
-            same = np.flatnonzero(
-                np.asarray([s == sponsor for s in dets.sponsor], dtype=bool) & (dets.source == "model")
-            )
-            if len(same) == 0 or float(box_iou(dets.xyxy[i], dets.xyxy[same]).max()) < PLACE_IOU:
-                return False
-        return True
 
     def _at_confirmed_place(self, shot: int, sponsor: str, box: np.ndarray) -> bool:
         """Whether ``box`` (xyxy pixels) overlaps, by IoU >= :data:`PLACE_IOU`, the last box of a
