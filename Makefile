@@ -23,7 +23,7 @@ demo: $(STAMP)
 # .ci/browser first installs Debian's chromium (as root, when missing) for the HTML report test.
 test: $(STAMP)
 	@.ci/browser
-	@$(PY) -m pytest -q -rs; rc=$$?; \
+	@$(PY) -m pytest -q -rsx; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: the suite is missing" >&2; exit 1; fi; \
 	exit $$rc
 

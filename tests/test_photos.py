@@ -316,14 +316,16 @@ def test_photos_with_the_demo_model_finds_pasted_logos(tmp_path: Path) -> None:
         pytest.skip(reason)
     rng = np.random.default_rng(1)
     plan = {"x0.png": ["Apexa"], "x1.png": ["Apexa", "Boltline"], "x2.png": []}
+    folder = tmp_path / "in"
+    folder.mkdir()
     truth = {}
     for name, names in plan.items():
         canvas = cv2.GaussianBlur(rng.integers(60, 200, (480, 640, 3), dtype=np.uint8), (0, 0), 4)
         for i, sponsor in enumerate(names):
             truth[(name, sponsor)] = paste(canvas, logo(sponsor, 260), 40 + 300 * i, 80 + 160 * i)
-        cv2.imwrite(str(tmp_path / name), canvas)
+        cv2.imwrite(str(folder / name), canvas)
     out = tmp_path / "out"
-    code, output = run("photos", tmp_path, "--out", out, "--device", "cpu")
+    code, output = run("photos", folder, "--out", out, "--device", "cpu")
     assert code == 0, output
     s = pd.read_csv(out / "sponsors.csv").set_index("sponsor")
     assert s.loc["Apexa", "photos_with_sponsor"] == 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -68,6 +69,28 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
         default_callbacks["on_train_epoch_start"].remove(_record_threads)
     assert res.exit_code == 0, res.output
     return out / "tiny.pt"
+
+
+def test_training_decides_mixed_precision_without_a_download(trained: Path) -> None:
+    # ultralytics' own check downloads yolo26n.pt on a GPU; training replaces it before it runs
+    import torch
+    import ultralytics.engine.trainer as engine
+
+    from vision.training.train import _amp_on_cuda
+
+    assert engine.check_amp is _amp_on_cuda
+
+    class _ModelOn:
+        """Test double of a model: its parameters live on ``device`` (no GPU needed to say so)."""
+
+        def __init__(self, device: str) -> None:
+            self.device = torch.device(device)
+
+        def parameters(self) -> Iterator[_ModelOn]:
+            yield self
+
+    assert _amp_on_cuda(_ModelOn("cuda")) is True  # as ultralytics decides offline: AMP on a GPU
+    assert _amp_on_cuda(_ModelOn("cpu")) is False
 
 
 def test_train_writes_a_loadable_model_with_a_verified_card(trained: Path) -> None:
