@@ -34,8 +34,11 @@ BOARDS: tuple[Board, ...] = (
 def board_image(
     text: str, width: int, height: int, colour: tuple[int, int, int] = (30, 30, 160)
 ) -> np.ndarray:
-    """Return a BGR board ``width`` x ``height`` pixels: white ``text`` centred on ``colour``, or a
-    demo sponsor's artwork on white for ``artwork:NAME``."""
+    """Return a BGR board ``width`` x ``height`` pixels: white ``text`` centred on ``colour``, a demo
+    sponsor's artwork on white for ``artwork:NAME``, or for ``lookalike:WORD`` another brand's mark
+    in the style of Apexa's (a red triangle, then WORD in dark capitals on white)."""
+    if text.startswith("lookalike:"):
+        return _lookalike(text.split(":", 1)[1], width, height)
     if text.startswith("artwork:"):
         art = cv2.imread(str(ARTWORK / f"{text.split(':', 1)[1]}.png"), cv2.IMREAD_UNCHANGED)
         board = np.full((height, width, 3), 255, np.uint8)
@@ -64,6 +67,18 @@ def board_image(
         font=font,
         fill="white",
     )
+    return cv2.cvtColor(np.asarray(img), cv2.COLOR_RGB2BGR)
+
+
+def _lookalike(word: str, width: int, height: int) -> np.ndarray:
+    """Return a BGR ``width`` x ``height`` board: a red triangle, then ``word`` in dark capitals, on white."""
+    img = Image.new("RGB", (width, height), (255, 255, 255))
+    draw = ImageDraw.Draw(img)
+    m = height // 8
+    tri_w = int((height - 2 * m) * 1.1)
+    draw.polygon([(m, height - m), (m + tri_w / 2, m), (m + tri_w, height - m)], fill=(220, 30, 40))
+    font = ImageFont.truetype(str(FONT), int(height * 0.6))
+    draw.text((2 * m + tri_w, height * 0.15), word, font=font, fill=(20, 20, 20))
     return cv2.cvtColor(np.asarray(img), cv2.COLOR_RGB2BGR)
 
 
