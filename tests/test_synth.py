@@ -14,9 +14,10 @@ from PIL import Image
 
 from vision.io.artwork import ArtworkError, Logo, load_logos, make_demo_artwork
 from vision.training.compose import Canvas, LogoBank, plane_homography
+from vision.training.degrade import DegradeRecipe
 from vision.training.scenes.recipe import SceneRecipe
 from vision.training.scenes.textures import MAX_TEXT_PX, cloth, text_texture
-from vision.training.synth import SynthError, make_dataset, render_scene
+from vision.training.synth import SynthError, _init_worker, _Job, _render_chunk, make_dataset, render_scene
 
 DEMO = Path(__file__).resolve().parents[1] / "weights" / "demo_artwork"
 
@@ -482,8 +483,6 @@ def test_distractor_text_on_an_edge_on_board_stays_small(tmp_path: Path) -> None
     tex = text_texture(np.random.default_rng(0), 9330.0, ["Apexa"])
     assert tex.shape[0] <= 2 * MAX_TEXT_PX
     assert tex[..., 3].max() > 0.9  # still draws the word
-    from vision.training.synth import DegradeRecipe, _init_worker, _Job, _render_chunk
-
     logos = load_logos(DEMO)
     for split in ("train", "val"):
         (tmp_path / "data" / "images" / split).mkdir(parents=True)
