@@ -4,8 +4,9 @@ The clip is the demo's: 30 s, 1280x720, 25 fps H.264, rendered by ``vision.train
 zooms, cuts, occluding players, motion blur and a score bug. The product's tolerances are exposure
 seconds within 10 % and mean screen share within 20 % for every sponsor with at least 2 s of true
 exposure. They are asserted for a shipped model whose card reports the onboarding target
-(validation mAP50 >= 0.9); a model below it (the CPU-trained stand-in) is held to the checks that
-every model must pass, and its errors are printed.
+(validation mAP50 >= 0.9), except that a model listed in ``KNOWN_SHORT`` (by sha256) is a strict
+expected failure until it meets them; a model below the target is held to the checks that every
+model must pass, and its errors are printed.
 """
 
 from __future__ import annotations
