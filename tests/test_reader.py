@@ -7,6 +7,7 @@ import json
 import socket
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pandas as pd
 import pytest
@@ -26,6 +27,7 @@ from vision.inference.reader import (
     crop_polygon,
     regrown_line,
     side_by_side,
+    stacked,
 )
 from vision.io.sources import open_video
 
@@ -98,6 +100,54 @@ def test_two_lines_side_by_side_are_read_as_one(reader: TextReader) -> None:
         assert side_by_side(apart) == [] and rhein.split_lines(apart, (720, 1280))[0] == []
     assert side_by_side([energie, rhe]) == [(1, 0)]  # left to right, whatever the order read
     assert len(rhein.split_lines([energie, rhe], (720, 1280))[0]) == 1
+
+
+def _tilted(text: str, x: float, y: float, w: float, h: float, slope: float) -> TextLine:
+    """A line ``w`` x ``h`` px from (x, y), its axis rising ``slope`` px down per px right."""
+    u, v = np.array([1.0, slope]) / np.hypot(1.0, slope), np.array([-slope, 1.0]) / np.hypot(1.0, slope)
+    p0 = np.array([x, y])
+    return TextLine(np.stack([p0, p0 + w * u, p0 + w * u + h * v, p0 + h * v]), text, 0.95)
+
+
+def test_two_lines_one_above_the_other_are_read_as_one(reader: TextReader) -> None:
+    mainz = reader.with_catalogue(parse_catalogue("Mainzer Stadtwerke,Berliner,Santander"))
+    for slope in (0.0, 0.17):  # a board seen square on, and one tilted as on a real broadcast's side
+        upper = _tilted("MAINZER", 500, 600, 50, 10, slope)
+        lower = _tilted("STADTWERKE", 500 - 1.5 * slope * 10, 610 + 1, 48, 8, slope)  # 1 px below
+        assert stacked([lower, upper]) == [(1, 0)]  # upper first, whatever the order read
+        found, unmatched = mainz.split_lines([lower, upper, _line("HELLO", 900, 100, 960, 120)], (720, 1280))
+        ((cls, conf, polygon),) = found
+        assert mainz.names[cls] == "Mainzer Stadtwerke" and conf == pytest.approx(0.95)
+        inside = cv2.pointPolygonTest(polygon.astype(np.float32), (525.0, 615.0 + 25 * slope), False)
+        assert inside > 0 and np.ptp(polygon[:, 1]) >= 18  # the pair's polygon spans both lines
+        assert [ln.text for ln in unmatched] == ["HELLO"]
+    upper = _line("MAINZER", 500, 600, 550, 610)
+    apart = {
+        "same row": _line("STADTWERKE", 555, 600, 600, 610),
+        "two heights below": _line("STADTWERKE", 500, 625, 548, 633),
+        "not under it": _line("STADTWERKE", 540, 611, 590, 619),
+        "three times smaller": _line("STADTWERKE", 500, 611, 548, 614),
+    }
+    for why, other in apart.items():
+        assert stacked([upper, other]) == [], why
+    # a name read whole on one line is found on its own, and never joined with the line under it
+    (hit,), _ = mainz.split_lines(
+        [_line("BERLINER", 500, 600, 550, 610), _line("MAINZER", 500, 611, 548, 619)], (720, 1280)
+    )
+    assert mainz.names[hit[0]] == "Berliner"
+
+
+def test_a_two_line_wordmark_is_read_by_the_real_reader(reader: TextReader) -> None:
+    mainz = reader.with_catalogue(parse_catalogue("Mainzer Stadtwerke,Santander"))
+    boards = (
+        ("MAINZER", 420, 420, 360, 64),
+        ("STADTWERKE", 420, 484, 360, 48),
+        ("Santander", 820, 420, 300, 60),
+    )
+    dets = mainz.detections(board_frame(boards), 0, 0.0)
+    assert sorted(dets.sponsor) == ["Mainzer Stadtwerke", "Santander"]
+    box = dets.xyxy[list(dets.sponsor).index("Mainzer Stadtwerke")]
+    assert box[1] < 440 and box[3] > 510  # the box holds both lines
 
 
 def test_a_line_cut_short_by_the_text_detector_is_read_again_wider(
@@ -389,7 +439,6 @@ def test_analyze_rejects_a_bad_catalogue_with_the_config_exit_code(tmp_path: Pat
 
 
 def test_photos_by_name_with_no_weights_through_the_cli(tmp_path: Path) -> None:
-    import cv2
 
     folder = tmp_path / "photos"
     folder.mkdir()
@@ -407,7 +456,6 @@ def test_photos_by_name_with_no_weights_through_the_cli(tmp_path: Path) -> None:
 
 
 def test_batch_by_name_with_no_weights_stores_text_detections(tmp_path: Path, board_video: Path) -> None:
-    import cv2
     import duckdb
 
     media = tmp_path / "media"
@@ -488,7 +536,6 @@ DEMO_CATALOGUE = str(Path(__file__).resolve().parent.parent / "weights" / "demo_
 
 
 def test_the_real_demo_model_checked_by_the_reader_on_photos(tmp_path: Path) -> None:
-    import cv2
 
     from vision.inference.detector import DEFAULT_WEIGHTS
 
@@ -580,7 +627,6 @@ def test_detections_that_cannot_count_are_not_read(reader: TextReader) -> None:
 def test_reader_only_analysis_renders_the_report_and_annotated_video(
     tmp_path: Path, board_video: Path
 ) -> None:
-    import cv2
 
     out, video = tmp_path / "out", tmp_path / "annotated.mp4"
     args = ["analyze", str(board_video), "--out", str(out), "--sponsors", CATALOGUE, "--html"]
@@ -596,7 +642,6 @@ def test_reader_only_analysis_renders_the_report_and_annotated_video(
 
 
 def test_review_with_a_catalogue_shows_the_reads_and_drops_rejected_labels(tmp_path: Path) -> None:
-    import cv2
 
     from vision.inference.detector import DEFAULT_WEIGHTS
     from vision.training.labelled import read_labelled

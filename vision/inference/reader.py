@@ -69,6 +69,13 @@ JOIN_HEIGHT_RATIO = 1.5
 JOIN_OVERLAP = 0.5
 #: ... and the gap between them is at most this many line heights.
 JOIN_GAP = 1.0
+#: Two lines are read as one two-line wordmark (:func:`stacked`) when their heights (across their own
+#: axis) are within this ratio ...
+STACK_HEIGHT_RATIO = 2.0
+#: ... they overlap along the upper line's axis by at least this fraction of the shorter one ...
+STACK_OVERLAP = 0.5
+#: ... and the lower line's centre is between these many mean line heights below the upper one's.
+STACK_BELOW = (0.6, 1.5)
 #: Pixels of the frame edge within which a line counts as cut by the edge (prefix/suffix matches).
 EDGE_PX = 4.0
 
@@ -266,8 +273,10 @@ class TextReader:
 
         Two lines that name no sponsor alone but sit side by side on one row (:func:`side_by_side`)
         are also read as one line: the text detector splits a wordmark at a wide letter gap or a
-        logo's colour change (``"Rhe"`` + ``"Energie"``). A sponsor named by the joined line is found
-        with the pair's joined polygon, and neither part is then unmatched."""
+        logo's colour change (``"Rhe"`` + ``"Energie"``). So are two such lines left, one above the
+        other (:func:`stacked`), upper first: a two-line wordmark (``"MAINZER"`` over
+        ``"STADTWERKE"``). A sponsor named by the joined line is found with the pair's joined polygon,
+        and neither part is then unmatched."""
         index = {n: i for i, n in enumerate(self.names)}
         found: list[tuple[int, float, np.ndarray]] = []
         unmatched: list[TextLine] = []
@@ -276,19 +285,17 @@ class TextReader:
             found += hits
             if not hits:
                 unmatched.append(line)
-        joined: set[int] = set()
-        for i, j in side_by_side(unmatched):
-            a, b = unmatched[i], unmatched[j]
-            pair = TextLine(
-                np.stack([a.polygon[0], b.polygon[1], b.polygon[2], a.polygon[3]]),
-                f"{a.text} {b.text}",
-                min(a.score, b.score),
-            )
-            hits = self._match_line(pair, shape, index)
-            if hits:
-                found += hits
-                joined |= {i, j}
-        return found, [line for k, line in enumerate(unmatched) if k not in joined]
+        for pairs, polygon in ((side_by_side, _row_polygon), (stacked, _stack_polygon)):
+            joined: set[int] = set()
+            for i, j in pairs(unmatched):
+                a, b = unmatched[i], unmatched[j]
+                pair = TextLine(polygon(a.polygon, b.polygon), f"{a.text} {b.text}", min(a.score, b.score))
+                hits = self._match_line(pair, shape, index)
+                if hits:
+                    found += hits
+                    joined |= {i, j}
+            unmatched = [line for k, line in enumerate(unmatched) if k not in joined]
+        return found, unmatched
 
     def _match_line(
         self, line: TextLine, shape: tuple[int, int], index: Mapping[str, int]
@@ -403,6 +410,63 @@ def side_by_side(lines: Sequence[TextLine]) -> list[tuple[int, int]]:
             pairs.append((i, best[1]))
             used |= {i, best[1]}
     return pairs
+
+
+def _axes(polygon: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """Return a line polygon's unit vectors along and across it (clockwise from the top-left) and its
+    height across, pixels."""
+    p = np.asarray(polygon, dtype=np.float64).reshape(4, 2)
+    along = (p[1] - p[0]) + (p[2] - p[3])
+    along = along / max(float(np.linalg.norm(along)), 1e-9)
+    across = np.array([-along[1], along[0]])
+    height = float((p[3] - p[0]) @ across + (p[2] - p[1]) @ across) / 2.0
+    return along, across, abs(height)
+
+
+def stacked(lines: Sequence[TextLine]) -> list[tuple[int, int]]:
+    """Return index pairs ``(upper, lower)`` of ``lines`` that form a two-line wordmark, measured in
+    the upper line's own axes (a tilted board tilts both): heights within :data:`STACK_HEIGHT_RATIO`
+    of each other, overlapping along the line by at least :data:`STACK_OVERLAP` of the shorter one,
+    and the lower line's centre :data:`STACK_BELOW` mean line heights below the upper one's. Each
+    line is in at most one pair, with its nearest line below."""
+    geo = [(_axes(ln.polygon), np.asarray(ln.polygon, np.float64).reshape(4, 2)) for ln in lines]
+    candidates: list[tuple[float, int, int]] = []
+    for i, ((u, v, ha), pa) in enumerate(geo):
+        for j, ((_, _, hb), pb) in enumerate(geo):
+            if j == i or min(ha, hb) <= 0 or max(ha, hb) / min(ha, hb) > STACK_HEIGHT_RATIO:
+                continue
+            below = float((pb.mean(0) - pa.mean(0)) @ v) / ((ha + hb) / 2.0)
+            if not STACK_BELOW[0] <= below <= STACK_BELOW[1]:
+                continue
+            ta, tb = pa @ u, pb @ u
+            overlap = min(ta.max(), tb.max()) - max(ta.min(), tb.min())
+            if overlap < STACK_OVERLAP * min(np.ptp(ta), np.ptp(tb)):
+                continue
+            candidates.append((below, i, j))
+    pairs: list[tuple[int, int]] = []
+    used: set[int] = set()
+    for _, i, j in sorted(candidates):
+        if i not in used and j not in used:
+            pairs.append((i, j))
+            used |= {i, j}
+    return pairs
+
+
+def _row_polygon(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Return the polygon of two lines side by side: the left one's left end to the right one's right."""
+    return np.stack([left[0], right[1], right[2], left[3]])
+
+
+def _stack_polygon(upper: np.ndarray, lower: np.ndarray) -> np.ndarray:
+    """Return the rectangle, in the upper line's axes, around two stacked lines (4, 2 pixels,
+    clockwise from the top-left)."""
+    u, v, _ = _axes(upper)
+    pts = np.concatenate(
+        [np.asarray(upper, np.float64).reshape(4, 2), np.asarray(lower, np.float64).reshape(4, 2)]
+    )
+    a, b = pts @ u, pts @ v
+    corners = [(a.min(), b.min()), (a.max(), b.min()), (a.max(), b.max()), (a.min(), b.max())]
+    return np.array([x * u + y * v for x, y in corners])
 
 
 def widen_line(polygon: np.ndarray, along: float, across: float) -> np.ndarray:
