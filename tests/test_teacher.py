@@ -185,7 +185,11 @@ class _IconModel:
 
 
 def test_text_round_keeps_the_models_sure_detections_of_sponsors_the_reader_cannot_label(
-    reader: TextReader, layouts: dict[str, TextLayout], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    reader: TextReader,
+    layouts: dict[str, TextLayout],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     import vision.inference.detector
 
@@ -193,9 +197,12 @@ def test_text_round_keeps_the_models_sure_detections_of_sponsors_the_reader_cann
     monkeypatch.setattr(vision.inference.detector, "LogoDetector", _IconModel)
     out = tmp_path / "round"
     stats = pseudo_label_round(
-        [video], tmp_path / "model.pt", out, PseudoRule(), imgsz=160, device="cpu", progress=False,
+        [video], tmp_path / "model.pt", out, PseudoRule(), imgsz=160, device="cpu", progress=True,
         teacher="text", reader=reader, layouts=layouts,
     )  # fmt: skip
+    # both long steps show their progress: sampling the footage, then reading the sampled frames
+    err = capsys.readouterr().err
+    assert "reading footage" in err and "reading names" in err and "2/2" in err.split("reading names")[-1]
     # Apexa and Santander come from the reads; Star, which has no layout, from the model's sure boxes
     assert stats["pseudo_labels"] == {"Apexa": 2, "Santander": 2, "Star": 2}
     assert stats["uncertain_hidden"] == 2  # the unsure Santander box off the board, in both frames

@@ -111,7 +111,10 @@ def pseudo_label_round(
         # read) keep the model teacher's sure detections, or the fine-tuning would forget them
         unread = {c for c, n in enumerate(det.names) if n not in (layouts or {})}
         model_sure = sure_mask(frames, rule) if unread else [np.zeros(len(f.dets), bool) for f in frames]
-        for k, f in enumerate(frames):
+        from tqdm import tqdm
+
+        # reading takes 1-3 s a frame on a CPU: a long job, so it shows its progress
+        for k, f in enumerate(tqdm(frames, desc="reading names", unit="frame", disable=not progress)):
             image = cv2.imread(str(f.path))
             key = (f.source, round(f.t, 3))
             if key not in cache:
