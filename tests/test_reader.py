@@ -103,7 +103,7 @@ def test_two_lines_side_by_side_are_read_as_one(reader: TextReader) -> None:
 
 
 def _tilted(text: str, x: float, y: float, w: float, h: float, slope: float) -> TextLine:
-    """A line ``w`` x ``h`` px from (x, y), its axis rising ``slope`` px down per px right."""
+    """A line ``w`` x ``h`` px from (x, y), its axis going ``slope`` px down per px right."""
     u, v = np.array([1.0, slope]) / np.hypot(1.0, slope), np.array([-slope, 1.0]) / np.hypot(1.0, slope)
     p0 = np.array([x, y])
     return TextLine(np.stack([p0, p0 + w * u, p0 + w * u + h * v, p0 + h * v]), text, 0.95)
@@ -439,7 +439,6 @@ def test_analyze_rejects_a_bad_catalogue_with_the_config_exit_code(tmp_path: Pat
 
 
 def test_photos_by_name_with_no_weights_through_the_cli(tmp_path: Path) -> None:
-
     folder = tmp_path / "photos"
     folder.mkdir()
     cv2.imwrite(str(folder / "boards.jpg"), board_frame())
@@ -536,7 +535,6 @@ DEMO_CATALOGUE = str(Path(__file__).resolve().parent.parent / "weights" / "demo_
 
 
 def test_the_real_demo_model_checked_by_the_reader_on_photos(tmp_path: Path) -> None:
-
     from vision.inference.detector import DEFAULT_WEIGHTS
 
     photo = tmp_path / "boards.jpg"
@@ -627,7 +625,6 @@ def test_detections_that_cannot_count_are_not_read(reader: TextReader) -> None:
 def test_reader_only_analysis_renders_the_report_and_annotated_video(
     tmp_path: Path, board_video: Path
 ) -> None:
-
     out, video = tmp_path / "out", tmp_path / "annotated.mp4"
     args = ["analyze", str(board_video), "--out", str(out), "--sponsors", CATALOGUE, "--html"]
     res = runner.invoke(app, [*args, "--annotate", str(video), "--evidence", str(tmp_path / "evidence")])
@@ -642,7 +639,6 @@ def test_reader_only_analysis_renders_the_report_and_annotated_video(
 
 
 def test_review_with_a_catalogue_shows_the_reads_and_drops_rejected_labels(tmp_path: Path) -> None:
-
     from vision.inference.detector import DEFAULT_WEIGHTS
     from vision.training.labelled import read_labelled
 
