@@ -9,7 +9,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from conftest import make_yaml_model
+from conftest import DEMO_WEIGHTS, make_yaml_model
 from text_boards import ARTWORK, artwork_box, board_box, board_frame, write_board_video
 from typer.testing import CliRunner
 
@@ -18,10 +18,11 @@ from measure.catalogue import parse_catalogue
 from measure.geometry import box_iou
 from vision.inference.artwork_text import TextLayout, text_layout, widen_polygon
 from vision.inference.detections import Detections
-from vision.inference.reader import TextReader
+from vision.inference.reader import TextLine, TextReader
 from vision.training.adapt import _uncovered, pseudo_label_round
 from vision.training.footage import FootageFrame, PseudoRule
 from vision.training.labelled import read_labelled
+from vision.training.read_cache import ReadCache, reader_fingerprint
 from vision.training.teacher import check_teacher, text_pseudo_labels, widen
 
 runner = CliRunner()
@@ -165,6 +166,101 @@ def test_text_round_writes_the_reads_as_labels(
     for (_, w), (_, e) in zip(written, expected, strict=True):
         assert np.allclose(w, e, atol=0.05)
     assert len(list((out / "backgrounds").glob("*.jpg"))) == 2
+
+
+def test_reads_on_disk_survive_a_kill_and_are_dropped_for_another_reader(tmp_path: Path) -> None:
+    path = tmp_path / "work" / "reads.jsonl"
+    line = TextLine(np.array([[10.0, 20], [90, 22], [89, 40], [9, 38]]), "SANTANDER", 0.93)
+    cache = ReadCache(path, "reader-a")
+    cache[("match.mp4", 1.0)] = [line]
+    cache[("match.mp4", 2.0)] = []  # a frame where nothing was read is remembered too
+    again = ReadCache(path, "reader-a")
+    assert again.loaded == 2 and again[("match.mp4", 2.0)] == []
+    (got,) = again[("match.mp4", 1.0)]
+    assert got.text == "SANTANDER" and got.score == 0.93 and np.array_equal(got.polygon, line.polygon)
+    with path.open("a", encoding="utf-8") as f:
+        f.write('{"source": "match.mp4", "t": 3.0, "lines": [{"polyg')  # killed mid-write
+    resumed = ReadCache(path, "reader-a")
+    assert sorted(resumed) == [("match.mp4", 1.0), ("match.mp4", 2.0)]  # the cut entry is read again
+    resumed[("match.mp4", 3.0)] = [line]
+    assert ReadCache(path, "reader-a").loaded == 3  # appended after the cut line, still loadable
+    other = ReadCache(path, "reader-b")  # another reader: its reads would differ
+    assert other.loaded == 0 and len(other) == 0
+    assert ReadCache(path, "reader-a").loaded == 0  # the file was started afresh for reader-b
+    assert ReadCache().path is None and ReadCache().loaded == 0  # no path: a plain dict
+
+
+def test_reader_fingerprint_follows_what_changes_the_reads(reader: TextReader) -> None:
+    same = TextReader(parse_catalogue("Apexa,Santander,Cantabria Labs"), device="cpu")
+    assert reader_fingerprint(reader) == reader_fingerprint(same)
+    assert reader_fingerprint(reader) != reader_fingerprint(
+        reader.with_catalogue(parse_catalogue("Apexa,Emirates"))
+    )
+    other_size = TextReader(parse_catalogue("Apexa,Santander,Cantabria Labs"), device="cpu", det_side=960)
+    assert reader_fingerprint(reader) != reader_fingerprint(other_size)
+
+
+def test_a_text_round_started_again_reuses_the_reads_on_disk(
+    reader: TextReader, layouts: dict[str, TextLayout], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    video = write_board_video(tmp_path / "boards.mp4", seconds=1.5)
+    model = make_yaml_model(tmp_path / "untrained.pt", NAMES)
+    reads, fingerprint = tmp_path / "reads.jsonl", reader_fingerprint(reader)
+
+    def round_(out: str) -> dict:
+        return pseudo_label_round(
+            [video], model, tmp_path / out, PseudoRule(), imgsz=160, device="cpu", progress=False,
+            teacher="text", reader=reader, layouts=layouts, read_cache=ReadCache(reads, fingerprint),
+        )  # fmt: skip
+
+    first = round_("first")
+    assert first["reads_reused"] == 0 and first["pseudo_labels"] == {"Apexa": 2, "Santander": 2}
+    calls: list[int] = []
+    real_read = reader.read_lines
+    monkeypatch.setattr(reader, "read_lines", lambda image: calls.append(1) or real_read(image))
+    second = round_("second")  # every frame was read before: nothing is read again
+    assert calls == [] and second["reads_reused"] == 2
+    assert second["pseudo_labels"] == first["pseudo_labels"]
+    boxes = [
+        [(b.sponsor, b.points.round(4).tolist()) for b in f.boxes]
+        for f in read_labelled(tmp_path / "first" / "pseudo")
+    ]
+    assert boxes == [
+        [(b.sponsor, b.points.round(4).tolist()) for b in f.boxes]
+        for f in read_labelled(tmp_path / "second" / "pseudo")
+    ]
+    header, entry, _ = reads.read_text(encoding="utf-8").splitlines()
+    reads.write_text(f"{header}\n{entry}\n", encoding="utf-8")  # killed after the first frame's reads
+    third = round_("third")
+    assert calls == [1] and third["reads_reused"] == 1  # only the frame it had not reached is read
+
+
+def test_adapt_with_the_text_teacher_keeps_its_reads_and_resumes_them_through_the_cli(tmp_path: Path) -> None:
+    video = write_board_video(tmp_path / "boards.mp4", seconds=1.5)
+    work = tmp_path / "work"
+
+    def adapt(name: str) -> dict:
+        args = [
+            "adapt", str(video), "--weights", str(DEMO_WEIGHTS), "--logos", str(ARTWORK), "--name", name,
+            "--out", str(tmp_path), "--rounds", "1", "--sample-fps", "1", "--imgsz", "64", "--epochs", "1",
+            "--images", "8", "--batch", "4", "--device", "cpu", "--teacher", "text", "--workdir", str(work),
+        ]  # fmt: skip
+        res = runner.invoke(app, args)
+        assert res.exit_code == 0, res.output
+        card = json.loads((tmp_path / f"{name}.json").read_text())
+        assert card["adaptation"]["teacher"] == "text"
+        return card["adaptation"]["history"][0]
+
+    first = adapt("boards")
+    assert (
+        first["reads_reused"] == 0 and first["frames_sampled"] == 2 and first["pseudo_labels"]["Apexa"] == 2
+    )
+    rows = (work / "reads.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(rows) == 1 + first["frames_sampled"]  # the reader's header, then one line a frame read
+    again = adapt("boards_again")  # started again on the same work folder: nothing is read twice
+    assert again["reads_reused"] == first["frames_sampled"]
+    assert again["pseudo_labels"] == first["pseudo_labels"]
+    assert (work / "reads.jsonl").read_text(encoding="utf-8").splitlines() == rows
 
 
 class _IconModel:

@@ -39,16 +39,15 @@ from vision.training.footage import (
     sure_mask,
 )
 from vision.training.labelled import write_labelled
+from vision.training.read_cache import ReadCache, reader_fingerprint
 from vision.training.teacher import TEXT_MIN_CONF, check_teacher, plan_teacher, read_labels, sure_labels
 
 if TYPE_CHECKING:
-    from vision.inference.reader import TextLine, TextReader
+    from vision.inference.reader import TextReader
 
 #: A model detection is covered by a text label of its sponsor overlapping it at least this much (IoU);
 #: uncovered ones are hidden from the text teacher's frames.
 COVER_IOU = 0.3
-#: Type of the cache of text reads shared by the rounds: ``{(source, t rounded to ms): lines}``.
-ReadCache = dict[tuple[str, float], list["TextLine"]]
 
 
 def pseudo_label_round(
@@ -81,7 +80,9 @@ def pseudo_label_round(
     sponsors with no layout (the reader cannot label them), the model's sure detections (``rule``);
     the model's detections no label of their sponsor covers (IoU < :data:`COVER_IOU`) and the reads
     too unsure to label are hidden, and frames with no label are not pseudo-labelled. Text reads
-    are looked up in, and added to, ``read_cache`` (shared by rounds that sample the same frames).
+    are looked up in, and added to, ``read_cache`` (shared by rounds that sample the same frames,
+    and kept on disk by :func:`adapt` with a work folder); the statistics count the frames whose
+    reads were found there as ``reads_reused``.
     Every sampled frame is also written to ``out_dir/backgrounds`` with all its detections (and
     reads) blurred out, as synthesis backgrounds. All three are written from the sampled frames, whose
     faces are blurred unless ``anonymise`` is false (:func:`vision.training.footage.sample_footage`). Returns statistics: the teacher, frames sampled,
@@ -101,12 +102,12 @@ def pseudo_label_round(
     frames = sample_footage(sources, det, out / "frames", sample_fps, max_frames, progress, anonymise)
     per_sponsor: Counter[str] = Counter()
     items = []
-    hidden = 0
+    hidden = reused = 0
     # what each sampled frame's background hides: all its detections (and, for the text teacher, reads)
     to_hide: list[np.ndarray] = [f.dets.xyxy for f in frames]
     if teacher == "text":
         assert reader is not None
-        cache: ReadCache = {} if read_cache is None else read_cache
+        cache = ReadCache() if read_cache is None else read_cache
         # sponsors the reader cannot label (no layout: an icon mark, or artwork whose text does not
         # read) keep the model teacher's sure detections, or the fine-tuning would forget them
         unread = {c for c, n in enumerate(det.names) if n not in (layouts or {})}
@@ -117,7 +118,9 @@ def pseudo_label_round(
         for k, f in enumerate(tqdm(frames, desc="reading names", unit="frame", disable=not progress)):
             image = cv2.imread(str(f.path))
             key = (f.source, round(f.t, 3))
-            if key not in cache:
+            if key in cache:
+                reused += 1
+            else:
                 cache[key] = reader.read_lines(image)
             labels = read_labels(reader, image, det.names, layouts or {}, cache[key])
             sure = sure_labels(labels, layouts or {}, det.names, text_conf)
@@ -162,7 +165,7 @@ def pseudo_label_round(
         "pseudo_labels": dict(sorted(per_sponsor.items())),
         "uncertain_hidden": hidden,
         "rule": asdict(rule),
-        **({"text_conf": text_conf} if teacher == "text" else {}),
+        **({"text_conf": text_conf, "reads_reused": reused} if teacher == "text" else {}),
         "low_conf": low_conf,
         "imgsz": imgsz,
         "anonymise": anonymise,
@@ -228,7 +231,8 @@ def adapt(
     the final model records the teacher, the layouts and every round's pseudo-label statistics and
     training seconds under ``"adaptation"``. Sampled frames, pseudo-labels and runs go to
     ``workdir``, kept; without one to a temporary folder, removed at the end, on failure too,
-    unless ``keep``.
+    unless ``keep``. In a ``workdir`` the text teacher's reads are kept in ``reads.jsonl``
+    (:mod:`vision.training.read_cache`): a run started again there reads only the frames it had not.
     """
     from measure.store import check_name
     from vision.inference.modelcard import read_card, write_card
@@ -248,8 +252,13 @@ def adapt(
         plan = plan_teacher(teacher, names, logos_dir, sponsors, train_args.get("device", "auto"))
         teacher, reader, layouts = plan.teacher, plan.reader, plan.layouts
     layouts = dict(layouts or {}) if teacher == "text" else {}
-    read_cache: ReadCache = {}
     work = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix=f"sponsorlens-adapt-{name}-"))
+    # with a work folder, reads are kept on disk: a run killed while reading resumes where it stopped
+    read_cache = (
+        ReadCache(work / "reads.jsonl", reader_fingerprint(reader))
+        if workdir and teacher == "text" and reader is not None
+        else ReadCache()
+    )
     try:
         current = Path(weights)
         history = []
