@@ -429,13 +429,14 @@ def stacked(lines: Sequence[TextLine]) -> list[tuple[int, int]]:
     of each other, overlapping along the line by at least :data:`STACK_OVERLAP` of the shorter one,
     and the lower line's centre :data:`STACK_BELOW` mean line heights below the upper one's. Each
     line is in at most one pair, with its nearest line below."""
-    geo = [(_axes(ln.polygon), np.asarray(ln.polygon, np.float64).reshape(4, 2)) for ln in lines]
+    polys = [np.asarray(ln.polygon, np.float64).reshape(4, 2) for ln in lines]
+    geo = [(_axes(p), p, p.mean(0)) for p in polys]
     candidates: list[tuple[float, int, int]] = []
-    for i, ((u, v, ha), pa) in enumerate(geo):
-        for j, ((_, _, hb), pb) in enumerate(geo):
+    for i, ((u, v, ha), pa, ca) in enumerate(geo):
+        for j, ((_, _, hb), pb, cb) in enumerate(geo):
             if j == i or min(ha, hb) <= 0 or max(ha, hb) / min(ha, hb) > STACK_HEIGHT_RATIO:
                 continue
-            below = float((pb.mean(0) - pa.mean(0)) @ v) / ((ha + hb) / 2.0)
+            below = float((cb - ca) @ v) / ((ha + hb) / 2.0)
             if not STACK_BELOW[0] <= below <= STACK_BELOW[1]:
                 continue
             ta, tb = pa @ u, pb @ u
