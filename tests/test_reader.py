@@ -173,6 +173,27 @@ def test_a_line_cut_short_by_the_text_detector_is_read_again_wider(
     assert [ln.text for ln in ravenol.read_lines(frame)] == ["HELLO"]
 
 
+def test_a_piece_of_a_word_is_read_again_on_a_much_wider_crop(
+    reader: TextReader, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sonepar = reader.with_catalogue(parse_catalogue("sonepar,Santander"))
+    frame = board_frame((("SONEPAR", 300, 400, 420, 70),))
+    (whole,) = sonepar._detect_and_read(frame)  # the real detector's line: SONEPAR
+    x0, x1 = whole.polygon[:, 0].min(), whole.polygon[:, 0].max()
+    y0, y1 = whole.polygon[:, 1].min(), whole.polygon[:, 1].max()
+    piece = _line("PAR", x0 + 4 / 7 * (x1 - x0), y0, x1, y1)  # as if it had boxed "PAR" only
+    monkeypatch.setattr(sonepar, "_detect_and_read", lambda image: [piece])
+    lines = sonepar.read_lines(frame)  # the real recogniser reads a crop 1.5 "PAR"s wider at each end
+    assert [ln.text.upper() for ln in lines] == ["SONEPAR"]
+    # the polygon grew by the 4 letters read before "PAR" (as wide as its own), none after
+    assert lines[0].polygon[:, 0].min() == pytest.approx(x0, abs=0.01)
+    assert lines[0].polygon[:, 0].max() == pytest.approx(x1, abs=0.01)
+    assert list(sonepar.detections(frame, 0, 0.0).sponsor) == ["sonepar"]
+    # a piece whose wider read names no sponsor stays as it was
+    other = board_frame((("COMPARE", 300, 400, 420, 70),))
+    assert [ln.text for ln in sonepar.read_lines(other)] == ["PAR"]
+
+
 def test_a_regrown_line_grows_where_the_second_read_found_more() -> None:
     line = _line("ANTANDE", 100, 10, 170, 20)  # 7 letters, 10 px each
     grown = regrown_line(line, "SANTANDER")  # one more letter at each end

@@ -586,6 +586,16 @@ def test_near_miss_is_a_line_close_to_a_name_that_matched_nothing() -> None:
     assert not SponsorMatcher(names("SAP")).near_miss("SA P")
 
 
+def test_a_fragment_is_a_line_of_1_to_3_chars_that_names_nothing() -> None:
+    m = SponsorMatcher(names("sonepar", "flatex", "Audi", "SAP"))
+    assert m.fragment("par")  # the text detector boxed the end of "sonepar" only
+    assert m.fragment("tex") and m.fragment("a") and m.fragment("0-0")
+    assert not m.fragment("SAP")  # it names a sponsor: nothing to read again
+    assert not m.fragment("AUD")  # a near miss is read again as one, not as a fragment
+    assert not m.fragment("RAVE")  # 4 chars: a word of its own, not a piece
+    assert not m.fragment("") and not m.fragment(" - ")
+
+
 def test_overlapping_matches_the_wider_one_explains_the_line() -> None:
     m = SponsorMatcher(
         names("Delina", "Home Deluxe", "Mercedes-Benz", "Mercedes-Benz Bank", "Santander", "flatex")

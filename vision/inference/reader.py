@@ -63,6 +63,9 @@ WHOLE_LINE = 0.9
 WIDER_X = 0.25
 #: ... and this fraction of its height taller above and below.
 WIDER_Y = 0.1
+#: A fragment (:meth:`SponsorMatcher.fragment`: a line of 1-3 chars naming nothing) is read again on a
+#: crop this fraction of its length longer at each end, as tall as a near miss's.
+FRAGMENT_WIDER_X = 1.5
 #: Two lines are read as one (:func:`side_by_side`) when their heights are within this ratio ...
 JOIN_HEIGHT_RATIO = 1.5
 #: ... they overlap vertically by at least this fraction of the shorter one ...
@@ -226,16 +229,21 @@ class TextReader:
         A line that names no sponsor but nearly does (:meth:`SponsorMatcher.near_miss`: the text
         detector's box often cuts a wordmark's first or last letter) is read a second time on a wider
         crop, :data:`WIDER_X` of its length longer at each end and :data:`WIDER_Y` of its height
-        taller; when that read names a sponsor it replaces the line, its polygon extended at each end
-        by the characters the second read found there (:func:`regrown_line`)."""
+        taller; so is a fragment (:meth:`SponsorMatcher.fragment`: 1-3 chars naming nothing, often a
+        piece of a word in small lettering), on a crop :data:`FRAGMENT_WIDER_X` of its length longer at
+        each end. When the second read names a sponsor it replaces the line, its polygon extended at
+        each end by the characters the second read found there (:func:`regrown_line`)."""
         lines = self._detect_and_read(image)
         near = [i for i, line in enumerate(lines) if self.matcher.near_miss(line.text)]
-        if not near:
-            return lines
-        crops = [crop_polygon(image, widen_line(lines[i].polygon, WIDER_X, WIDER_Y)) for i in near]
-        for i, (text, score) in zip(near, self.recognise(crops), strict=True):
-            if score >= self.min_score and self.matcher.match_all(text, at_edge=False):
-                lines[i] = TextLine(regrown_line(lines[i], text), text, score)
+        pieces = [i for i, line in enumerate(lines) if self.matcher.fragment(line.text)]
+        # one recognition call per kind: a crop's read depends on the crops batched with it
+        for again, along in ((near, WIDER_X), (pieces, FRAGMENT_WIDER_X)):
+            if not again:
+                continue
+            crops = [crop_polygon(image, widen_line(lines[i].polygon, along, WIDER_Y)) for i in again]
+            for i, (text, score) in zip(again, self.recognise(crops), strict=True):
+                if score >= self.min_score and self.matcher.match_all(text, at_edge=False):
+                    lines[i] = TextLine(regrown_line(lines[i], text, along), text, score)
         return lines
 
     def _detect_and_read(self, image: np.ndarray) -> list[TextLine]:
@@ -479,11 +487,11 @@ def widen_line(polygon: np.ndarray, along: float, across: float) -> np.ndarray:
     return np.stack([p[0] - a * u - b * v, p[1] + a * u - b * v, p[2] + a * u + b * v, p[3] - a * u + b * v])
 
 
-def regrown_line(line: TextLine, text: str) -> np.ndarray:
+def regrown_line(line: TextLine, text: str, most: float = WIDER_X) -> np.ndarray:
     """Return ``line``'s polygon extended to hold ``text``, a second read of a wider crop around it:
     the first read's text is found in ``text`` (OCR confusions folded) and the polygon grows by the
     characters before and after it, each as wide as the first read's characters on average, at most
-    :data:`WIDER_X` of its length at each end (the crop's margin); pixels, (4, 2)."""
+    ``most`` of its length at each end (the crop's margin); pixels, (4, 2)."""
     old, new = confusable_key(line.text), confusable_key(text)
     window = best_window(old, new, len(old) // 2) if old else None
     if window is None:  # the second read holds nothing of the first: as much as it grew, evenly
@@ -491,7 +499,7 @@ def regrown_line(line: TextLine, text: str) -> np.ndarray:
         before = after = grown
     else:
         before, after = window[1] / len(old), (len(new) - window[2]) / len(old)
-    return part_of_line(line.polygon, -min(before, WIDER_X), 1.0 + min(after, WIDER_X))
+    return part_of_line(line.polygon, -min(before, most), 1.0 + min(after, most))
 
 
 def part_of_line(polygon: np.ndarray, start: float, end: float) -> np.ndarray:

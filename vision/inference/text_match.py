@@ -24,7 +24,8 @@ Pure Python (no cv2, no torch). Text is compared in three stages of normalisatio
   is itself a common word matches only as an exact whole word.
 
 :meth:`SponsorMatcher.near_miss` says when a line that names nothing is close enough to a name to be
-worth reading again on a wider crop (:meth:`vision.inference.reader.TextReader.read_lines`).
+worth reading again on a wider crop, and :meth:`SponsorMatcher.fragment` when it is so short that it
+may be a piece of one (:meth:`vision.inference.reader.TextReader.read_lines`).
 
 Each :class:`TextMatch` also says where the name sits in the line (``span``, fractions of the line's
 characters), so a reader can box a name read inside a longer line as its part of that line.
@@ -87,6 +88,9 @@ MAX_EDITS_LONG = 3
 #: edits more than allowed of a window of at least NEAR_MIN_CHARS chars of it.
 NEAR_EXTRA_EDITS = 1
 NEAR_MIN_CHARS = 3
+#: A line of 1 to this many squashed chars that names nothing is a fragment
+#: (:meth:`SponsorMatcher.fragment`).
+FRAGMENT_MAX_CHARS = 3
 
 #: Edge cuts: only names of at least this many squashed chars may match on a prefix or suffix ...
 EDGE_MIN_NAME = 7
@@ -481,6 +485,16 @@ class SponsorMatcher:
             if window is not None and window[2] - window[1] >= NEAR_MIN_CHARS:
                 return True
         return False
+
+    def fragment(self, text: str) -> bool:
+        """True when the OCR line ``text`` is 1 to :data:`FRAGMENT_MAX_CHARS` chars after :func:`squash`,
+        names no sponsor and is no near miss: on small lettering the text detector often boxes only a
+        piece of a word (``"par"`` of ``sonepar``), worth reading again on a much wider crop."""
+        return (
+            1 <= len(squash(text)) <= FRAGMENT_MAX_CHARS
+            and not self.near_miss(text)
+            and not self.match_all(text, at_edge=True)
+        )
 
     def is_other_word(self, text: str) -> bool:
         """True when ``text`` is a confident, readable word that names no sponsor.
