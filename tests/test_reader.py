@@ -194,6 +194,29 @@ def test_a_piece_of_a_word_is_read_again_on_a_much_wider_crop(
     assert [ln.text for ln in sonepar.read_lines(other)] == ["PAR"]
 
 
+def test_near_misses_and_fragments_are_recognised_in_separate_batches(
+    reader: TextReader, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    both = reader.with_catalogue(parse_catalogue("Ravenol,sonepar"))
+    lines = [_line("RAVENC", 0, 0, 60, 10), _line("par", 100, 0, 130, 10), _line("HELLO", 200, 0, 250, 10)]
+    monkeypatch.setattr(both, "_detect_and_read", lambda image: list(lines))
+    calls: list[list[int]] = []
+
+    def recognise(crops: list[np.ndarray]) -> list[tuple[str, float]]:
+        calls.append([c.shape[1] for c in crops])
+        return [("RAVENOL", 0.9)] if len(calls) == 1 else [("sonepar", 0.9)]
+
+    monkeypatch.setattr(both, "recognise", recognise)
+    out = both.read_lines(np.zeros((100, 300, 3), np.uint8))
+    # a crop's read depends on the crops batched with it: near misses read as they would alone
+    assert len(calls) == 2 and [len(c) for c in calls] == [1, 1]
+    assert [ln.text for ln in out] == ["RAVENOL", "sonepar", "HELLO"]
+    # "par" (3 letters, 10 px each) grew by the 4 letters read before it, none after
+    assert out[1].polygon[:, 0].min() == pytest.approx(60) and out[1].polygon[:, 0].max() == pytest.approx(
+        130
+    )
+
+
 def test_a_regrown_line_grows_where_the_second_read_found_more() -> None:
     line = _line("ANTANDE", 100, 10, 170, 20)  # 7 letters, 10 px each
     grown = regrown_line(line, "SANTANDER")  # one more letter at each end
