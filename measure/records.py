@@ -51,7 +51,7 @@ QUALITY_COLUMNS: dict[str, str] = {
     "sharpness": "float64",  # [0, 1]
     "contrast": "float64",  # [0, 1]
     "size_score": "float64",  # [0, 1]
-    "visible_fraction": "float64",  # [0, 1], share of the polygon inside the frame
+    "visible_fraction": "float64",  # [0, 1], share of the logo inside the frame (measure.frame_edge)
     "clarity": "float64",  # [0, 1]
     "zone": "object",  # one of ZONES
     "centrality": "float64",  # [0, 1], 1 at the frame centre, 0 at a corner

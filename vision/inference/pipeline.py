@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from measure.frame_edge import complete_cut_logos
 from measure.quality import qualifies
 from measure.records import DETECTION_COLUMNS, QUALITY_COLUMNS, Timeline, empty_detections
 from measure.settings import MeasureSettings
@@ -241,6 +242,7 @@ def analyse_video(
     if checker is not None and checker.rejected():
         keep = checker.keep(table["shot"].to_numpy(), table["sponsor"].tolist(), table["track_id"].to_numpy())
         table = table[keep].reset_index(drop=True)
+    table = complete_cut_logos(table, info.width, info.height)  # logos cut off by the frame border
     table["placement"], shot_types = context.classify(table, info.width, info.height, len(cuts.cuts_s) + 1)
     timeline = Timeline(
         times=np.asarray(times),
