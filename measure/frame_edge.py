@@ -9,7 +9,7 @@ bottom border, it is about ``w / a`` pixels high. The reference aspect ``a`` is 
 ``w / h`` of the uncut boxes (touching no border) of, in this order of preference:
 
 1. the same track (shot, sponsor, track id);
-2. the same sponsor in the same shot;
+2. the same sponsor in the same shot (a photo is one shot with no tracks: the same photo);
 3. the same sponsor anywhere in the video.
 
 ``visible_fraction`` of a cut box is then ``min(1, w / (h × a))`` (or ``min(1, h × a / w)``), and its

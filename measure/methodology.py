@@ -124,10 +124,10 @@ METRICS: dict[str, str] = {
     ),
     "visible_fraction": (
         "Fraction in [0, 1] of the logo that lies inside the frame: area(box inside the frame) / area(box), "
-        "and, in a video, for a box that ends at the left or right (top or bottom) frame border, its width "
-        "(height) over the logo's whole width (height) estimated from the median aspect of the same logo's "
-        "uncut boxes (the track's, else the sponsor's in the shot, else anywhere); below 1 when the frame "
-        "border cuts the logo off."
+        "and, for a box that ends at the left or right (top or bottom) frame border, its width (height) "
+        "over the logo's whole width (height) estimated from the median aspect of the same logo's uncut "
+        "boxes (the track's, else the sponsor's in the shot or photo, else anywhere in the video); below 1 "
+        "when the frame border cuts the logo off."
     ),
     "clarity": (
         "Legibility in [0, 1]: sharpness x contrast_factor x size_score x visible_fraction, where "
@@ -348,11 +348,12 @@ _DETECTION_ROWS: list[tuple[str, str, str]] = [
         "`visible_fraction`",
         "fraction",
         (
-            "area(box ∩ frame) / area(box); in a video, a box ending at the left or right frame border "
-            "(and at neither the top nor the bottom) is `min(1, w / (h × a))` of its logo, and one ending "
-            "at the top or bottom `min(1, h × a / w)`, where *a* is the median width / height of the same "
-            "logo's boxes that touch no border: its track's, else its sponsor's in the same shot, else "
-            "its sponsor's anywhere in the video (unchanged when there is none). A detector's box stops "
+            "area(box ∩ frame) / area(box); a box ending at the left or right frame border (and at "
+            "neither the top nor the bottom) is `min(1, w / (h × a))` of its logo, and one ending at the "
+            "top or bottom `min(1, h × a / w)`, where *a* is the median width / height of the same logo's "
+            "boxes that touch no border: its track's, else its sponsor's in the same shot (a photo: in "
+            "the same photo), else its sponsor's anywhere in the video (unchanged when there is none). "
+            "A detector's box stops "
             "at the border, so without this a logo cut in half would count as whole. Below 1 when the "
             "frame border cuts the logo off"
         ),

@@ -7,7 +7,7 @@ are defined once in :mod:`measure.methodology` (docs/methodology.md); in short::
 
     screen_share     = area(polygon ∩ frame) / area(frame)                       fraction
     visible_fraction = area(polygon ∩ frame) / area(polygon)                     fraction
-        (in a video, lowered for boxes that end at the frame border: measure.frame_edge)
+        (lowered for boxes that end at the frame border: measure.frame_edge)
     short_side_px    = smaller mean of opposite sides of the polygon             pixels
     reference_side   = short_side_px * REFERENCE_SIDE_PX / min(width, height)    pixels at 720p
     size_score       = min(1, reference_side / LEGIBLE_SIDE_PX)                  [0, 1]

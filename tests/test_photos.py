@@ -336,3 +336,31 @@ def test_photos_with_the_demo_model_finds_pasted_logos(tmp_path: Path) -> None:
     assert s.loc["Boltline", "max_screen_share"] == pytest.approx(true_share, rel=0.35)
     others = s.drop(index=["Apexa", "Boltline"])
     assert (others["photos_with_sponsor"] == 0).all()
+
+
+def test_a_logo_cut_off_by_the_photo_border_counts_as_the_part_inside(tmp_path: Path) -> None:
+    # Each photo holds a whole logo and a copy running off the right border; the demo model boxes the
+    # part inside, and measure.frame_edge gives it the fraction its whole twin's aspect implies.
+    if reason := demo_below_target():
+        pytest.skip(reason)
+    rng = np.random.default_rng(1)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    inside = {"a.png": ("Boltline", 110), "b.png": ("Apexa", 90), "c.png": ("Juniper", 120)}
+    for name, (sponsor, shown) in inside.items():
+        canvas = cv2.GaussianBlur(rng.integers(60, 200, (480, 640, 3), dtype=np.uint8), (0, 0), 4)
+        art = logo(sponsor, 260)
+        paste(canvas, art, 40, 80)
+        paste(canvas, art[:, :shown], 640 - shown, 300)
+        cv2.imwrite(str(folder / name), canvas)
+    out = tmp_path / "out"
+    code, output = run("photos", folder, "--out", out, "--device", "cpu")
+    assert code == 0, output
+    det = pd.read_parquet(out / "detections.parquet")
+    for name, (sponsor, shown) in inside.items():
+        mine = det[det["photo"].str.endswith(name) & (det["sponsor"] == sponsor)].sort_values("x1")
+        assert len(mine) == 2, mine
+        whole, cut = mine.iloc[0], mine.iloc[1]
+        assert whole["visible_fraction"] == 1.0
+        assert cut["visible_fraction"] == pytest.approx(shown / 260, abs=0.1)
+        assert cut["clarity"] == pytest.approx(whole["clarity"] * cut["visible_fraction"], rel=0.15)

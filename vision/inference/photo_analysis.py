@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from measure.errors import InputError, first_line
+from measure.frame_edge import complete_cut_logos
 from measure.limits import MAX_HELD_PHOTO_PIXELS
 from measure.paths import display_path
 from measure.records import DETECTION_COLUMNS, QUALITY_COLUMNS
@@ -68,7 +69,9 @@ def detection_table(path: Path, image: np.ndarray, dets: Detections) -> pd.DataF
         return empty_photo_detections()
     data: dict[str, object] = {"photo": np.full(n, display_path(path), dtype=object), **dets.columns()}
     data.update(frame_quality(image, dets.corners))
-    return pd.DataFrame(data)[list(PHOTO_DETECTION_COLUMNS)].astype(PHOTO_DETECTION_COLUMNS)
+    table = pd.DataFrame(data)[list(PHOTO_DETECTION_COLUMNS)].astype(PHOTO_DETECTION_COLUMNS)
+    # a logo cut off by the photo's border: its shape from the same sponsor's uncut logos in this photo
+    return complete_cut_logos(table, image.shape[1], image.shape[0])
 
 
 def detect_photos(
