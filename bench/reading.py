@@ -3,7 +3,8 @@
 Usage::
 
     .venv/bin/python bench/reading.py [--weights weights/dfl.pt] [--split eval] [--json OUT.json]
-        [--configs reader,model,checked,read,checked+read] [--imgsz 1280] [--det-side PX] [--device cpu]
+        [--configs reader,model,checked,read,checked+read,confirmed,confirmed+read,auto,auto+read]
+        [--imgsz 1280] [--det-side PX] [--device cpu]
 
 Configurations (the catalogue is every labelled sponsor's name, as a user would type it; nothing is
 tuned to the labels):
@@ -12,7 +13,12 @@ tuned to the labels):
 * ``model``: the YOLO model alone (``--weights``);
 * ``checked``: the model checked by the reader (each detection's crop is read; rejected ones drop);
 * ``read``: the model plus whole-frame reads (the sponsors the model missed are added);
-* ``checked+read``: both.
+* ``checked+read``: both;
+* ``confirmed`` and ``confirmed+read``: as ``checked`` and ``checked+read``, counting only the model's
+  detections a read confirmed (``--unread drop``);
+* ``auto`` and ``auto+read``: the default ``--unread auto``: the unread detections are dropped when
+  most detections the reader could judge named something else (decided over all the frames, and
+  over the whole clip).
 
 For each it prints presence precision, recall and F1 over (frame, sponsor) pairs (see
 ``bench/real_eval.py``), twice: over every sponsor the configuration can find, and over the model's
@@ -42,19 +48,30 @@ from measure.benchmark.presence import exposure_errors, presence_scores  # noqa:
 from measure.benchmark.real_labels import load_real_labels  # noqa: E402
 from measure.catalogue import parse_catalogue  # noqa: E402
 
-CONFIGS = ("reader", "model", "checked", "read", "checked+read")
+CONFIGS = (
+    "reader",
+    "model",
+    "checked",
+    "read",
+    "checked+read",
+    "confirmed",
+    "confirmed+read",
+    "auto",
+    "auto+read",
+)
 
 
-def _detectors(config: str, model: Any, reader: Any) -> tuple[Any, Any, bool, bool]:
-    """Return ``(frame detector, clip detector, check, read)`` of a configuration."""
+def _detectors(config: str, model: Any, reader: Any) -> tuple[Any, Any, bool, bool, str]:
+    """Return ``(frame detector, clip detector, check, read, unread policy)`` of a configuration."""
     from vision.inference.checking import CheckedDetector
 
     if config == "reader":
-        return reader, reader, False, False
+        return reader, reader, False, False, "count"
     if config == "model":
-        return model, model, False, False
-    check, read = "checked" in config, "read" in config
-    return CheckedDetector(model, reader, check=check, read=read), model, check, read
+        return model, model, False, False, "count"
+    check, read = config.split("+")[0] in ("checked", "confirmed", "auto"), "read" in config
+    unread = {"checked": "count", "confirmed": "drop", "auto": "auto"}.get(config.split("+")[0], "count")
+    return CheckedDetector(model, reader, check=check, read=read, unread=unread), model, check, read, unread
 
 
 def run_config(
@@ -65,7 +82,7 @@ def run_config(
     from vision.inference.analysis import analyse_video_file
     from vision.inference.detectors import READ_ONLY_FPS
 
-    frame_det, clip_det, check, read = _detectors(config, model, reader)
+    frame_det, clip_det, check, read, unread = _detectors(config, model, reader)
     cpu0 = time.process_time()
     rep = evaluate_frames(frame_det, labels, DEFAULT_REAL_DIR, split)
     cpu = time.process_time() - cpu0
@@ -91,7 +108,7 @@ def run_config(
         if config == "reader":
             kwargs["sample_fps"] = READ_ONLY_FPS
         elif config != "model":
-            kwargs.update(reader=reader, check=check, read_fps=read_fps if read else None)
+            kwargs.update(reader=reader, check=check, unread=unread, read_fps=read_fps if read else None)
         cpu0 = time.process_time()
         out = analyse_video_file(path, clip_det, Config(), **kwargs)
         row["clip_cpu_s"] = time.process_time() - cpu0

@@ -106,6 +106,19 @@ def detect_frames(
         for f, d in zip(chunk, dets, strict=True):
             names = [mapping.get(s, s) for s in d.sponsor]
             results.append(FrameResult(f.file, names, d.xyxy, d.confidence))
+    if hasattr(detector, "final_keep"):  # the reader's unread policy, decided over all the frames
+        frame_of = np.repeat(np.arange(len(results)), [len(r.sponsors) for r in results])
+        keep = detector.final_keep(frame_of)
+        at = np.cumsum([0] + [len(r.sponsors) for r in results])
+        results = [
+            FrameResult(
+                r.file,
+                [s for s, k in zip(r.sponsors, keep[a:b], strict=True) if k],
+                r.xyxy[keep[a:b]],
+                r.conf[keep[a:b]],
+            )
+            for r, a, b in zip(results, at[:-1], at[1:], strict=True)
+        ]
     return results
 
 

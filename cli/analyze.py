@@ -24,6 +24,8 @@ from cli.options import (
     Replays,
     Sponsors,
     TrustWeights,
+    Unread,
+    UnreadPolicy,
     Weights,
 )
 from measure.errors import InputError
@@ -71,6 +73,19 @@ SUMMARY_METRICS = (
     "quality_s",
     "media_value",
 )
+
+
+def echo_checking(checking: dict | None) -> None:
+    """Print the text check's one-line summary of a report's ``checking`` block, and warn when its
+    counts advise ``--unread drop`` (:func:`measure.report.describe_checking`); nothing without one."""
+    if not checking:
+        return
+    from measure.report import describe_checking
+
+    line, advice = describe_checking(checking)
+    typer.echo(f"text check: {line}")
+    if advice:
+        warn(advice)
 
 
 def print_summary(sponsors: pd.DataFrame, currency: str | None) -> None:
@@ -153,6 +168,7 @@ def analyze(
     sponsors: Sponsors = None,
     read_fps: ReadFps = None,
     check: Check = True,
+    unread: Unread = UnreadPolicy.auto,
     anonymise: Anonymise = True,
     replays: Replays = True,
 ) -> None:
@@ -198,6 +214,7 @@ def analyze(
         progress=tqdm_progress(Path(str(video)).name),
         reader=found.reader,
         check=check,
+        unread=unread.value,
         read_fps=read_fps,
         anonymise=anonymise,
         replays=replays,
@@ -227,10 +244,5 @@ def analyze(
         typer.echo(
             f"read again where a sponsor was: {reread['found']} of {reread['crops']} places still named it"
         )
-    checking = (result.report.get("reading") or {}).get("checking")
-    if checking:
-        typer.echo(
-            f"text check: {checking['confirmed']} tracks confirmed, {checking['rejected']} rejected "
-            f"(not counted), {checking['unread']} unread"
-        )
+    echo_checking((result.report.get("reading") or {}).get("checking"))
     typer.echo(f"wrote {valid_text(str(out))}/report.json, sponsors.csv, segments.csv, detections.parquet")

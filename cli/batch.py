@@ -28,6 +28,8 @@ from cli.options import (
     Replays,
     Sponsors,
     TrustWeights,
+    Unread,
+    UnreadPolicy,
     Weights,
 )
 from measure.limits import check_batch, check_imgsz
@@ -84,6 +86,7 @@ def batch(
     sponsors: Sponsors = None,
     read_fps: ReadFps = None,
     check: Check = True,
+    unread: Unread = UnreadPolicy.auto,
     read_photos: ReadPhotos = True,
     replays: Replays = True,
 ) -> None:
@@ -113,6 +116,7 @@ def batch(
         batch_size,
         sponsors=sponsors,
         check=check,
+        unread=unread.value,
         read_fps=read_fps,
         read_photos=read_photos,
         replays=replays,

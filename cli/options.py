@@ -4,6 +4,7 @@ A command takes one as ``weights: Weights = None``."""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -22,6 +23,12 @@ READ_FPS_HELP = (
     "sponsors the model missed. Default: no whole-frame reads."
 )
 CHECK_HELP = "With --weights and --sponsors: read each model track's crops and drop the rejected tracks."
+UNREAD_HELP = (
+    "With --weights and --sponsors: what counts of the model's tracks the reader could not read "
+    "(blurred, tiny, icon-like). 'count': all of them; 'drop': only the tracks it confirmed; 'auto': "
+    "a video drops them when most of the tracks the reader could judge named something else (the "
+    "model is unreliable on this footage), photos count them. Sponsors with reads = false always count."
+)
 ANONYMISE_HELP = (
     "Blur the faces in every picture written (best frames, evidence thumbnails, the annotated video, "
     "review sheets, label images, training scenes and frames); logos stay sharp. --no-anonymise keeps "
@@ -35,6 +42,16 @@ READ_PHOTOS_HELP = (
     "With --weights and --sponsors: also read whole photos and add the sponsors the model missed."
 )
 
+
+class UnreadPolicy(StrEnum):
+    """What counts of the model's tracks the text reader could not read
+    (:data:`vision.inference.checking.UNREAD_POLICIES`)."""
+
+    auto = "auto"
+    count = "count"
+    drop = "drop"
+
+
 Weights = Annotated[Path | None, typer.Option(help=WEIGHTS_HELP)]
 Conf = Annotated[float, typer.Option(help="Detector confidence threshold, 0-1.")]
 ImgSz = Annotated[int, typer.Option(help="Inference size, pixels (long side).")]
@@ -44,6 +61,7 @@ TrustWeights = Annotated[bool, typer.Option(help="Load weights even if their che
 Sponsors = Annotated[str | None, typer.Option(help=SPONSORS_HELP)]
 ReadFps = Annotated[float | None, typer.Option(help=READ_FPS_HELP)]
 Check = Annotated[bool, typer.Option(help=CHECK_HELP)]
+Unread = Annotated[UnreadPolicy, typer.Option(help=UNREAD_HELP)]
 ReadPhotos = Annotated[bool, typer.Option(help=READ_PHOTOS_HELP)]
 Anonymise = Annotated[bool, typer.Option(help=ANONYMISE_HELP)]
 Replays = Annotated[bool, typer.Option(help=REPLAYS_HELP)]

@@ -9,9 +9,21 @@ from typing import TYPE_CHECKING, Annotated
 import pandas as pd
 import typer
 
+from cli.analyze import echo_checking
 from cli.app import app
 from cli.errors import UserError, user_errors, warn
-from cli.options import Check, Conf, ConfigFile, Device, ImgSz, ReadPhotos, Sponsors, Weights
+from cli.options import (
+    Check,
+    Conf,
+    ConfigFile,
+    Device,
+    ImgSz,
+    ReadPhotos,
+    Sponsors,
+    Unread,
+    UnreadPolicy,
+    Weights,
+)
 from measure.folder import check_analysis_out, write_analysis
 from measure.limits import check_batch, check_imgsz
 from measure.paths import valid_text
@@ -67,6 +79,7 @@ def photos(
     trust_weights: Annotated[bool, typer.Option(help="Load weights even if their checksum fails.")] = False,
     sponsors: Sponsors = None,
     check: Check = True,
+    unread: Unread = UnreadPolicy.auto,
     read: ReadPhotos = True,
 ) -> None:
     """Count the photos each sponsor appears in, with screen share, clarity and solo photos.
@@ -91,7 +104,7 @@ def photos(
     found = open_detectors(
         weights, sponsors, conf=conf, imgsz=imgsz, device=device, trust_weights=trust_weights
     )
-    detector = found.for_stills(check=check, read=read)
+    detector = found.for_stills(check=check, read=read, unread=unread.value)
     start = time.perf_counter()
     with tqdm(total=len(files), desc="photos", unit="photo", leave=False, dynamic_ncols=True) as bar:
         result = analyse_photo_files(
@@ -104,6 +117,7 @@ def photos(
     for error in result.failures["error"]:
         warn(f"skipped {error}")
     write_photo_analysis(out, result)
+    echo_checking((result.report.get("reading") or {}).get("checking"))
     print_photo_summary(result.stats.sponsors, len(result.stats.photos))
     skipped = f"; {len(result.failures)} unreadable photos skipped" if len(result.failures) else ""
     tables = "sponsors.csv, photos.csv, appearances.csv, detections.parquet"

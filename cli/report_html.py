@@ -427,13 +427,10 @@ def _model_items(a: Analysis) -> list[tuple[str, str]]:
     reading = a.report.reading.model_dump(exclude_unset=True) if a.report.reading else {}
     checking = reading.get("checking")
     if checking:
-        items.append(
-            (
-                "Text check",
-                f"{checking['confirmed']} tracks confirmed, {checking['rejected']} rejected (not counted), "
-                f"{checking['unread']} unread",
-            )
-        )
+        from measure.report import describe_checking
+
+        line, advice = describe_checking(checking)
+        items.append(("Text check", line if advice is None else f"{line}. Note: {advice}"))
     if reading.get("mode") == "model+reader" and reading.get("frame_reads"):
         items.append(("Whole-frame reads", str(reading["frame_reads"])))
     reread = reading.get("reread")

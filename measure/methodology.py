@@ -718,7 +718,13 @@ Every number above is computed the same way for both.
   own crops: at its 1st, 2nd, 4th, 8th … detection, at most 4 times, and no more once confirmed.
   A track is `confirmed` when a crop reads as its sponsor. It is `rejected` when no crop does and
   one reads, with recognition score ≥ 0.8, as another word or another sponsor. Otherwise it is
-  `unread`. Rejected tracks count toward no number; unread ones count as before. An untracked
+  `unread`. Rejected tracks count toward no number. Unread tracks follow `--unread`: `count`
+  counts them, `drop` does not, and `auto` (the default) drops them when the model is unreliable
+  on this footage: its **reliability**, confirmed / (confirmed + rejected) over every judged track
+  of the run, is below 0.5 with at least 10 tracks judged (most of what the reader could judge
+  named something else, so what it could not judge is more likely wrong too). A video decides at
+  its end, a photo archive once every photo is read (`batch` stores each photo alone and counts
+  them). Sponsors with `reads = false` are never judged and always count. An untracked
   detection is its own track. A new track (or untracked detection) whose box overlaps, by an IoU of
   at least 0.3, the last box of a confirmed track of the same sponsor seen in the same shot within
   the last 10 analysed frames continues that logo: it is confirmed without a read (trackers split
@@ -743,7 +749,8 @@ Every number above is computed the same way for both.
 - **Whole-frame reads** (`--read-fps R` beside a model) add the sponsors the model did not detect.
   A read **stands for** 1 / R seconds, like a sampled frame: its detections are repeated on every
   analysed frame until the next read, never past a cut, and skipped on the frames where the model
-  detects that sponsor itself.
+  detects that sponsor itself, unless checking then drops every detection of it there (rejected,
+  or unread and dropped): the read stands in for them. The same holds for a photo's whole-image read.
 
 ### Other brands seen (the ambush radar)
 

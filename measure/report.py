@@ -287,3 +287,35 @@ def parse_report(data: Any, where: str) -> Report:
         return Report.model_validate(data)
     except ValidationError as e:
         raise InputError(f"{where}: not a valid SponsorLens report: {_problem(e)}") from None
+
+
+#: Below this share of the model's judged tracks confirmed by a read (``reliability`` of a report's
+#: ``reading.checking``, over at least :data:`RELIABILITY_MIN_TRACKS` judged tracks), counting the
+#: unread tracks is advised against (:func:`describe_checking`).
+RELIABILITY_ADVICE = 0.5
+RELIABILITY_MIN_TRACKS = 10
+
+
+def describe_checking(checking: dict[str, Any]) -> tuple[str, str | None]:
+    """Return the one-line summary of a report's ``checking`` block (see
+    :meth:`vision.inference.checking.TrackChecker.summary`), and advice (None when there is none):
+    ``--unread drop`` when unread tracks were counted although the model's judged tracks mostly named
+    something else (:data:`RELIABILITY_ADVICE`, over at least :data:`RELIABILITY_MIN_TRACKS`)."""
+    counted = checking.get("unread_counted", checking.get("unread_policy", "count") != "drop")
+    judged = checking["confirmed"] + checking["rejected"]
+    reliability = checking.get("reliability")
+    unreliable = (
+        reliability is not None and judged >= RELIABILITY_MIN_TRACKS and reliability < RELIABILITY_ADVICE
+    )
+    why = f": only {reliability:.0%} of the judged ones named their sponsor" if unreliable else ""
+    line = (
+        f"{checking['confirmed']} tracks confirmed, {checking['rejected']} rejected (not counted), "
+        f"{checking['unread']} unread ({'counted' if counted else 'not counted' + why})"
+    )
+    if not (counted and unreliable):
+        return line, None
+    return line, (
+        f"only {checking['confirmed']} of the {judged} tracks the reader could judge named their sponsor "
+        f"({reliability:.0%}): the model is unreliable on this footage, and its unread tracks are likely "
+        "wrong too; --unread drop counts only what the reader confirms"
+    )

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from cli.main import app
 from measure.catalogue import parse_catalogue
 from vision.inference import reader as reader_module
-from vision.inference.checking import TrackChecker, add_reads
+from vision.inference.checking import CheckedDetector, TrackChecker, add_reads
 from vision.inference.detections import Detections
 from vision.inference.pipeline import analyse_video
 from vision.inference.reader import (
@@ -289,6 +289,50 @@ def test_model_detection_on_a_board_of_other_words_is_rejected(reader: TextReade
     assert list(single.sponsor) == ["Santander"]
 
 
+#: Where the grey stands meet the green pitch, with no text: a sharp, contrasted crop (it qualifies)
+#: that reads as nothing (an unread verdict).
+BLANK_STANDS = np.array([500.0, 330.0, 800.0, 390.0])
+
+
+@pytest.mark.parametrize("policy", ["auto", "count", "drop"])
+def test_unread_tracks_count_or_drop_by_the_unread_policy(reader: TextReader, policy: str) -> None:
+    names = ["Santander", "Apexa", "Emirates"]
+    frame = board_frame()
+    checker = TrackChecker(reader, {"Santander", "Apexa"}, unread=policy)  # Emirates: icon-only here
+    boxes = {"Santander": board_box("SANTANDER"), "Apexa": BLANK_STANDS, "Emirates": BLANK_STANDS + 20}
+    for i in range(3):
+        checker.check(frame, _model_dets(i, names, boxes), shot=0)
+    summary = checker.summary()
+    assert (summary["confirmed"], summary["rejected"], summary["unread"]) == (1, 0, 1)
+    assert summary["unread_policy"] == policy and summary["reliability"] == 1.0
+    assert summary["unread_counted"] == (policy != "drop")  # auto: the one judged track was confirmed
+    keep = checker.keep(np.zeros(3), names, np.array([1, 2, 3]))
+    assert keep.tolist() == [True, policy != "drop", True]  # a sponsor that never reads always counts
+    single = checker.check(frame, _model_dets(9, names, boxes, track=False), shot=0)
+    assert list(single.sponsor) == (["Santander", "Emirates"] if policy == "drop" else names)
+    assert checker.last_unread.tolist() == [False, policy != "drop", False]  # kept though unread
+    with pytest.raises(ValueError, match="unread policy"):
+        TrackChecker(reader, set(names), unread="maybe")
+
+
+def test_auto_drops_unread_tracks_once_most_judged_tracks_name_something_else(reader: TextReader) -> None:
+    frame = board_frame()
+    checker = TrackChecker(reader, {"Santander", "Apexa"})  # the default policy: auto
+    assert checker.unread == "auto"
+    both = {"Santander": board_box("SANTANDER"), "Apexa": BLANK_STANDS}
+    checker.check(frame, _model_dets(0, ["Santander", "Apexa"], both), shot=0)
+    assert not checker.drops_unread()
+    for i in range(1, 11):  # ten untracked Apexa detections on a board of other words: rejected
+        checker.check(
+            frame, _model_dets(i, ["Apexa"], {"Apexa": board_box("HELLO WORLD")}, track=False), shot=0
+        )
+    summary = checker.summary()
+    assert (summary["confirmed"], summary["rejected"]) == (1, 10)
+    assert checker.drops_unread() and summary["unread_counted"] is False
+    assert summary["reliability"] == pytest.approx(1 / 11)
+    assert checker.keep(np.zeros(2), ["Santander", "Apexa"], np.array([1, 2])).tolist() == [True, False]
+
+
 def test_a_track_split_where_a_confirmed_track_was_is_confirmed_without_a_read(reader: TextReader) -> None:
     names = ["Santander", "Apexa"]
     frame = board_frame()
@@ -367,6 +411,85 @@ def test_pipeline_drops_rejected_tracks_through_real_decode(reader: TextReader, 
     assert result.checking["crops_read"] <= 2 * 4 + 2  # bounded reads per track, not one per frame
 
 
+class _PerFrameModel(_BoxModel):
+    """Test double of the YOLO model on stills: frame 0 holds Santander on its board and Apexa on blank
+    stands (unread); every later frame holds Apexa on the board of other words (rejected)."""
+
+    def predict(self, images: list, frames: list, times: list, imgsz: int | None = None) -> list[Detections]:
+        first = {"Santander": board_box("SANTANDER"), "Apexa": BLANK_STANDS}
+        later = {"Apexa": board_box("HELLO WORLD")}
+        return [_model_dets(f, self.names, first if f == 0 else later, track=False) for f in frames]
+
+
+@pytest.mark.parametrize(
+    ("policy", "photos", "apexa_on_blank"), [("auto", 11, False), ("auto", 5, True), ("count", 11, True)]
+)
+def test_a_still_archive_decides_auto_once_every_image_is_read(
+    reader: TextReader, policy: str, photos: int, apexa_on_blank: bool
+) -> None:
+    checked = CheckedDetector(_PerFrameModel({}), reader, check=True, read=False, unread=policy)
+    frame = board_frame()
+    out = [checked.predict([frame], [i], [0.0])[0] for i in range(photos)]
+    assert [list(d.sponsor) for d in out] == [["Santander", "Apexa"]] + [[]] * (
+        photos - 1
+    )  # rejected at once
+    keep = checked.final_keep(np.zeros(2, dtype=np.int64))  # the two rows of frame 0, in predict's order
+    # 1 confirmed and 10 rejected (11 photos): unreliable, the unread Apexa is dropped; 1 and 4: too few to say
+    assert keep.tolist() == [True, apexa_on_blank]
+
+
+@pytest.mark.parametrize(("photos", "unreliable"), [(11, True), (5, False)])
+def test_a_whole_image_read_stands_in_for_an_unread_detection_the_archive_drops(
+    reader: TextReader, photos: int, unreliable: bool
+) -> None:
+    checked = CheckedDetector(_PerFrameModel({}), reader, check=True, read=True)  # auto
+    frame = board_frame()
+    first = checked.predict([frame], [0], [0.0])[0]
+    for i in range(1, photos):
+        checked.predict([frame], [i], [0.0])
+    # frame 0: the model's Santander (confirmed) and Apexa on blank stands (unread), Cantabria Labs
+    # read (the model missed it), and the read of the Apexa board held in reserve, last
+    assert list(first.sponsor) == ["Santander", "Apexa", "Cantabria Labs", "Apexa"]
+    assert list(first.source) == ["model", "model", "text", "text"]
+    keep = checked.final_keep(np.zeros(len(first), dtype=np.int64))
+    assert keep.tolist() == [True, not unreliable, True, unreliable]
+    apexa = first.xyxy[keep & (first.sponsor == "Apexa")]
+    assert (
+        len(apexa) == 1
+        and _inside(np.array([[apexa[0][0], apexa[0][1]], [apexa[0][2], apexa[0][3]]]), BLANK_STANDS)
+        != unreliable
+    )
+
+
+class _StandsModel(_BoxModel):
+    """Test double of the YOLO model: Santander on its board, Apexa on blank stands (both panning)."""
+
+    def predict(self, images: list, frames: list, times: list, imgsz: int | None = None) -> list[Detections]:
+        boxes = [
+            {
+                "Santander": board_box("SANTANDER", shift=2 * f),
+                "Apexa": BLANK_STANDS + np.array([2 * f, 0, 2 * f, 0]),
+            }
+            for f in frames
+        ]
+        return [
+            _model_dets(f, self.names, b, track=False, t=t)
+            for f, t, b in zip(frames, times, boxes, strict=True)
+        ]
+
+
+def test_pipeline_drops_unread_tracks_under_the_drop_policy(reader: TextReader, board_video: Path) -> None:
+    counted = {}
+    for policy in ("count", "drop"):
+        with open_video(board_video) as source:
+            result = analyse_video(source, _StandsModel({}), reader=reader, check=True, unread=policy)
+        assert result.checking is not None and result.checking["unread_policy"] == policy
+        assert result.checking["unread"] >= 1 and result.checking["confirmed"] >= 1
+        counted[policy] = result.detections.groupby("sponsor")["frame"].nunique().to_dict()
+    assert counted["count"] == {"Santander": 30, "Apexa": 30}
+    assert counted["drop"] == {"Santander": 30}
+
+
 def test_whole_frame_reads_add_missed_sponsors_held_until_the_next_read(
     reader: TextReader, board_video: Path
 ) -> None:
@@ -381,6 +504,24 @@ def test_whole_frame_reads_add_missed_sponsors_held_until_the_next_read(
     text = dets[dets["sponsor"] == "Cantabria Labs"]
     assert (text["source"] == "text").all()
     assert text["frame"].nunique() == 30  # held on every analysed frame, not only the 3 read ones
+
+
+def test_a_whole_frame_read_stands_in_for_a_rejected_model_track(
+    reader: TextReader, board_video: Path
+) -> None:
+    # The model puts Apexa on the board of other words (rejected); the whole-frame reads find the real
+    # Apexa board: held in reserve while the model detects Apexa, they count once its track is dropped.
+    model = _BoxModel({"Santander": "SANTANDER", "Apexa": "HELLO WORLD"})
+    with open_video(board_video) as source:
+        result = analyse_video(source, model, reader=reader, check=True, read_fps=1.0)
+    dets = result.detections
+    assert result.checking is not None and result.checking["rejected_by_sponsor"] == {"Apexa": 1}
+    apexa = dets[dets["sponsor"] == "Apexa"]
+    assert (apexa["source"] == "text").all() and apexa["frame"].nunique() == 30
+    assert (apexa["x1"] > 800).all()  # on its own board (x 880 + 2 px a frame), not on HELLO WORLD (300)
+    assert set(dets.loc[dets["sponsor"] == "Santander", "source"]) == {"model"}  # confirmed: the model's box
+    assert dets["frame"].is_monotonic_increasing
+    assert dets.groupby(["frame", "sponsor"]).size().max() == 1
 
 
 def test_add_reads_keeps_the_model_and_adds_only_missed_sponsors() -> None:
@@ -599,6 +740,17 @@ def test_the_real_demo_model_checked_by_the_reader_on_photos(tmp_path: Path) -> 
     assert checked[(checked["sponsor"] == "Apexa") & (checked["y1"] > 540)].empty  # rejected: reads HELLO
     assert {"Apexa", "Helix", "Corvo"} <= set(checked.loc[checked["source"] == "model", "sponsor"])
     assert len(checked[checked["source"] == "model"]) < len(raw)
+    # --unread drop: only the detections a read confirmed count (every model detection here is read)
+    res = runner.invoke(
+        app, [*common, "--out", str(tmp_path / "strict"), "--sponsors", DEMO_CATALOGUE, "--unread", "drop"]
+    )
+    assert res.exit_code == 0, res.output
+    assert "unread (not counted)" in res.output
+    strict = pd.read_parquet(tmp_path / "strict" / "detections.parquet")
+    checking = json.loads((tmp_path / "strict" / "report.json").read_text())["reading"]["checking"]
+    assert checking["unread_policy"] == "drop"
+    assert (strict["source"] == "model").sum() == checking["confirmed"]
+    assert {"Apexa", "Helix", "Corvo"} <= set(strict.loc[strict["source"] == "model", "sponsor"])
 
 
 def test_analyze_with_the_real_model_and_a_catalogue_drops_the_rejected_track(tmp_path: Path) -> None:
@@ -652,7 +804,7 @@ def test_html_report_names_the_reader_and_its_check(tmp_path: Path) -> None:
     }
     items = dict(_model_items(Analysis(tmp_path, parse_report(report, "report.json"))))
     assert items["Text reader"] == "rapidocr:x (abababababab)"
-    assert items["Text check"] == "3 tracks confirmed, 2 rejected (not counted), 1 unread"
+    assert items["Text check"] == "3 tracks confirmed, 2 rejected (not counted), 1 unread (counted)"
     assert items["Whole-frame reads"] == "4"
 
 

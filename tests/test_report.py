@@ -434,3 +434,24 @@ def test_annotate_refuses_bad_suffix(match: tuple[Path, Path, Path], tmp_path: P
     _, seg, det = tables(d)
     with pytest.raises(ValueError, match=r"must end in one of \.mp4"):
         annotate_video(video, det, seg, tmp_path / "out.gif")
+
+
+def test_the_text_check_line_says_what_unread_tracks_do_and_advises_dropping_them_when_reads_say_so() -> None:
+    from measure.report import describe_checking
+
+    # the real eval frames of the development benchmark with dfl.pt: 13 confirmed, 36 rejected
+    real = {"confirmed": 13, "rejected": 36, "unread": 50, "unread_policy": "count", "reliability": 13 / 49}
+    line, advice = describe_checking(real)
+    assert line == "13 tracks confirmed, 36 rejected (not counted), 50 unread (counted)"
+    assert advice is not None and "--unread drop" in advice and "13 of the 49" in advice and "27%" in advice
+    dropped = "13 tracks confirmed, 36 rejected (not counted), 50 unread (not counted: only 27% of the "
+    dropped += "judged ones named their sponsor)"
+    assert describe_checking({**real, "unread_policy": "drop"}) == (dropped, None)
+    assert describe_checking({**real, "unread_policy": "auto", "unread_counted": False}) == (dropped, None)
+    # the demo clip's shipped model: 121 confirmed, 33 rejected: reliable, no advice
+    assert describe_checking({**real, "confirmed": 121, "rejected": 33, "reliability": 121 / 154})[1] is None
+    few = {"confirmed": 2, "rejected": 7, "unread": 5, "reliability": 2 / 9}  # too few judged to say
+    assert describe_checking(few) == (
+        "2 tracks confirmed, 7 rejected (not counted), 5 unread (counted)",
+        None,
+    )

@@ -37,6 +37,7 @@ class WorkerSpec:
     threads: int | None = None  # CPU threads of torch and OpenCV; None: torch on every core
     sponsors: str | None = None  # the sponsor catalogue (names or a file), as --sponsors
     check: bool = True  # the reader checks the model's tracks (with weights and sponsors)
+    unread: str = "auto"  # what counts of the tracks the reader could not read (checking.UNREAD_POLICIES)
     read_fps: float | None = None  # whole video-frame reads per second beside a model
     read_photos: bool = True  # whole-photo reads beside a model
     replays: bool = True  # find the shots that are replays (vision.inference.replay)
@@ -120,6 +121,8 @@ def result_settings(cfg: Config, spec: WorkerSpec, found: Detectors) -> dict[str
     reading = {}
     if found.reader is not None:
         reading = {"check": spec.check, "read_fps": spec.read_fps, "read_photos": spec.read_photos}
+        if spec.check:
+            reading["unread"] = spec.unread
     return settings_block(
         cfg,
         sample_fps=spec.sample_fps,

@@ -28,7 +28,9 @@ class Worker:
         self.spec = spec
         self.cfg = Config.model_validate(spec.config)
         self.found = found or spec.open()
-        self.still = self.found.for_stills(check=spec.check, read=spec.read_photos)
+        # each photo is stored on its own, so no archive-wide decision: auto counts unread photo detections
+        unread = "count" if spec.unread == "auto" else spec.unread
+        self.still = self.found.for_stills(check=spec.check, read=spec.read_photos, unread=unread)
         if spec.threads:  # several workers share the cores; after ultralytics' import, which sets 1
             import cv2
 
@@ -66,6 +68,7 @@ class Worker:
             track_memory_s=s.track_memory_s,
             reader=self.found.reader,
             check=s.check,
+            unread=s.unread,
             read_fps=s.read_fps,
             replays=s.replays,
         )

@@ -92,11 +92,12 @@ def analyse_video_file(
     read_fps: float | None = None,
     anonymise: bool = True,
     replays: bool = True,
+    unread: str = "auto",
 ) -> AnalysisOutput:
     """Analyse one video and return its report and tables.
 
-    ``detector`` is the YOLO model or the text reader alone; ``reader``, ``check`` and ``read_fps``
-    add the text reader to a model (see :func:`vision.inference.pipeline.analyse_video`).
+    ``detector`` is the YOLO model or the text reader alone; ``reader``, ``check``, ``unread`` and
+    ``read_fps`` add the text reader to a model (see :func:`vision.inference.pipeline.analyse_video`).
     ``progress(total_frames, 0)`` may return a callback that receives decoded-frame increments.
     ``anonymise`` is recorded in the settings: whether the pictures written from it blur faces.
     ``replays`` finds the shots that are replays (recorded in the settings; see :mod:`vision.inference.replay`).
@@ -116,6 +117,7 @@ def analyse_video_file(
             read_fps=read_fps,
             settings=cfg.measure,
             replays=replays,
+            unread=unread,
         )
     dets = analysis.detections
     wanted = cfg.sponsors or model["classes"]
@@ -147,6 +149,7 @@ def analyse_video_file(
             device=detector.device,
             track_memory_s=track_memory_s,
             check=bool(reader is not None and reader is not detector and check),
+            unread=unread if reader is not None and reader is not detector and check else None,
             read_fps=read_fps if reader is not None and reader is not detector else None,
             anonymise=anonymise,
             replays=replays,
@@ -263,6 +266,10 @@ def analyse_photo_files(
         if on_photo is not None:
             on_photo(1)
     dets = pd.concat(parts, ignore_index=True) if parts else empty_photo_detections()
+    if isinstance(detector, CheckedDetector):  # the unread policy's decision over the whole archive
+        keep = detector.final_keep(dets["frame"].to_numpy())
+        if not keep.all():
+            dets = dets[keep].reset_index(drop=True)
     table = pd.DataFrame(sizes, columns=["photo", "width", "height"])
     categories = sponsor_categories(detector, None, wanted)
     stats = photo_stats(dets, table, cfg.measure, sponsors=wanted, categories=categories)

@@ -8,7 +8,17 @@ crops (recognition only, no text detection, so a read costs a few milliseconds):
   sponsor with a recognition score of at least :data:`REJECT_SCORE`: the model boxed something
   legible that is not its sponsor (a read holding a part of the sponsor's own name, at least 60 %
   of it, is not another word);
-- ``unread``: neither (blurred, tiny or icon-like crops). Unread tracks count, as they did before.
+- ``unread``: neither (blurred, tiny or icon-like crops). What happens to unread tracks is the
+  ``unread`` policy (:data:`UNREAD_POLICIES`): ``count`` counts them, as a model's detections count
+  with no reader; ``drop`` counts only what a read confirmed; ``auto`` (the default) decides at the
+  end of a video from the run's own reads: it drops them when the model is unreliable on this
+  footage, i.e. its :meth:`TrackChecker.reliability` (confirmed / (confirmed + rejected)) is below
+  :data:`~measure.report.RELIABILITY_ADVICE` over at least
+  :data:`~measure.report.RELIABILITY_MIN_TRACKS` judged tracks: most tracks the reader could judge
+  named something else, so the ones it could not judge are more likely wrong than right too. A photo
+  archive decides once every photo is read (:meth:`CheckedDetector.final_keep`); ``batch`` stores
+  each photo on its own, so there ``auto`` counts them. Sponsors that never read (``reads = false``)
+  are never judged: every policy counts them.
 
 Rejected tracks do not count toward any number. A detection the tracker did not claim is its own
 track. A track is read at its 1st, 2nd, 4th, 8th ... detection, at most :data:`MAX_READS` times, and
@@ -38,14 +48,19 @@ from difflib import SequenceMatcher
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from measure.geometry import box_iou
+from measure.report import RELIABILITY_ADVICE, RELIABILITY_MIN_TRACKS
 from vision.inference.detections import Detections
 from vision.inference.reader import TextReader, crop_polygon
 from vision.inference.text_match import confusable_key
 
 #: Verdicts of a track, in report order.
 VERDICTS: tuple[str, ...] = ("confirmed", "rejected", "unread")
+#: What happens to unread tracks: decided from the run's reads (the default), counted or dropped.
+UNREAD_POLICIES: tuple[str, ...] = ("auto", "count", "drop")
+
 #: Reads at most this many crops of one track.
 MAX_READS = 4
 #: A crop read as another word rejects only with at least this recognition score, [0, 1].
@@ -127,10 +142,14 @@ class TrackChecker:
     """Reads model detections' crops and keeps one verdict per track (see the module doc).
 
     ``readable`` are the sponsors that may read as text; detections of other sponsors are not read.
+    ``unread`` is the policy for unread tracks (:data:`UNREAD_POLICIES`).
     """
 
     reader: TextReader
     readable: set[str]
+    unread: str = "auto"
+    #: per detection of the last :meth:`check_mask` call: an untracked detection kept though unread
+    last_unread: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     tracks: dict[TrackKey, _Track] = field(default_factory=dict)
     single: dict[str, int] = field(default_factory=lambda: dict.fromkeys(VERDICTS, 0))
     crops_read: int = 0
@@ -139,6 +158,12 @@ class TrackChecker:
     checked_frames: int = 0
     inherited: int = 0
     dropped: int = 0
+
+    def __post_init__(self) -> None:
+        if self.unread not in UNREAD_POLICIES:
+            raise ValueError(
+                f"unread policy must be one of {', '.join(UNREAD_POLICIES)}, got {self.unread!r}"
+            )
 
     def check(self, image: np.ndarray, dets: Detections, shot: int) -> Detections:
         """Read the crops of ``dets`` (one frame, tracked) that need a read; return ``dets`` without
@@ -150,10 +175,12 @@ class TrackChecker:
         self, image: np.ndarray, dets: Detections, shot: int, worth: np.ndarray | None = None
     ) -> np.ndarray:
         """Read the crops of ``dets`` (one frame, tracked) that need a read; return a boolean mask,
-        False for untracked detections whose own crop was rejected. Tracked rejections are applied at
-        the end (:meth:`keep`), when every read of the track is in. ``worth`` (optional mask) limits
-        reading to the detections that can count (those that qualify): the others are neither read
-        nor counted as a track's detection."""
+        False for untracked detections whose own crop was rejected (or is unread, under the ``drop``
+        policy; under ``auto`` they are kept and flagged in :attr:`last_unread`, for the caller to drop
+        at the end when :meth:`drops_unread`). Tracked verdicts are applied at the end (:meth:`keep`),
+        when every read of the track is in. ``worth`` (optional mask) limits reading to the detections
+        that can count (those that qualify): the others are neither read nor counted as a track's
+        detection."""
         self.checked_frames += 1
         todo: list[int] = []
         keys: list[TrackKey | None] = []
@@ -194,6 +221,7 @@ class TrackChecker:
             elif track.refound and _due(track.since) and track.rereads < MAX_READS:
                 todo.append(i)  # a re-found confirmed track: re-read (see the module doc)
         keep = np.ones(len(dets), dtype=bool)
+        self.last_unread = np.zeros(len(dets), dtype=bool)
         if todo:
             crops = [crop_polygon(image, dets.corners[i]) for i in todo]
             reads = self.reader.recognise(crops)
@@ -206,7 +234,8 @@ class TrackChecker:
             if key is None:
                 judged = verdict(matched, other)
                 self.single[judged] += 1
-                keep[i] = judged != "rejected"
+                keep[i] = judged == "confirmed" or (judged == "unread" and self.unread != "drop")
+                self.last_unread[i] = judged == "unread" and keep[i]
                 continue
             track = self.tracks[key]
             if track.matched:  # a re-read of a re-found track
@@ -240,14 +269,41 @@ class TrackChecker:
                 shot, sponsor, tid = key
                 self.places.setdefault((shot, sponsor), {})[tid] = (dets.xyxy[i], self.checked_frames)
 
-    def rejected(self) -> set[TrackKey]:
-        """Return the keys of the rejected tracks."""
-        return {k for k, t in self.tracks.items() if t.verdict == "rejected"}
+    def drops_unread(self) -> bool:
+        """Whether unread tracks do not count: under ``drop``, and under ``auto`` when the model's
+        :meth:`reliability` is below :data:`~measure.report.RELIABILITY_ADVICE` over at least
+        :data:`~measure.report.RELIABILITY_MIN_TRACKS` judged tracks (decided on every read so far)."""
+        if self.unread != "auto":
+            return self.unread == "drop"
+        counts = self.verdict_counts()
+        judged = counts["confirmed"] + counts["rejected"]
+        return judged >= RELIABILITY_MIN_TRACKS and counts["confirmed"] < RELIABILITY_ADVICE * judged
+
+    def dropped_tracks(self) -> set[TrackKey]:
+        """Return the keys of the tracks that do not count: the rejected ones, and the unread ones
+        when :meth:`drops_unread`."""
+        drop = {"rejected", "unread"} if self.drops_unread() else {"rejected"}
+        return {k for k, t in self.tracks.items() if t.verdict in drop}
+
+    def reliability(self) -> float | None:
+        """Return confirmed / (confirmed + rejected) over every track and untracked detection judged so
+        far: the share of the model's judged detections that named their sponsor, a fraction in [0, 1];
+        None before any was judged."""
+        counts = self.verdict_counts()
+        judged = counts["confirmed"] + counts["rejected"]
+        return counts["confirmed"] / judged if judged else None
+
+    def verdict_counts(self) -> dict[str, int]:
+        """Return the number of tracks per verdict (untracked detections count as one-detection tracks)."""
+        counts = dict(self.single)
+        for t in self.tracks.values():
+            counts[t.verdict] += 1
+        return counts
 
     def keep(self, shots: np.ndarray, sponsors: Sequence[str], track_ids: np.ndarray) -> np.ndarray:
         """Return a boolean mask over detection rows (their shot, sponsor, track id): False for rows
-        of rejected tracks."""
-        bad = self.rejected()
+        of the tracks that do not count (:meth:`dropped_tracks`)."""
+        bad = self.dropped_tracks()
         if not bad:
             return np.ones(len(track_ids), dtype=bool)
         return np.fromiter(
@@ -258,16 +314,19 @@ class TrackChecker:
 
     def summary(self) -> dict[str, object]:
         """Return the ``checking`` block of a report: tracks per verdict (untracked detections count
-        as one-detection tracks), crops read, and rejected tracks per sponsor."""
-        counts = dict(self.single)
+        as one-detection tracks), the unread policy, the :meth:`reliability`, crops read, and rejected
+        tracks per sponsor."""
+        counts = self.verdict_counts()
         per_sponsor: dict[str, int] = {}
         for (_, sponsor, _), t in self.tracks.items():
-            counts[t.verdict] += 1
             if t.verdict == "rejected":
                 per_sponsor[sponsor] = per_sponsor.get(sponsor, 0) + 1
         return {
             "tracks": sum(counts.values()),
             **counts,
+            "unread_policy": self.unread,
+            "unread_counted": not self.drops_unread(),
+            "reliability": self.reliability(),
             "crops_read": self.crops_read,
             "confirmed_by_place": self.inherited,
             "dropped_after_refind": self.dropped,
@@ -298,17 +357,25 @@ class CheckedDetector:
     (photos, benchmark frames): the same ``predict()`` as :class:`vision.inference.detector.LogoDetector`.
 
     Every detection is its own track here. ``check`` reads the model's detections of readable
-    sponsors and drops the rejected ones; ``read`` reads each whole image and adds the sponsors the
-    model did not find (``source`` ``"text"``). ``checking`` counts detections per verdict.
+    sponsors and drops the rejected ones (and the unread ones, with ``unread="drop"``; with ``auto``,
+    :meth:`final_keep` drops them once the whole archive is read, when the reads say so); ``read`` reads
+    each whole image and adds the sponsors the model did not find (``source`` ``"text"``).
+    ``checking`` counts detections per verdict.
     """
 
-    def __init__(self, model: Any, reader: TextReader, check: bool = True, read: bool = True) -> None:
+    def __init__(
+        self, model: Any, reader: TextReader, check: bool = True, read: bool = True, unread: str = "auto"
+    ) -> None:
         self.model = model
         self.reader = reader
         self.check = check
         self.read = read
         self.names = combined_names(model.names, reader)
-        self.checker = TrackChecker(reader, set(reader.names))
+        self.checker = TrackChecker(reader, set(reader.names), unread=unread)
+        #: frame -> per detection returned for it: kept though unread (decided by :meth:`final_keep`)
+        self.unread_kept: dict[int, np.ndarray] = {}
+        #: frame -> per detection returned for it: a read held in reserve (see :meth:`final_keep`)
+        self.held_reads: dict[int, np.ndarray] = {}
         self.conf, self.imgsz, self.device = model.conf, model.imgsz, model.device
 
     def info(self) -> dict[str, Any]:
@@ -327,9 +394,53 @@ class CheckedDetector:
         found = self.model.predict(images, frames, times, imgsz=imgsz)
         out = []
         for image, frame, t, dets in zip(images, frames, times, found, strict=True):
+            flags = np.zeros(len(dets), dtype=bool)
             if self.check:
-                dets = self.checker.check(image, dets, shot=0)
+                keep = self.checker.check_mask(image, dets, shot=0)
+                dets, flags = (
+                    (dets, self.checker.last_unread)
+                    if keep.all()
+                    else (dets[keep], self.checker.last_unread[keep])
+                )
+            held_n = 0  # reads held in reserve, last: of sponsors the model found here only unread
             if self.read:
-                dets = add_reads(dets, self.reader.detections(image, int(frame), float(t)))
+                reads = self.reader.detections(image, int(frame), float(t))
+                merged = add_reads(dets, reads)
+                if self.checker.unread == "auto" and flags.any():
+                    only_unread = set(dets.sponsor[flags]) - set(dets.sponsor[~flags])
+                    held = reads[np.isin(reads.sponsor.astype(str), sorted(only_unread))]
+                    if len(held):
+                        merged, held_n = Detections.merge([merged, held]), len(held)
+                dets = merged
+            n = len(dets)
+            self.unread_kept[int(frame)] = np.r_[flags, np.zeros(n - len(flags), dtype=bool)]
+            if held_n:
+                self.held_reads[int(frame)] = np.arange(n) >= n - held_n
             out.append(dets)
         return out
+
+    def final_keep(self, frames: np.ndarray) -> np.ndarray:
+        """Return a boolean mask over the rows of a table of this detector's output, ``frames`` their
+        frame numbers (each frame's rows in the order :meth:`predict` returned them), once every image
+        is read: the ``auto`` policy's decision over a whole archive. When the checker
+        :meth:`TrackChecker.drops_unread`, the unread model detections are False; otherwise the
+        whole-image reads :meth:`predict` held in reserve are (reads of a sponsor the model found in
+        that image only unread: they stand in for it when its detections are dropped)."""
+        frames = np.asarray(frames, dtype=np.int64)
+        keep = np.ones(len(frames), dtype=bool)
+        drop_unread = self.checker.drops_unread()
+        flagged = self.unread_kept if drop_unread else self.held_reads
+        if not flagged or len(frames) == 0:
+            return keep
+        position = pd.Series(frames).groupby(frames).cumcount().to_numpy()
+        for i, (frame, at) in enumerate(zip(frames, position, strict=True)):
+            flags = flagged.get(int(frame))
+            if flags is not None and at < len(flags) and flags[at]:
+                keep[i] = False
+        return keep
+        position = pd.Series(frames).groupby(frames).cumcount().to_numpy()
+        for i, (frame, at) in enumerate(zip(frames, position, strict=True)):
+            flags = self.unread_kept.get(int(frame))
+            if flags is not None and at < len(flags) and flags[at]:
+                keep[i] = False
+        return keep

@@ -38,13 +38,14 @@ class Detectors:
     catalogue: Catalogue | None
 
     def for_stills(
-        self, check: bool = True, read: bool = True
+        self, check: bool = True, read: bool = True, unread: str = "auto"
     ) -> LogoDetector | TextReader | CheckedDetector:
-        """Return the detector for still images (photos): the model checked (``check``) and completed
-        by whole-image reads (``read``) when a reader is beside it, else the single detector."""
+        """Return the detector for still images (photos): the model checked (``check``, with the
+        ``unread`` policy of :mod:`vision.inference.checking`) and completed by whole-image reads
+        (``read``) when a reader is beside it, else the single detector."""
         if self.reader is None or not (check or read):
             return self.detector
-        return CheckedDetector(self.detector, self.reader, check=check, read=read)
+        return CheckedDetector(self.detector, self.reader, check=check, read=read, unread=unread)
 
     def fingerprint(self) -> dict[str, Any]:
         """Return what identifies the detectors in a batch run key: the weights' sha256 (of both

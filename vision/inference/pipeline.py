@@ -130,6 +130,20 @@ def _restamp(dets: Detections, frame: int, t: float) -> Detections:
     )
 
 
+def _with_reserve(table: pd.DataFrame, reserve: pd.DataFrame) -> pd.DataFrame:
+    """Return ``table`` plus the reserve reads (whole-frame reads of a sponsor the model detected on the
+    same frame) of the (frame, sponsor) pairs where no detection is left after checking: the read
+    stands in for the model's rejected or dropped detections. Rows stay in frame order."""
+    if reserve.empty:
+        return table
+    left = pd.MultiIndex.from_arrays([table["frame"], table["sponsor"].astype(str)])
+    wanted = ~pd.MultiIndex.from_arrays([reserve["frame"], reserve["sponsor"].astype(str)]).isin(left)
+    if not wanted.any():
+        return table
+    merged = pd.concat([table, reserve[wanted]], ignore_index=True)
+    return merged.iloc[np.argsort(merged["frame"].to_numpy(), kind="stable")].reset_index(drop=True)
+
+
 def _read_whole(
     reader: TextReader, image: np.ndarray, frame: int, t: float, others: OtherReads
 ) -> Detections:
@@ -150,18 +164,22 @@ def analyse_video(
     read_fps: float | None = None,
     settings: MeasureSettings | None = None,
     replays: bool = True,
+    unread: str = "auto",
 ) -> VideoAnalysis:
     """Run detection, cut detection, tracking and per-detection quality over ``source``.
 
     ``detector`` is the YOLO model, or the text reader alone (reading is then the detector).
     With a model, ``reader`` adds the text reader: ``check`` reads the crops of the model's tracks
-    and drops the rejected ones (:mod:`vision.inference.checking`), and ``read_fps`` reads whole frames that
-    many times per second (of presentation time) and adds the sponsors the model did not detect. A
-    whole-frame read stands for the time until the next read, like a sampled frame: its detections
-    are held, at their place, on every analysed frame until then, within the same shot, except in
-    frames where the model detects that sponsor itself. Only detections that qualify under
-    ``settings`` (default thresholds without) are read: the others count toward no number. ``on_frames(n)`` is called after each batch
-    with the number of decoded frames it advanced (for progress bars). ``replays`` finds the shots that
+    and drops the rejected ones, and the unread ones as the ``unread`` policy says
+    (:mod:`vision.inference.checking`); ``read_fps`` reads whole frames that many times per second
+    (of presentation time) and adds the sponsors the model did not detect. A whole-frame read stands
+    for the time until the next read, like a sampled frame: its detections are held, at their place,
+    on every analysed frame until then, within the same shot, except in frames where the model
+    detects that sponsor itself, unless the check drops every detection of it there (rejected, or
+    unread and dropped): the read then stands in for them. Only detections that qualify under
+    ``settings`` (default thresholds without) are read: the others count toward no number.
+    ``on_frames(n)`` is called after each batch with the number of decoded frames it advanced (for
+    progress bars). ``replays`` finds the shots that
     are replays (:class:`vision.inference.replay.ReplaySpotter`, ``Timeline.replays``). Returns a :class:`VideoAnalysis`.
     """
     info = source.info
@@ -177,12 +195,14 @@ def analyse_video(
         reader = None
     names = combined_names(detector.names, reader)
     tracker = SponsorTracker(analysed_fps, memory_s=track_memory_s, names=names)
-    checker = TrackChecker(reader, set(reader.names)) if reader is not None and check else None
+    checker = TrackChecker(reader, set(reader.names), unread=unread) if reader is not None and check else None
     settings = settings or MeasureSettings()
     period = 1.0 / read_fps if reader is not None and read_fps else None
     next_read = -math.inf
     held: Detections | None = None
     reads = 0
+    unread_rows: list[np.ndarray] = []  # per checked frame, its kept untracked detections that are unread
+    reserve = _Columns(64)  # whole-frame reads of sponsors the model detected on the same frame
     spotter = ReplaySpotter() if replays else None
     others = OtherReads() if isinstance(detector, TextReader) or period is not None else None
     rereader = ReReader(detector) if isinstance(detector, TextReader) else None
@@ -214,7 +234,14 @@ def analyse_video(
             if spotter is not None:
                 spotter.update(f.image, f.t, shot, new_shot, texts)
             if held is not None:
-                d = add_reads(d, _restamp(held, f.index, f.t))
+                here = _restamp(held, f.index, f.t)
+                spare = here[np.isin(here.sponsor.astype(str), d.sponsor.astype(str))]
+                d = add_reads(d, here)
+                if checker is not None and len(spare):  # in reserve: they stand in if the model's go
+                    spare.polygon = spare.corners
+                    spare.data.update(frame_quality(f.image, spare.corners))
+                    spare.shot = np.full(len(spare), shot, dtype=np.int64)
+                    reserve.add(spare)
             if reader is not None and d.polygon is None:
                 d.polygon = d.corners  # one box format for every frame: the tracker keeps its kind of box
             h, w = f.image.shape[:2]
@@ -228,6 +255,7 @@ def analyse_video(
                     else np.zeros(0, dtype=bool)
                 )
                 keep = checker.check_mask(f.image, d, shot, worth)
+                unread_rows.append(checker.last_unread[keep])
                 if not keep.all():
                     d = d[keep]
             d.shot = np.full(len(d), shot, dtype=np.int64)
@@ -239,9 +267,13 @@ def analyse_video(
         last_index = batch[-1].index
     end = source.end_time()
     table = columns.frame()
-    if checker is not None and checker.rejected():
+    if checker is not None:
         keep = checker.keep(table["shot"].to_numpy(), table["sponsor"].tolist(), table["track_id"].to_numpy())
-        table = table[keep].reset_index(drop=True)
+        if checker.drops_unread() and unread_rows:  # the untracked detections no read could judge
+            keep &= ~np.concatenate(unread_rows)
+        if not keep.all():
+            table = table[keep].reset_index(drop=True)
+        table = _with_reserve(table, reserve.frame())
     table = complete_cut_logos(table, info.width, info.height)  # logos cut off by the frame border
     table["placement"], shot_types = context.classify(table, info.width, info.height, len(cuts.cuts_s) + 1)
     timeline = Timeline(
