@@ -26,8 +26,9 @@ CHECK_HELP = "With --weights and --sponsors: read each model track's crops and d
 UNREAD_HELP = (
     "With --weights and --sponsors: what counts of the model's tracks the reader could not read "
     "(blurred, tiny, icon-like). 'count': all of them; 'drop': only the tracks it confirmed; 'auto': "
-    "a video drops them when most of the tracks the reader could judge named something else (the "
-    "model is unreliable on this footage), photos count them. Sponsors with reads = false always count."
+    "drop them when most of the tracks the reader could judge named something else (the model is "
+    "unreliable on this footage), decided at the end of a video or photo archive (batch photos: "
+    "counted). Sponsors with reads = false always count."
 )
 ANONYMISE_HELP = (
     "Blur the faces in every picture written (best frames, evidence thumbnails, the annotated video, "
