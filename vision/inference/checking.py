@@ -372,7 +372,7 @@ class CheckedDetector:
         self.read = read
         self.names = combined_names(model.names, reader)
         self.checker = TrackChecker(reader, set(reader.names), unread=unread)
-        #: frame -> per detection returned for it: kept though unread (decided by :meth:`final_keep`)
+        #: frame -> per detection returned for it: kept though unread (``auto`` only; frames with any)
         self.unread_kept: dict[int, np.ndarray] = {}
         #: frame -> per detection returned for it: a read held in reserve (see :meth:`final_keep`)
         self.held_reads: dict[int, np.ndarray] = {}
@@ -413,7 +413,8 @@ class CheckedDetector:
                         merged, held_n = Detections.merge([merged, held]), len(held)
                 dets = merged
             n = len(dets)
-            self.unread_kept[int(frame)] = np.r_[flags, np.zeros(n - len(flags), dtype=bool)]
+            if self.checker.unread == "auto" and flags.any():  # only auto decides later (final_keep)
+                self.unread_kept[int(frame)] = np.r_[flags, np.zeros(n - len(flags), dtype=bool)]
             if held_n:
                 self.held_reads[int(frame)] = np.arange(n) >= n - held_n
             out.append(dets)
@@ -435,12 +436,6 @@ class CheckedDetector:
         position = pd.Series(frames).groupby(frames).cumcount().to_numpy()
         for i, (frame, at) in enumerate(zip(frames, position, strict=True)):
             flags = flagged.get(int(frame))
-            if flags is not None and at < len(flags) and flags[at]:
-                keep[i] = False
-        return keep
-        position = pd.Series(frames).groupby(frames).cumcount().to_numpy()
-        for i, (frame, at) in enumerate(zip(frames, position, strict=True)):
-            flags = self.unread_kept.get(int(frame))
             if flags is not None and at < len(flags) and flags[at]:
                 keep[i] = False
         return keep
