@@ -35,12 +35,17 @@ def cut_sides(detections: pd.DataFrame, width: int, height: int) -> tuple[np.nda
     return (x1 <= EDGE_PX) | (x2 >= width - EDGE_PX), (y1 <= EDGE_PX) | (y2 >= height - EDGE_PX)
 
 
-def reference_aspects(detections: pd.DataFrame, width: int, height: int) -> np.ndarray:
-    """Return each detection's reference aspect (width / height of its logo seen uncut, see the module
-    doc), NaN where the sponsor is never seen uncut."""
-    cut_x, cut_y = cut_sides(detections, width, height)
+def _sizes(detections: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Return the boxes' widths and heights, pixels."""
     w = (detections["x2"] - detections["x1"]).to_numpy(float)
     h = (detections["y2"] - detections["y1"]).to_numpy(float)
+    return w, h
+
+
+def _references(detections: pd.DataFrame, uncut: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Return the reference aspect of the detections ``rows`` (indices), from the ``uncut`` boxes (bool
+    mask over every detection); NaN where the sponsor is never seen uncut."""
+    w, h = _sizes(detections)
     frame = pd.DataFrame(
         {
             "shot": detections["shot"].to_numpy(),
@@ -49,17 +54,24 @@ def reference_aspects(detections: pd.DataFrame, width: int, height: int) -> np.n
             "aspect": np.divide(w, h, out=np.full(len(w), np.nan), where=h > 0),
         }
     )
-    uncut = frame[~(cut_x | cut_y) & np.isfinite(frame["aspect"])]
-    out = np.full(len(frame), np.nan)
-    tracked = uncut[uncut["track_id"] >= 0]
+    source = frame[uncut & np.isfinite(frame["aspect"])]
+    wanted = frame.iloc[rows]
+    out = np.full(len(rows), np.nan)
     for keys in (["shot", "sponsor", "track_id"], ["shot", "sponsor"], ["sponsor"]):
-        source = tracked if "track_id" in keys else uncut
-        medians = source.groupby(keys, sort=False)["aspect"].median().rename("ref")
-        found = frame[keys].join(medians, on=keys)["ref"].to_numpy(float, copy=True)
+        by = source[source["track_id"] >= 0] if "track_id" in keys else source
+        medians = by.groupby(keys, sort=False)["aspect"].median().rename("ref")
+        found = wanted[keys].join(medians, on=keys)["ref"].to_numpy(float, copy=True)
         if "track_id" in keys:
-            found[frame["track_id"].to_numpy() < 0] = np.nan
+            found[wanted["track_id"].to_numpy() < 0] = np.nan
         out = np.where(np.isnan(out), found, out)
     return out
+
+
+def reference_aspects(detections: pd.DataFrame, width: int, height: int) -> np.ndarray:
+    """Return each detection's reference aspect (width / height of its logo seen uncut, see the module
+    doc), NaN where the sponsor is never seen uncut."""
+    cut_x, cut_y = cut_sides(detections, width, height)
+    return _references(detections, ~(cut_x | cut_y), np.arange(len(detections)))
 
 
 def cut_visible_fractions(detections: pd.DataFrame, width: int, height: int) -> np.ndarray:
@@ -67,18 +79,17 @@ def cut_visible_fractions(detections: pd.DataFrame, width: int, height: int) -> 
     estimated for boxes cut by the frame border (see the module doc); other boxes keep their
     ``visible_fraction``."""
     visible = detections["visible_fraction"].to_numpy(float).copy()
-    if detections.empty:
-        return visible
     cut_x, cut_y = cut_sides(detections, width, height)
-    ref = reference_aspects(detections, width, height)
-    w = (detections["x2"] - detections["x1"]).to_numpy(float)
-    h = (detections["y2"] - detections["y1"]).to_numpy(float)
-    ok = np.isfinite(ref) & (ref > 0) & (w > 0) & (h > 0) & (visible >= ALREADY_CUT)
-    along_x = ok & cut_x & ~cut_y
-    along_y = ok & cut_y & ~cut_x
-    with np.errstate(divide="ignore", invalid="ignore"):
-        visible[along_x] = np.minimum(1.0, w[along_x] / (h[along_x] * ref[along_x]))
-        visible[along_y] = np.minimum(1.0, h[along_y] * ref[along_y] / w[along_y])
+    w, h = _sizes(detections)
+    rows = np.flatnonzero((cut_x ^ cut_y) & (visible >= ALREADY_CUT) & (w > 0) & (h > 0))
+    if len(rows) == 0:  # most frames: no box touches the border, no reference is needed
+        return visible
+    ref = _references(detections, ~(cut_x | cut_y), rows)
+    ok = np.isfinite(ref) & (ref > 0)
+    rows, ref = rows[ok], ref[ok]
+    along_x = cut_x[rows]
+    full = np.where(along_x, h[rows] * ref, w[rows] / ref)  # the whole logo's width, or height
+    visible[rows] = np.minimum(1.0, np.where(along_x, w[rows], h[rows]) / full)
     return visible
 
 

@@ -290,10 +290,18 @@ def parse_report(data: Any, where: str) -> Report:
 
 
 #: Below this share of the model's judged tracks confirmed by a read (``reliability`` of a report's
-#: ``reading.checking``, over at least :data:`RELIABILITY_MIN_TRACKS` judged tracks), counting the
-#: unread tracks is advised against (:func:`describe_checking`).
+#: ``reading.checking``, over at least :data:`RELIABILITY_MIN_TRACKS` judged tracks), the model is
+#: unreliable on the footage (:func:`unreliable`): ``--unread auto`` drops its unread tracks.
 RELIABILITY_ADVICE = 0.5
 RELIABILITY_MIN_TRACKS = 10
+
+
+def unreliable(confirmed: int, rejected: int) -> bool:
+    """Whether the text check judges the model unreliable on its footage: of at least
+    :data:`RELIABILITY_MIN_TRACKS` tracks confirmed or rejected by a read, fewer than
+    :data:`RELIABILITY_ADVICE` were confirmed."""
+    judged = confirmed + rejected
+    return judged >= RELIABILITY_MIN_TRACKS and confirmed < RELIABILITY_ADVICE * judged
 
 
 def describe_checking(checking: dict[str, Any]) -> tuple[str, str | None]:
@@ -303,16 +311,14 @@ def describe_checking(checking: dict[str, Any]) -> tuple[str, str | None]:
     something else (:data:`RELIABILITY_ADVICE`, over at least :data:`RELIABILITY_MIN_TRACKS`)."""
     counted = checking.get("unread_counted", checking.get("unread_policy", "count") != "drop")
     judged = checking["confirmed"] + checking["rejected"]
-    reliability = checking.get("reliability")
-    unreliable = (
-        reliability is not None and judged >= RELIABILITY_MIN_TRACKS and reliability < RELIABILITY_ADVICE
-    )
-    why = f": only {reliability:.0%} of the judged ones named their sponsor" if unreliable else ""
+    bad = unreliable(checking["confirmed"], checking["rejected"])
+    reliability = checking["confirmed"] / judged if judged else 0.0
+    why = f": only {reliability:.0%} of the judged ones named their sponsor" if bad else ""
     line = (
         f"{checking['confirmed']} tracks confirmed, {checking['rejected']} rejected (not counted), "
         f"{checking['unread']} unread ({'counted' if counted else 'not counted' + why})"
     )
-    if not (counted and unreliable):
+    if not (counted and bad):
         return line, None
     return line, (
         f"only {checking['confirmed']} of the {judged} tracks the reader could judge named their sponsor "

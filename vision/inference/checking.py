@@ -51,7 +51,7 @@ import numpy as np
 import pandas as pd
 
 from measure.geometry import box_iou
-from measure.report import RELIABILITY_ADVICE, RELIABILITY_MIN_TRACKS
+from measure.report import unreliable
 from vision.inference.detections import Detections
 from vision.inference.reader import TextReader, crop_polygon
 from vision.inference.text_match import confusable_key
@@ -270,14 +270,12 @@ class TrackChecker:
                 self.places.setdefault((shot, sponsor), {})[tid] = (dets.xyxy[i], self.checked_frames)
 
     def drops_unread(self) -> bool:
-        """Whether unread tracks do not count: under ``drop``, and under ``auto`` when the model's
-        :meth:`reliability` is below :data:`~measure.report.RELIABILITY_ADVICE` over at least
-        :data:`~measure.report.RELIABILITY_MIN_TRACKS` judged tracks (decided on every read so far)."""
+        """Whether unread tracks do not count: under ``drop``, and under ``auto`` when the reads so far
+        judge the model unreliable (:func:`measure.report.unreliable`)."""
         if self.unread != "auto":
             return self.unread == "drop"
         counts = self.verdict_counts()
-        judged = counts["confirmed"] + counts["rejected"]
-        return judged >= RELIABILITY_MIN_TRACKS and counts["confirmed"] < RELIABILITY_ADVICE * judged
+        return unreliable(counts["confirmed"], counts["rejected"])
 
     def dropped_tracks(self) -> set[TrackKey]:
         """Return the keys of the tracks that do not count: the rejected ones, and the unread ones
@@ -397,11 +395,9 @@ class CheckedDetector:
             flags = np.zeros(len(dets), dtype=bool)
             if self.check:
                 keep = self.checker.check_mask(image, dets, shot=0)
-                dets, flags = (
-                    (dets, self.checker.last_unread)
-                    if keep.all()
-                    else (dets[keep], self.checker.last_unread[keep])
-                )
+                flags = self.checker.last_unread[keep]
+                if not keep.all():
+                    dets = dets[keep]
             held_n = 0  # reads held in reserve, last: of sponsors the model found here only unread
             if self.read:
                 reads = self.reader.detections(image, int(frame), float(t))

@@ -235,13 +235,14 @@ def analyse_video(
                 spotter.update(f.image, f.t, shot, new_shot, texts)
             if held is not None:
                 here = _restamp(held, f.index, f.t)
-                spare = here[np.isin(here.sponsor.astype(str), d.sponsor.astype(str))]
+                if checker is not None:  # reads of sponsors the model detected: kept in reserve
+                    spare = here[np.isin(here.sponsor.astype(str), d.sponsor.astype(str))]
+                    if len(spare):
+                        spare.polygon = spare.corners
+                        spare.data.update(frame_quality(f.image, spare.corners))
+                        spare.shot = np.full(len(spare), shot, dtype=np.int64)
+                        reserve.add(spare)
                 d = add_reads(d, here)
-                if checker is not None and len(spare):  # in reserve: they stand in if the model's go
-                    spare.polygon = spare.corners
-                    spare.data.update(frame_quality(f.image, spare.corners))
-                    spare.shot = np.full(len(spare), shot, dtype=np.int64)
-                    reserve.add(spare)
             if reader is not None and d.polygon is None:
                 d.polygon = d.corners  # one box format for every frame: the tracker keeps its kind of box
             h, w = f.image.shape[:2]
@@ -255,7 +256,8 @@ def analyse_video(
                     else np.zeros(0, dtype=bool)
                 )
                 keep = checker.check_mask(f.image, d, shot, worth)
-                unread_rows.append(checker.last_unread[keep])
+                if checker.unread == "auto":  # only auto decides at the end which of them count
+                    unread_rows.append(checker.last_unread[keep])
                 if not keep.all():
                     d = d[keep]
             d.shot = np.full(len(d), shot, dtype=np.int64)
