@@ -218,6 +218,7 @@ def analyze(
         read_fps=read_fps,
         anonymise=anonymise,
         replays=replays,
+        occlusion=found.occlusion,
     )
     write_analysis(out, video, result, evidence=evidence, html=html or pdf, pdf=pdf, anonymise=anonymise)
     if annotate:

@@ -98,6 +98,7 @@ def demo(
         reader=found.reader,
         read_fps=read_fps,
         anonymise=anonymise,
+        occlusion=found.occlusion,
         replays=replays,
     )
     analysis_dir = out / "analysis"

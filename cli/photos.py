@@ -108,7 +108,14 @@ def photos(
     start = time.perf_counter()
     with tqdm(total=len(files), desc="photos", unit="photo", leave=False, dynamic_ncols=True) as bar:
         result = analyse_photo_files(
-            files, detector, cfg, batch_size=batch, inputs=paths, on_photo=bar.update, duplicates=duplicates
+            files,
+            detector,
+            cfg,
+            batch_size=batch,
+            inputs=paths,
+            on_photo=bar.update,
+            duplicates=duplicates,
+            occlusion=found.occlusion,
         )
     seconds = time.perf_counter() - start
     if len(result.stats.photos) == 0:

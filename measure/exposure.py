@@ -267,7 +267,13 @@ def aggregate(
     # assign, not copy(): the input's columns are shared (copy-on-write), not duplicated
     frame_side = min(int(timeline.width), int(timeline.height))
     det = detections.assign(
-        qualifies=qualifies(detections["clarity"], detections["short_side_px"], frame_side, settings)
+        qualifies=qualifies(
+            detections["clarity"],
+            detections["short_side_px"],
+            frame_side,
+            settings,
+            detections["visible_fraction"],
+        )
     )
     fpos = _frame_positions(det["frame"].to_numpy(np.int64), timeline)
     shot_cat, frame_replays = _shot_types(timeline), timeline.replay_of_frame

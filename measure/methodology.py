@@ -35,6 +35,27 @@ FULL_SIZE_SHARE: float = 0.05
 ONE_FRAME_GAP_S: float = 1.0
 #: Position factor at a frame corner; it rises linearly with centrality to 1 at the frame centre.
 POSITION_FLOOR: float = 0.75
+#: Share in view (``visible_fraction`` where the artwork is known; vision.inference.occlusion): the
+#: artwork and the box are compared at this height (pixels) ...
+VIEW_CANON_H: int = 32
+#: ... in strips this many logo heights wide, starting every VIEW_HOP_PX canonical pixels ...
+VIEW_STRIP_H: float = 0.5
+VIEW_HOP_PX: int = 4
+#: ... after smearing the artwork horizontally by each of these canonical pixels (camera motion) ...
+VIEW_SMEARS_PX: tuple[int, ...] = (1, 3, 6, 10, 16)
+#: ... and scaling it by each of these (x, y) against the box (a detector's box is rarely exact).
+VIEW_SCALES_X: tuple[float, ...] = (0.8, 0.86, 0.93, 1.0, 1.08, 1.16, 1.25)
+VIEW_SCALES_Y: tuple[float, ...] = (0.6, 0.72, 0.86, 1.0, 1.16)
+#: A strip is in view when its colour correlation with the artwork is at least this, ...
+VIEW_CORRELATION: float = 0.5
+#: ... or its mean colour is within this (0..441, RGB euclidean) of the artwork's on the board.
+VIEW_COLOUR_TOL: float = 40.0
+#: A judgement is *trusted* when a strip correlates at least this well; a sponsor's judgements count
+#: once VIEW_TRUST_AFTER of its detections in the run were trusted (its artwork is how it looks here).
+VIEW_TRUSTED: float = 0.8
+VIEW_TRUST_AFTER: int = 3
+#: Boxes less high than this (pixels) are not judged.
+VIEW_MIN_SIDE_PX: float = 12.0
 #: Placement: a detection's screen box (centre x, centre y, size) is quantised to cells of this
 #: fraction of the frame; detections of one sponsor in one cell form a group (a stable screen box).
 PLACEMENT_CELL: float = 0.02
@@ -127,7 +148,12 @@ METRICS: dict[str, str] = {
         "and, for a box that ends at the left or right (top or bottom) frame border, its width (height) "
         "over the logo's whole width (height) estimated from the median aspect of the same logo's uncut "
         "boxes (the track's, else the sponsor's in the shot or photo, else anywhere in the video); below 1 "
-        "when the frame border cuts the logo off."
+        "when the frame border cuts the logo off. Where the sponsor's artwork is known (the catalogue's or "
+        "the model card's), the smaller of that and the share of the logo in view: the artwork, aligned "
+        "to the box and smeared like the camera's motion, is compared strip by strip "
+        f"({VIEW_STRIP_H:g} logo heights wide) with the picture, and a strip whose marks neither correlate "
+        f"(colour correlation below {VIEW_CORRELATION:g}) nor have the logo's colours on its board is "
+        "hidden, e.g. behind a player."
     ),
     "clarity": (
         "Legibility in [0, 1]: sharpness x contrast_factor x size_score x visible_fraction, where "
@@ -151,9 +177,10 @@ METRICS: dict[str, str] = {
     ),
     "qualifies": (
         f"A detection counts toward exposure when reference_side_px >= min_side_px (default "
-        f"{_D.min_side_px:g} px on the {REFERENCE_SIDE_PX:g} px reference frame) and its clarity without the "
-        f"size factor, clarity / size_score, is >= min_clarity (default {_D.min_clarity:g}): size is gated "
-        "once, by min_side_px."
+        f"{_D.min_side_px:g} px on the {REFERENCE_SIDE_PX:g} px reference frame), visible_fraction >= "
+        f"min_visible (default {_D.min_visible:g}: most of the logo in the frame and not hidden) and its "
+        f"clarity without the size factor, clarity / size_score, is >= min_clarity (default "
+        f"{_D.min_clarity:g}): size is gated once, by min_side_px."
     ),
     "placement": (
         "Where a detection sits: 'overlay' (a broadcast graphic such as a score bug's sponsor panel: it keeps "
@@ -355,7 +382,18 @@ _DETECTION_ROWS: list[tuple[str, str, str]] = [
             "the same photo), else its sponsor's anywhere in the video (unchanged when there is none). "
             "A detector's box stops "
             "at the border, so without this a logo cut in half would count as whole. Below 1 when the "
-            "frame border cuts the logo off"
+            "frame border cuts the logo off. With the sponsor's artwork (catalogue or model card): the "
+            "smaller of that and the *share in view*, the artwork's alpha mass in columns in view / all "
+            "of it. The artwork is composited on the board colour, aligned to the box (scaled "
+            f"{min(VIEW_SCALES_X):g}-{max(VIEW_SCALES_X):g} × {min(VIEW_SCALES_Y):g}-{max(VIEW_SCALES_Y):g}, "
+            "`cv2.matchTemplate`) and smeared horizontally like the camera's motion "
+            f"({min(VIEW_SMEARS_PX)}-{max(VIEW_SMEARS_PX)} px at a {VIEW_CANON_H} px logo height); strips "
+            f"{VIEW_STRIP_H:g} logo heights wide, every {VIEW_HOP_PX} px, are in view when their colour "
+            f"correlation with the artwork is ≥ {VIEW_CORRELATION:g}, or when their mean colour is within "
+            f"{VIEW_COLOUR_TOL:g} (RGB) of the artwork's on the board colour found where the marks correlate "
+            "best. Not judged (geometry only) for boxes touching the border, under "
+            f"{VIEW_MIN_SIDE_PX:g} px high, and for a sponsor until its artwork has been recognised (a strip "
+            f"≥ {VIEW_TRUSTED:g}) on {VIEW_TRUST_AFTER} of its detections in the run"
         ),
     ),
     (
@@ -448,7 +486,8 @@ _DETECTION_ROWS: list[tuple[str, str, str]] = [
         "`qualifies`",
         "yes/no",
         (
-            f"`reference_side_px ≥ min_side_px` (**{_D.min_side_px:g} px**) and `clarity / size_score ≥ "
+            f"`reference_side_px ≥ min_side_px` (**{_D.min_side_px:g} px**), `visible_fraction ≥ "
+            f"min_visible` (**{_D.min_visible:g}**) and `clarity / size_score ≥ "
             f"min_clarity` (**{_D.min_clarity:g}**): sharpness × contrast factor × visible fraction, the "
             "clarity without its size factor, so that size is gated once, by `min_side_px` (with the size "
             f"factor inside, `min_clarity` would itself demand {_D.min_clarity * LEGIBLE_SIDE_PX:g}+ reference px)"

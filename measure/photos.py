@@ -148,7 +148,9 @@ def photo_stats(
         raise ValueError(f"detections of a photo not in the photo list: {sorted(map(str, unknown))[0]}")
     size = {p: (int(w), int(h)) for p, w, h in photos[["photo", "width", "height"]].itertuples(index=False)}
     frame_side = np.array([min(size[p]) for p in dets["photo"]], dtype=float)
-    dets["qualifies"] = qualifies(dets["clarity"], dets["short_side_px"], frame_side, settings)
+    dets["qualifies"] = qualifies(
+        dets["clarity"], dets["short_side_px"], frame_side, settings, dets["visible_fraction"]
+    )
     order = {p: i for i, p in enumerate(photos["photo"])}
     good = dets[dets["qualifies"]]
     polys = polygons(good)

@@ -7,7 +7,8 @@ are defined once in :mod:`measure.methodology` (docs/methodology.md); in short::
 
     screen_share     = area(polygon ∩ frame) / area(frame)                       fraction
     visible_fraction = area(polygon ∩ frame) / area(polygon)                     fraction
-        (lowered for boxes that end at the frame border: measure.frame_edge)
+        (lowered for boxes that end at the frame border: measure.frame_edge, and to the share of
+         the logo in view where its artwork is known: vision.inference.occlusion)
     short_side_px    = smaller mean of opposite sides of the polygon             pixels
     reference_side   = short_side_px * REFERENCE_SIDE_PX / min(width, height)    pixels at 720p
     size_score       = min(1, reference_side / LEGIBLE_SIDE_PX)                  [0, 1]
@@ -130,7 +131,12 @@ def size_scores(reference_side_px: np.ndarray) -> np.ndarray:
 
 
 def detection_quality(
-    polys: np.ndarray, width: int, height: int, sharpness: np.ndarray, contrast: np.ndarray
+    polys: np.ndarray,
+    width: int,
+    height: int,
+    sharpness: np.ndarray,
+    contrast: np.ndarray,
+    in_view: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Score the detections of one ``width x height`` frame from their polygons and pixel measures.
 
@@ -140,7 +146,10 @@ def detection_quality(
     module needs no pixels. Returns arrays of length N for every column of ``QUALITY_COLUMNS``
     except ``qualifies``: ``screen_share`` and ``visible_fraction`` (fractions), ``short_side_px``
     (pixels), ``sharpness``, ``contrast``, ``size_score``, ``clarity``, ``centrality`` (all in
-    [0, 1]) and ``zone`` (strings of ``ZONES``).
+    [0, 1]) and ``zone`` (strings of ``ZONES``). ``in_view`` (N values in [0, 1], NaN where not
+    judged) is the share of each logo not hidden by what stands in front of it, judged on the pixels
+    against the sponsor's artwork (:mod:`vision.inference.occlusion`): ``visible_fraction`` is the
+    smaller of it and the part inside the frame.
     """
     if width <= 0 or height <= 0:
         raise ValueError(f"frame is empty ({width}x{height})")
@@ -155,6 +164,11 @@ def detection_quality(
         )
     inside = clipped_areas(polys, width, height)
     visible = _visible(polys, inside)  # clipped once, for the share and the visible fraction
+    if in_view is not None:
+        in_view = np.asarray(in_view, dtype=float).reshape(-1)
+        if len(in_view) != len(polys):
+            raise ValueError(f"{len(polys)} polygons but {len(in_view)} in-view values")
+        visible = np.fmin(visible, in_view)  # NaN (not judged) keeps the geometric value
     short = short_sides(polys)
     size_score = size_scores(reference_sides(short, min(width, height)))
     zone, centrality = zones_and_centrality(polys, width, height)
@@ -176,11 +190,13 @@ def qualifies(
     short_side_px: np.ndarray | pd.Series,
     frame_side_px: np.ndarray | pd.Series | float,
     settings: MeasureSettings,
+    visible_fraction: np.ndarray | pd.Series,
 ) -> np.ndarray:
     """Return a bool array: whether each detection counts toward exposure.
 
     It counts when its short side in reference pixels (:func:`reference_sides` of ``short_side_px`` on
-    frames with a ``frame_side_px`` pixel short side) is >= ``settings.min_side_px`` and its clarity
+    frames with a ``frame_side_px`` pixel short side) is >= ``settings.min_side_px``, its
+    ``visible_fraction`` is >= ``settings.min_visible``, and its clarity
     *without the size factor* (``clarity / size_score`` = sharpness x contrast factor x visible
     fraction) is >= ``settings.min_clarity``: size is gated once, by ``min_side_px``, not a second time
     inside clarity (where ``size_score`` grows up to 32 reference pixels and would make the real
@@ -189,4 +205,9 @@ def qualifies(
     short = reference_sides(short_side_px, frame_side_px)
     size = size_scores(short)
     legible = np.divide(clarity, size, out=np.zeros_like(clarity), where=size > 0)
-    return (legible >= settings.min_clarity) & (short >= settings.min_side_px)
+    visible = np.asarray(visible_fraction, dtype=float)
+    return (
+        (legible >= settings.min_clarity)
+        & (short >= settings.min_side_px)
+        & (visible >= settings.min_visible)
+    )

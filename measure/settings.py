@@ -5,6 +5,7 @@ A config file (``--config``) is TOML, YAML or JSON with this shape::
     [measure]            # all optional; defaults below
     min_clarity = 0.3    # a detection counts only if its clarity, size factor left out, is at least this, [0, 1]
     min_side_px = 10     # ... and its short side is at least this many pixels (of the frame scaled to 720p)
+    min_visible = 0.6    # ... and at least this fraction of the logo is in view (not cut off, not hidden), [0, 1]
     max_gap_s = 0.5      # a sponsor's gaps in one shot up to this many seconds are bridged (one missed frame: 1 s)
     min_exposure_s = 1.0 # a segment counts as an "exposure" from this many seconds
 
@@ -45,6 +46,12 @@ class MeasureSettings(BaseModel):
     )
     min_side_px: float = Field(
         10.0, ge=0.0, description="minimum short side, pixels of the frame scaled to a 720 px short side"
+    )
+    min_visible: float = Field(
+        0.6,
+        ge=0.0,
+        le=1.0,
+        description="minimum visible fraction of the logo (in the frame and not hidden), [0, 1]",
     )
     max_gap_s: float = Field(
         0.5,

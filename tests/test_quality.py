@@ -142,10 +142,10 @@ def test_legibility_does_not_depend_on_the_resolution() -> None:
         reference_sides(low["short_side_px"], H)[0] == reference_sides(high["short_side_px"], 2 * H)[0] == 16
     )
     settings = MeasureSettings(min_clarity=0.0, min_side_px=12)
-    assert qualifies(low["clarity"], low["short_side_px"], H, settings)[0]
-    assert qualifies(high["clarity"], high["short_side_px"], 2 * H, settings)[0]
+    assert qualifies(low["clarity"], low["short_side_px"], H, settings, low["visible_fraction"])[0]
+    assert qualifies(high["clarity"], high["short_side_px"], 2 * H, settings, high["visible_fraction"])[0]
     # the same 8 px logo on a 1080p frame is 5.3 px at 720p: too small
-    assert not qualifies(low["clarity"], low["short_side_px"], 1080, settings)[0]
+    assert not qualifies(low["clarity"], low["short_side_px"], 1080, settings, low["visible_fraction"])[0]
     with pytest.raises(ValueError, match="positive"):
         reference_sides(8.0, 0)
 
@@ -296,9 +296,11 @@ def test_size_is_gated_once_by_min_side_px_not_again_inside_clarity() -> None:
     blurred = frame_quality(cv2.GaussianBlur(img, (0, 0), 12.0), poly)
     # 5 px on the 360 px frame = 10 px at 720p
     assert sharp["clarity"][0] < settings.min_clarity < sharp["clarity"][0] / sharp["size_score"][0]
-    assert qualifies(sharp["clarity"], sharp["short_side_px"], H, settings)[0]
+    assert qualifies(sharp["clarity"], sharp["short_side_px"], H, settings, sharp["visible_fraction"])[0]
     # a large logo blurred past reading fails on clarity whatever its size
     assert blurred["size_score"][0] == 1.0 and blurred["clarity"][0] < settings.min_clarity
-    assert not qualifies(blurred["clarity"], blurred["short_side_px"], H, settings)[0]
+    assert not qualifies(
+        blurred["clarity"], blurred["short_side_px"], H, settings, blurred["visible_fraction"]
+    )[0]
     # a sharp logo under min_side_px (8 px at 720p) fails on size
-    assert not qualifies(tiny["clarity"], tiny["short_side_px"], H, settings)[0]
+    assert not qualifies(tiny["clarity"], tiny["short_side_px"], H, settings, tiny["visible_fraction"])[0]

@@ -71,6 +71,7 @@ class Worker:
             unread=s.unread,
             read_fps=s.read_fps,
             replays=s.replays,
+            occlusion=self.found.occlusion,
         )
         src = out.report["source"]
         stopped = out.analysis.stopped
@@ -91,7 +92,9 @@ class Worker:
     def _photo(self, job: Job, base: dict[str, Any]) -> JobResult:
         from vision.inference.analysis import analyse_photo_files
 
-        out = analyse_photo_files([job.path], self.still, self.cfg, batch_size=1)
+        out = analyse_photo_files(
+            [job.path], self.still, self.cfg, batch_size=1, occlusion=self.found.occlusion
+        )
         if len(out.failures):
             raise InputError(out.failures["error"].iloc[0])
         photo = out.stats.photos.iloc[0]

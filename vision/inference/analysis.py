@@ -25,6 +25,7 @@ from measure.settings import Config
 from measure.store import tool_info
 from vision.inference.checking import CheckedDetector, combined_names
 from vision.inference.detector import LogoDetector
+from vision.inference.occlusion import ArtworkOcclusion
 from vision.inference.photo_analysis import PhotoFailure, detect_photos, empty_photo_detections
 from vision.inference.pipeline import VideoAnalysis, analyse_video
 from vision.inference.reader import TextReader
@@ -93,11 +94,13 @@ def analyse_video_file(
     anonymise: bool = True,
     replays: bool = True,
     unread: str = "auto",
+    occlusion: ArtworkOcclusion | None = None,
 ) -> AnalysisOutput:
     """Analyse one video and return its report and tables.
 
     ``detector`` is the YOLO model or the text reader alone; ``reader``, ``check``, ``unread`` and
-    ``read_fps`` add the text reader to a model (see :func:`vision.inference.pipeline.analyse_video`).
+    ``read_fps`` add the text reader to a model; ``occlusion`` judges hidden logos against their
+    artwork (see :func:`vision.inference.pipeline.analyse_video`).
     ``progress(total_frames, 0)`` may return a callback that receives decoded-frame increments.
     ``anonymise`` is recorded in the settings: whether the pictures written from it blur faces.
     ``replays`` finds the shots that are replays (recorded in the settings; see :mod:`vision.inference.replay`).
@@ -118,6 +121,7 @@ def analyse_video_file(
             settings=cfg.measure,
             replays=replays,
             unread=unread,
+            occlusion=occlusion,
         )
     dets = analysis.detections
     wanted = cfg.sponsors or model["classes"]
@@ -242,6 +246,7 @@ def analyse_photo_files(
     inputs: Sequence[str | Path] | None = None,
     on_photo: Callable[[int], None] | None = None,
     duplicates: Sequence[tuple[Path, Path]] = (),
+    occlusion: ArtworkOcclusion | None = None,
 ) -> PhotoOutput:
     """Analyse the photo files ``photos`` (in this order) and return the report and tables.
 
@@ -249,14 +254,17 @@ def analyse_photo_files(
     ``duplicates`` are ``(copy, first)`` pairs of byte-identical files left out of ``photos``
     (:func:`collect_photos`); the report lists them under ``source.duplicates``.
     ``on_photo(1)`` is called after each photo (for progress bars). Photos that cannot be read
-    are listed in ``failures`` and left out of every statistic.
+    are listed in ``failures`` and left out of every statistic. ``occlusion`` judges hidden logos
+    against their artwork (:mod:`vision.inference.occlusion`).
     """
     cfg.check_sponsors(detector.names)
     wanted = list(cfg.sponsors or detector.names)
     parts: list[pd.DataFrame] = []
     sizes: list[tuple[str, int, int]] = []
     failures: list[tuple[str, str]] = []
-    for res in detect_photos(photos, detector, batch_size=batch_size):
+    if occlusion:
+        occlusion.start()
+    for res in detect_photos(photos, detector, batch_size=batch_size, occlusion=occlusion):
         if isinstance(res, PhotoFailure):
             failures.append((display_path(res.path), res.error))
         else:

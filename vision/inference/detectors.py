@@ -7,7 +7,8 @@
 
 The reader reads each sponsor's artwork once (the catalogue's ``artwork``, else the model card's):
 where its text sits in the logo (:meth:`TextReader.learn_artwork`), so that a sponsor found by
-reading is boxed as its whole logo.
+reading is boxed as its whole logo. The same artwork judges how much of each detected logo is hidden
+(``Detectors.occlusion``, :mod:`vision.inference.occlusion`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 from measure.catalogue import Catalogue, parse_catalogue
 from vision.inference.checking import CheckedDetector, combined_names
 from vision.inference.detector import DEFAULT_WEIGHTS, LogoDetector
+from vision.inference.occlusion import ArtworkOcclusion
 from vision.inference.reader import TextReader
 from weights import WEIGHTS_DIR
 
@@ -30,12 +32,14 @@ READ_ONLY_FPS = 1.0
 
 @dataclass
 class Detectors:
-    """The detector a run calls (``detector``: a model or the reader) and the reader beside a model
-    (``reader``: None without a catalogue, or when the reader is the detector)."""
+    """The detector a run calls (``detector``: a model or the reader), the reader beside a model
+    (``reader``: None without a catalogue, or when the reader is the detector) and the judge of hidden
+    logos (``occlusion``: None when no sponsor's artwork is known)."""
 
     detector: LogoDetector | TextReader
     reader: TextReader | None
     catalogue: Catalogue | None
+    occlusion: ArtworkOcclusion | None = None
 
     def for_stills(
         self, check: bool = True, read: bool = True, unread: str = "auto"
@@ -69,6 +73,8 @@ class Detectors:
         layouts = getattr(reader, "layouts", None)
         if layouts:  # a run without artwork keeps its earlier key
             out["layouts"] = {s: [v.x1, v.y1, v.x2, v.y2] for s, v in sorted(layouts.items())}
+        if self.occlusion:  # hidden logos judged against their artwork change the numbers
+            out["occlusion"] = self.occlusion.fingerprint()
         return out
 
 
@@ -114,8 +120,9 @@ def open_detectors(
     catalogue = parse_catalogue(sponsors) if sponsors is not None else None
     if catalogue is not None and weights is None:
         reader = TextReader(catalogue, device=device, threads=threads)
-        reader.learn_artwork(catalogue_artwork(catalogue))
-        return Detectors(reader, None, catalogue)
+        artwork = catalogue_artwork(catalogue)
+        reader.learn_artwork(artwork)
+        return Detectors(reader, None, catalogue, _occlusion(artwork))
     model = LogoDetector(
         weights or DEFAULT_WEIGHTS,
         conf=conf,
@@ -124,10 +131,17 @@ def open_detectors(
         trust_weights=trust_weights,
         threads=threads,
     )
+    card = card_artwork(model)
     if catalogue is None:
-        return Detectors(model, None, None)
+        return Detectors(model, None, None, _occlusion(card))
     reader = reader_beside(model, catalogue, device=device, threads=threads)
-    return Detectors(model, reader, reader.catalogue)
+    return Detectors(model, reader, reader.catalogue, _occlusion({**card, **catalogue_artwork(catalogue)}))
+
+
+def _occlusion(artwork: dict[str, list[str]]) -> ArtworkOcclusion | None:
+    """Return the judge of hidden logos for the sponsors with ``artwork``; None when there is none."""
+    judge = ArtworkOcclusion(artwork)
+    return judge if judge else None
 
 
 def reader_beside(

@@ -24,6 +24,7 @@ from measure.paths import display_path
 from measure.records import DETECTION_COLUMNS, QUALITY_COLUMNS
 from vision.inference.detections import Detections
 from vision.inference.detector import LogoDetector
+from vision.inference.occlusion import ArtworkOcclusion
 from vision.inference.quality import frame_quality
 from vision.io.images import ImageError, load_image
 
@@ -62,20 +63,28 @@ def empty_photo_detections() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=d) for c, d in PHOTO_DETECTION_COLUMNS.items()})
 
 
-def detection_table(path: Path, image: np.ndarray, dets: Detections) -> pd.DataFrame:
-    """Return the scored detection table of one photo (:data:`PHOTO_DETECTION_COLUMNS`)."""
+def detection_table(
+    path: Path, image: np.ndarray, dets: Detections, occlusion: ArtworkOcclusion | None = None
+) -> pd.DataFrame:
+    """Return the scored detection table of one photo (:data:`PHOTO_DETECTION_COLUMNS`); ``occlusion``
+    judges how much of each logo is hidden, against its artwork (:mod:`vision.inference.occlusion`)."""
     n = len(dets)
     if n == 0:
         return empty_photo_detections()
     data: dict[str, object] = {"photo": np.full(n, display_path(path), dtype=object), **dets.columns()}
-    data.update(frame_quality(image, dets.corners))
+    in_view = occlusion(image, dets.corners, [str(s) for s in dets.sponsor]) if occlusion else None
+    data.update(frame_quality(image, dets.corners, in_view))
     table = pd.DataFrame(data)[list(PHOTO_DETECTION_COLUMNS)].astype(PHOTO_DETECTION_COLUMNS)
     # a logo cut off by the photo's border: its shape from the same sponsor's uncut logos in this photo
     return complete_cut_logos(table, image.shape[1], image.shape[0])
 
 
 def detect_photos(
-    paths: Iterable[str | Path], detector: LogoDetector, batch_size: int = 8, first_index: int = 0
+    paths: Iterable[str | Path],
+    detector: LogoDetector,
+    batch_size: int = 8,
+    first_index: int = 0,
+    occlusion: ArtworkOcclusion | None = None,
 ) -> Iterator[PhotoResult | PhotoFailure]:
     """Analyse ``paths`` and yield one :class:`PhotoResult` or :class:`PhotoFailure` per path, in order.
 
@@ -97,16 +106,18 @@ def detect_photos(
         pending.append((i, path, item))
         held = sum(it.shape[0] * it.shape[1] for _, _, it in pending if not isinstance(it, str))
         if len(pending) >= batch_size or held >= MAX_HELD_PHOTO_PIXELS:  # large photos: a smaller batch
-            yield from _flush(pending, detector)
+            yield from _flush(pending, detector, occlusion)
             pending = []
     if pending:
-        yield from _flush(pending, detector)
+        yield from _flush(pending, detector, occlusion)
 
 
 _Pending = list[tuple[int, Path, np.ndarray | str]]
 
 
-def _flush(pending: _Pending, detector: LogoDetector) -> list[PhotoResult | PhotoFailure]:
+def _flush(
+    pending: _Pending, detector: LogoDetector, occlusion: ArtworkOcclusion | None
+) -> list[PhotoResult | PhotoFailure]:
     out: dict[int, PhotoResult | PhotoFailure] = {}
     groups: dict[tuple[int, ...], list[tuple[int, Path, np.ndarray]]] = {}
     for i, path, item in pending:
@@ -118,5 +129,5 @@ def _flush(pending: _Pending, detector: LogoDetector) -> list[PhotoResult | Phot
         found = detector.predict([g[2] for g in group], [g[0] for g in group], [0.0] * len(group))
         for (i, path, image), dets in zip(group, found, strict=True):
             h, w = image.shape[:2]
-            out[i] = PhotoResult(i, path, w, h, detection_table(path, image, dets))
+            out[i] = PhotoResult(i, path, w, h, detection_table(path, image, dets, occlusion))
     return [out[i] for i, _, _ in pending]

@@ -23,6 +23,7 @@ from vision.inference.checking import TrackChecker, add_reads, combined_names
 from vision.inference.context import FrameContext
 from vision.inference.detections import Detections
 from vision.inference.detector import LogoDetector
+from vision.inference.occlusion import ArtworkOcclusion
 from vision.inference.other_reads import OtherReads
 from vision.inference.quality import frame_quality
 from vision.inference.reader import TextReader, text_detections
@@ -153,6 +154,13 @@ def _read_whole(
     return dets
 
 
+def _in_view(occlusion: ArtworkOcclusion | None, image: np.ndarray, dets: Detections) -> np.ndarray | None:
+    """Return the share in view of each detection, judged against its artwork; None without artwork."""
+    if not occlusion or not len(dets):
+        return None
+    return occlusion(image, dets.corners, [str(s) for s in dets.sponsor])
+
+
 def analyse_video(
     source: VideoSource,
     detector: LogoDetector | TextReader,
@@ -165,6 +173,7 @@ def analyse_video(
     settings: MeasureSettings | None = None,
     replays: bool = True,
     unread: str = "auto",
+    occlusion: ArtworkOcclusion | None = None,
 ) -> VideoAnalysis:
     """Run detection, cut detection, tracking and per-detection quality over ``source``.
 
@@ -179,11 +188,14 @@ def analyse_video(
     unread and dropped): the read then stands in for them. Only detections that qualify under
     ``settings`` (default thresholds without) are read: the others count toward no number.
     ``on_frames(n)`` is called after each batch with the number of decoded frames it advanced (for
-    progress bars). ``replays`` finds the shots that
+    progress bars). ``occlusion`` judges how much of each detected logo is hidden, against the
+    sponsor's artwork (:mod:`vision.inference.occlusion`). ``replays`` finds the shots that
     are replays (:class:`vision.inference.replay.ReplaySpotter`, ``Timeline.replays``). Returns a :class:`VideoAnalysis`.
     """
     info = source.info
     analysed_fps = source.analysed_fps
+    if occlusion:
+        occlusion.start()
     cuts = CutDetector(info.fps)
     context = FrameContext()  # placement and shot type (vision.inference.context)
     columns = _Columns()
@@ -239,7 +251,9 @@ def analyse_video(
                     spare = here[np.isin(here.sponsor.astype(str), d.sponsor.astype(str))]
                     if len(spare):
                         spare.polygon = spare.corners
-                        spare.data.update(frame_quality(f.image, spare.corners))
+                        spare.data.update(
+                            frame_quality(f.image, spare.corners, _in_view(occlusion, f.image, spare))
+                        )
                         spare.shot = np.full(len(spare), shot, dtype=np.int64)
                         reserve.add(spare)
                 d = add_reads(d, here)
@@ -248,10 +262,16 @@ def analyse_video(
             h, w = f.image.shape[:2]
             tracker.update(d, (h, w))
             if len(d):
-                d.data.update(frame_quality(f.image, d.corners))
+                d.data.update(frame_quality(f.image, d.corners, _in_view(occlusion, f.image, d)))
             if checker is not None:  # every analysed frame, so that the checker sees a track's gaps
                 worth = (
-                    qualifies(d.data["clarity"], d.data["short_side_px"], min(h, w), settings)
+                    qualifies(
+                        d.data["clarity"],
+                        d.data["short_side_px"],
+                        min(h, w),
+                        settings,
+                        d.data["visible_fraction"],
+                    )
                     if len(d)
                     else np.zeros(0, dtype=bool)
                 )

@@ -63,12 +63,16 @@ def crop_stats(image: np.ndarray, poly: np.ndarray, rotated: bool) -> tuple[floa
     return float(1.0 - math.exp(-slope / SHARPNESS_SCALE)), contrast
 
 
-def frame_quality(image: np.ndarray, polys: np.ndarray) -> dict[str, np.ndarray]:
+def frame_quality(
+    image: np.ndarray, polys: np.ndarray, in_view: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
     """Score every detection of one decoded frame.
 
     ``image`` is the frame (H x W grey or H x W x 3 BGR, uint8) and ``polys`` the detections'
     polygons (``(N, 4, 2)`` pixels). Returns what :func:`measure.quality.detection_quality` returns,
-    with ``sharpness`` and ``contrast`` measured on the crops (0 for a polygon wholly off-frame).
+    with ``sharpness`` and ``contrast`` measured on the crops (0 for a polygon wholly off-frame);
+    ``in_view`` (N fractions, NaN where not judged; :mod:`vision.inference.occlusion`) lowers
+    ``visible_fraction`` to the share of each logo not hidden.
     """
     image = np.asarray(image)
     shape_ok = image.ndim == 2 or (image.ndim == 3 and image.shape[2] in (1, 3))
@@ -88,7 +92,7 @@ def frame_quality(image: np.ndarray, polys: np.ndarray) -> dict[str, np.ndarray]
     for i in range(n):
         if visible[i] > 0:
             sharp[i], contrast[i] = crop_stats(image, polys[i], bool(rotated[i]))
-    return detection_quality(polys, width, height, sharp, contrast)
+    return detection_quality(polys, width, height, sharp, contrast, in_view)
 
 
 def score_detections(
@@ -104,5 +108,7 @@ def score_detections(
     scores = frame_quality(image, polygons(detections))
     for col in _QUALITY_OUT:
         out[col] = pd.Series(scores[col], index=out.index, dtype=QUALITY_COLUMNS[col])
-    out["qualifies"] = qualifies(out["clarity"], out["short_side_px"], min(image.shape[:2]), settings)
+    out["qualifies"] = qualifies(
+        out["clarity"], out["short_side_px"], min(image.shape[:2]), settings, out["visible_fraction"]
+    )
     return out

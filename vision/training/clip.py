@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from measure.quality import reference_sides
+from measure.settings import MeasureSettings
 from vision.io.artwork import Logo
 from vision.training.compose import Canvas, LogoBank, instance_label, polygon_area, project
 from vision.training.degrade import motion_blur
@@ -57,8 +58,9 @@ from vision.training.synth import SynthError
 
 __all__ = ["MIN_SHORT_SIDE_PX", "MIN_VISIBLE", "TRUTH_COLUMNS", "ClipTruth", "box_union_area", "render_clip"]
 
-#: An instance counts toward exposure when at least this fraction of it is visible ...
-MIN_VISIBLE = 0.6
+#: An instance counts toward exposure when at least this fraction of it is visible (``measure/``'s
+#: default ``min_visible``) ...
+MIN_VISIBLE = MeasureSettings().min_visible
 #: ... and the short side of its polygon is at least this many pixels.
 MIN_SHORT_SIDE_PX = 10.0
 

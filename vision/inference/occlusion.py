@@ -1,0 +1,302 @@
+"""How much of a detected logo is in view, judged against the sponsor's own artwork.
+
+A detector boxes a logo whole even where a player stands in front of it: the box spans the board,
+the player included, and the logo counts as fully visible. Where the sponsor's artwork is known (the
+catalogue's ``artwork``, else the model card's), each detection is compared with it:
+
+1. the detection's polygon is warped to a canonical rectangle :data:`CANON_H` pixels high (with a
+   margin of :data:`PAD` on every side) and the artwork, composited over the board colour found
+   around its marks (the median of the crop where the artwork is transparent), is resized to it;
+2. the artwork is aligned, as a detector's box is rarely exact: it is scaled by each of
+   :data:`SCALES_X` x :data:`SCALES_Y` and placed where it correlates best in colour with the crop
+   (``cv2.matchTemplate``); then the camera's motion blur is matched (the artwork smeared
+   horizontally by each of :data:`SMEARS` pixels, keeping the smear that agrees best) and the
+   smeared artwork is aligned again;
+4. the aligned crop and artwork are cut into vertical strips :data:`STRIP_H` logo heights wide (the
+   occluders in front of boards are players, upright). A strip is *in view* when its colours
+   correlate with the artwork's at least :data:`IN_VIEW` (absolute, so a logo shown in inverted
+   colours agrees too); a strip of the artwork without marks (flat) is in view when the crop there
+   is flat too and of the same colour.
+
+``visible share = alpha mass of the artwork in columns in view / its whole alpha mass``, in [0, 1]
+(strips are scored every :data:`HOP` columns; a column takes the score of the strip centred nearest).
+It is NaN, "not judged", when the polygon touches the frame border (:mod:`measure.frame_edge` judges
+those) or is under :data:`MIN_SIDE_PX` pixels high, and while the sponsor's artwork is not yet
+trusted in the run: no strip of :data:`TRUST_AFTER` of its detections agreed at least
+:data:`TRUSTED` (the mark is shown in a form the artwork does not match: another lockup, other
+colours). :func:`measure.quality.detection_quality` lowers a detection's ``visible_fraction`` to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from measure.methodology import VIEW_CANON_H as CANON_H
+from measure.methodology import VIEW_COLOUR_TOL as COLOUR_TOL
+from measure.methodology import VIEW_CORRELATION as IN_VIEW
+from measure.methodology import VIEW_HOP_PX as HOP
+from measure.methodology import VIEW_MIN_SIDE_PX as MIN_SIDE_PX
+from measure.methodology import VIEW_SCALES_X as SCALES_X
+from measure.methodology import VIEW_SCALES_Y as SCALES_Y
+from measure.methodology import VIEW_SMEARS_PX as SMEARS
+from measure.methodology import VIEW_STRIP_H as STRIP_H
+from measure.methodology import VIEW_TRUST_AFTER as TRUST_AFTER
+from measure.methodology import VIEW_TRUSTED as TRUSTED
+
+__all__ = ["ArtworkOcclusion", "Template", "template", "visible_share"]
+
+#: Margin around the detection's polygon searched for the artwork, as a fraction of its sides.
+PAD = 0.2
+#: Colour spread (standard deviation, 0..255) below which a strip is flat.
+FLAT = 8.0
+#: Gaussian blur (canonical pixels) applied to both sides before comparing (pixel-level misalignment).
+SIGMA = 1.6
+#: Alpha below which an artwork pixel is transparent (the board shows through).
+CLEAR_ALPHA = 0.1
+
+
+@dataclass(frozen=True, eq=False)
+class Template:
+    """One artwork at the canonical height: ``colour`` (BGR premultiplied by alpha, float32) and
+    ``alpha`` (0..1), both ``CANON_H`` x width pixels; ``mass`` is the alpha mass of each column."""
+
+    colour: np.ndarray
+    alpha: np.ndarray
+    mass: np.ndarray
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width, height) in canonical pixels."""
+        return int(self.alpha.shape[1]), int(self.alpha.shape[0])
+
+
+def _strip_px() -> int:
+    return max(2, round(STRIP_H * CANON_H))
+
+
+def template(rgba: np.ndarray) -> Template:
+    """Return the :class:`Template` of an RGBA artwork (uint8, straight alpha, e.g. from
+    :func:`vision.io.artwork.load_artwork`)."""
+    h, w = rgba.shape[:2]
+    width = max(_strip_px(), round(CANON_H * w / h))
+    small = cv2.resize(rgba, (width, CANON_H), interpolation=cv2.INTER_AREA).astype(np.float32)
+    alpha = small[..., 3] / 255.0
+    colour = cv2.cvtColor(np.ascontiguousarray(small[..., :3]), cv2.COLOR_RGB2BGR) * alpha[..., None]
+    return Template(colour.astype(np.float32), alpha.astype(np.float32), alpha.sum(axis=0).astype(float))
+
+
+def _blur(x: np.ndarray, smear: int) -> np.ndarray:
+    x = cv2.GaussianBlur(x, (0, 0), SIGMA)
+    return cv2.blur(x, (smear, 1)) if smear > 1 else x
+
+
+def _strip_scores(crop: np.ndarray, art: np.ndarray, flat: np.ndarray, hop: int | None = None) -> np.ndarray:
+    """Return the agreement in [0, 1] of two same-size BGR float images in each strip (see the module
+    doc), strips starting every ``hop`` columns (default: side by side). A flat strip of ``art`` is
+    compared in colour with ``flat`` (the artwork on the board colour of the whole box)."""
+    step = _strip_px()
+    out = []
+    for s in range(0, max(1, crop.shape[1] - step + (hop or step)), hop or step):
+        a = crop[:, s : s + step].reshape(-1, 3)
+        b = art[:, s : s + step].reshape(-1, 3)
+        mean_a = a.mean(0)
+        a, b = a - mean_a, b - b.mean(0)
+        spread_a, spread_b = float(np.sqrt((a * a).mean())), float(np.sqrt((b * b).mean()))
+        if spread_b < FLAT:  # no marks to compare: the crop must be flat and of the board's colour
+            board = flat[:, s : s + step].reshape(-1, 3).mean(0)
+            out.append(float(spread_a < 2 * FLAT and np.linalg.norm(mean_a - board) < COLOUR_TOL))
+        elif spread_a < FLAT / 2:
+            out.append(0.0)
+        else:
+            out.append(abs(float((a * b).mean()) / (spread_a * spread_b)))
+    return np.asarray(out)
+
+
+def _strip_distances(crop: np.ndarray, art: np.ndarray, hop: int) -> np.ndarray:
+    """Return the distance (0..441, RGB euclidean) between the mean colours of two same-size BGR
+    float images in each strip, strips starting every ``hop`` columns."""
+    step = _strip_px()
+    starts = range(0, max(1, crop.shape[1] - step + hop), hop)
+    return np.array(
+        [
+            float(np.linalg.norm(crop[:, s : s + step].mean((0, 1)) - art[:, s : s + step].mean((0, 1))))
+            for s in starts
+        ]
+    )
+
+
+def _boards(crop: np.ndarray, alpha: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the board colour behind each strip of the artwork and behind the whole box (BGR, one
+    row per canonical column): the median of the strip's (box's) pixels where the artwork is
+    transparent, else black. Per strip, so that a player hiding one part does not colour the board of
+    the others' marks; the whole box's for flat strips, so that a player is not taken for the board."""
+    clear = alpha < CLEAR_ALPHA
+    whole = np.median(crop[clear], axis=0) if clear.sum() >= 20 else np.zeros(3, np.float32)
+    step, out = _strip_px(), np.empty((1, crop.shape[1], 3), np.float32)
+    for s in range(0, crop.shape[1], step):
+        c = clear[:, s : s + step]
+        out[0, s : s + step] = np.median(crop[:, s : s + step][c], axis=0) if c.sum() >= 20 else whole
+    return out, np.broadcast_to(whole.astype(np.float32), out.shape)
+
+
+def _align(big: np.ndarray, art: np.ndarray) -> tuple[int, int, int, int] | None:
+    """Return the box ``(x, y, w, h)`` in ``big`` where ``art`` (BGR, scaled by each of
+    :data:`SCALES_X` x :data:`SCALES_Y`) correlates best in colour; None when no scale fits."""
+    width, height = art.shape[1], art.shape[0]
+    best, box = -2.0, None
+    for sx in SCALES_X:
+        for sy in SCALES_Y:
+            w2, h2 = round(width * sx), round(height * sy)
+            if w2 > big.shape[1] or h2 > big.shape[0]:
+                continue
+            t = cv2.resize(art, (w2, h2), interpolation=cv2.INTER_LINEAR)
+            if float(t.std()) < 1e-3:  # a flat template correlates with nothing
+                continue
+            _, score, _, (x0, y0) = cv2.minMaxLoc(cv2.matchTemplate(big, t, cv2.TM_CCOEFF_NORMED))
+            if score > best:
+                best, box = score, (x0, y0, w2, h2)
+    return box
+
+
+def _edges(image: np.ndarray, alpha: np.ndarray | None = None) -> np.ndarray:
+    """Return the gradient magnitude of a BGR float image (the largest over its channels, and over
+    ``alpha`` x 255 when given: the marks' outline whatever the board), blurred by 1 pixel."""
+    planes = [*cv2.split(image), *([alpha * 255.0] if alpha is not None else [])]
+    mags = [cv2.magnitude(cv2.Sobel(p, cv2.CV_32F, 1, 0), cv2.Sobel(p, cv2.CV_32F, 0, 1)) for p in planes]
+    return cv2.GaussianBlur(np.max(mags, axis=0), (0, 0), 1.0)
+
+
+def _cut(big: np.ndarray, box: tuple[int, int, int, int], tpl: Template) -> np.ndarray:
+    """Return ``box`` of ``big`` resized to the template's canonical size."""
+    x0, y0, w, h = box
+    return cv2.resize(big[y0 : y0 + h, x0 : x0 + w], tpl.size, interpolation=cv2.INTER_AREA)
+
+
+def _judge(image: np.ndarray, poly: np.ndarray, tpl: Template) -> tuple[float, float, bool]:
+    """Return ``(visible share, mean strip agreement, trusted)`` of one template on one polygon;
+    trusted when a strip agrees at least :data:`TRUSTED`."""
+    width, height = tpl.size
+    sides = np.linalg.norm(np.roll(poly, -1, axis=0) - poly, axis=1)  # top, right, bottom, left
+    box_w = max(_strip_px(), round(height * (sides[0] + sides[2]) / max(sides[1] + sides[3], 1e-6)))
+    px, py = round(PAD * max(box_w, width)), round(PAD * height)
+    dst = np.float32([[px, py], [px + box_w, py], [px + box_w, py + height], [px, py + height]])
+    warp = cv2.getPerspectiveTransform(np.float32(poly), dst)
+    big = cv2.warpPerspective(
+        image, warp, (box_w + 2 * px, height + 2 * py), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE
+    ).astype(np.float32)
+    big_blur = _blur(big, 1)
+    # the box is warped at its own aspect, the artwork searched in it at its own: a loose box's extra
+    # board is not taken for a hidden part. First on edges, which do not depend on the board's colour.
+    box = _align(_edges(big_blur), _edges(_blur(tpl.colour, SMEARS[1]), _blur(tpl.alpha, SMEARS[1])))
+    if box is None:
+        return float("nan"), 0.0, False
+    local, whole = _boards(_cut(big, box, tpl), tpl.alpha)
+    art = tpl.colour + (1.0 - tpl.alpha[..., None]) * local
+    flat = tpl.colour + (1.0 - tpl.alpha[..., None]) * whole
+    smear = max(
+        SMEARS, key=lambda n: float(_strip_scores(_cut(big_blur, box, tpl), _blur(art, n), flat).mean())
+    )
+    art = _blur(art, smear)
+    aligned = _cut(big_blur, _align(big_blur, art) or box, tpl)
+    scores = _strip_scores(aligned, art, flat, HOP)
+    trusted = bool((scores >= TRUSTED).any())
+    # each column takes the score of the strip centred nearest it: a hidden edge found to HOP columns
+    centres = np.arange(len(scores)) * HOP + _strip_px() / 2
+    nearest = np.abs(np.arange(width)[:, None] + 0.5 - centres[None, :]).argmin(axis=1)
+    # the board's colour, taken where the marks correlate best (neither a player nor the next
+    # advert on a scrolling board can be there); then every strip is judged on that board
+    board = (tpl.alpha < CLEAR_ALPHA) & (scores[nearest] >= TRUSTED)[None, :]
+    if board.sum() >= 20:
+        ref = _blur(tpl.colour + (1.0 - tpl.alpha[..., None]) * np.median(aligned[board], axis=0), smear)
+        scores = _strip_scores(aligned, ref, ref, HOP)
+        # marks that do not correlate are hidden only if the colour is not the logo's either (blur, glare)
+        seen = (scores >= IN_VIEW) | (_strip_distances(aligned, ref, HOP) < COLOUR_TOL)
+    else:
+        seen = scores >= IN_VIEW
+    share = float((tpl.mass * seen[nearest]).sum() / max(tpl.mass.sum(), 1e-9))
+    return share, float(scores.mean()), trusted
+
+
+def _clockwise(poly: np.ndarray) -> np.ndarray:
+    """Return the 4 corners clockwise on screen, from the one nearest the top-left."""
+    centre = poly.mean(0)
+    ring = poly[np.argsort(np.arctan2(poly[:, 1] - centre[1], poly[:, 0] - centre[0]))]
+    return np.roll(ring, -int(np.argmin(ring.sum(1))), axis=0)
+
+
+def visible_share(image: np.ndarray, poly: np.ndarray, templates: Sequence[Template]) -> tuple[float, bool]:
+    """Return ``(share, trusted)``: the fraction (0..1) of the logo in ``poly`` (4 x 2 frame pixels, any
+    corner order) in view in the BGR ``image``, judged with the template that agrees best, and whether
+    a strip agreed at least :data:`TRUSTED` (the artwork is recognisably what is shown). The share is
+    NaN when the polygon touches the frame border, is under :data:`MIN_SIDE_PX` pixels high or the
+    sponsor has no template."""
+    h, w = image.shape[:2]
+    poly = _clockwise(np.asarray(poly, dtype=float).reshape(4, 2))
+    if poly[:, 0].min() < 1 or poly[:, 1].min() < 1 or poly[:, 0].max() > w - 1 or poly[:, 1].max() > h - 1:
+        return float("nan"), False
+    side = min(np.linalg.norm(poly[3] - poly[0]), np.linalg.norm(poly[2] - poly[1]))
+    if side < MIN_SIDE_PX or not templates:
+        return float("nan"), False
+    if image.ndim == 2:
+        image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+    share, _, trusted = max((_judge(image, poly, t) for t in templates), key=lambda j: (j[2], j[1]))
+    return share, trusted
+
+
+class ArtworkOcclusion:
+    """The visible share of detections of the sponsors whose artwork is given.
+
+    ``artwork`` maps a sponsor to its artwork files (:func:`vision.io.artwork.load_artwork` reads them);
+    files that cannot be read are skipped, as the text reader skips them.
+
+    A sponsor's shares count once its artwork has been *trusted* (recognised, :func:`visible_share`)
+    on :data:`TRUST_AFTER` of its detections in the run: from then on the artwork is known to be how
+    the sponsor looks in this footage, and a logo where no strip agrees is hidden, not another form of
+    the mark. Before that, untrusted shares are NaN (not judged). :meth:`start` begins a new run.
+    """
+
+    def __init__(self, artwork: Mapping[str, Sequence[str | Path]]) -> None:
+        from vision.io.artwork import ArtworkError, load_artwork
+
+        self.templates: dict[str, list[Template]] = {}
+        self.files: dict[str, list[str]] = {}
+        for sponsor, paths in artwork.items():
+            for f in paths:
+                try:
+                    tpl = template(load_artwork(f))
+                except ArtworkError:
+                    continue
+                self.templates.setdefault(sponsor, []).append(tpl)
+                self.files.setdefault(sponsor, []).append(str(f))
+        self.trusted: dict[str, int] = {}
+
+    def start(self) -> None:
+        """Begin a new run (a video, a photo archive): no sponsor's artwork is trusted yet."""
+        self.trusted = {}
+
+    def __bool__(self) -> bool:
+        return bool(self.templates)
+
+    def fingerprint(self) -> dict[str, list[str]]:
+        """Return what identifies the judge in a run key: the sha256 of each sponsor's artwork files."""
+        from measure.hashing import sha256_path
+
+        return {s: [sha256_path(f) for f in fs] for s, fs in sorted(self.files.items())}
+
+    def __call__(self, image: np.ndarray, polys: np.ndarray, sponsors: Sequence[str]) -> np.ndarray:
+        """Return the visible share (0..1, NaN when not judged) of each of ``polys`` (``(N, 4, 2)``
+        frame pixels) of ``sponsors`` (N names) in the BGR ``image``."""
+        polys = np.asarray(polys, dtype=float).reshape(-1, 4, 2)
+        out = np.full(len(polys), np.nan)
+        for i, (p, s) in enumerate(zip(polys, map(str, sponsors), strict=True)):
+            share, trusted = visible_share(image, p, self.templates.get(s, []))
+            if trusted:
+                self.trusted[s] = self.trusted.get(s, 0) + 1
+            if trusted or self.trusted.get(s, 0) >= TRUST_AFTER:
+                out[i] = share
+        return out
