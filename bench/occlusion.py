@@ -31,36 +31,12 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
 from clips import CACHE  # noqa: E402
-
-
-def calibration(dets: pd.DataFrame, truth: pd.DataFrame, width: int, height: int, floor: float) -> dict:
-    """Return the judge's calls on the detections that touch no frame border, matched to true instances."""
-    from measure.geometry import box_iou
-
-    inside = (dets["x1"] >= 1) & (dets["y1"] >= 1) & (dets["x2"] <= width - 1) & (dets["y2"] <= height - 1)
-    by_key = {k: g for k, g in truth.groupby(["frame", "sponsor"])}
-    true_vis = []
-    for r in dets[inside].itertuples():
-        g = by_key.get((r.frame, r.sponsor))
-        if g is None:
-            true_vis.append(np.nan)
-            continue
-        iou = box_iou(np.array([r.x1, r.y1, r.x2, r.y2]), g[["x1", "y1", "x2", "y2"]].to_numpy(float))
-        true_vis.append(float(g["visible_fraction"].iloc[iou.argmax()]) if iou.max() > 0.1 else np.nan)
-    m = dets[inside].assign(true_visible=true_vis).dropna(subset=["true_visible"])
-    seen, hidden = m[m["true_visible"] >= floor], m[m["true_visible"] < floor]
-    return {
-        "visible: called hidden": f"{(seen['visible_fraction'] < floor).sum()} of {len(seen)}",
-        "hidden: caught": f"{(hidden['visible_fraction'] < floor).sum()} of {len(hidden)}",
-    }
 
 
 def demo(args: argparse.Namespace) -> None:
     from measure.settings import Config, MeasureSettings
-    from measure.truth import comparison_markdown, truth_comparison
+    from measure.truth import comparison_markdown, truth_comparison, visibility_calls
     from vision.inference.analysis import analyse_video_file
     from vision.inference.detector import DEFAULT_WEIGHTS
     from vision.inference.detectors import open_detectors
@@ -84,7 +60,11 @@ def demo(args: argparse.Namespace) -> None:
         cpu = time.process_time() - cpu0
         cmp = truth_comparison(out.sponsors, truth.exposure_s, truth.mean_screen_share)
         print(f"\n### demo, {label} ({cpu:.0f} CPU s)\n\n{comparison_markdown(cmp)}")
-        print(calibration(out.detections, truth.frames, truth.width, truth.height, floor))
+        calls = visibility_calls(out.detections, truth.frames, truth.width, truth.height, floor)
+        print(
+            f"visible logos called hidden: {calls['visible_called_hidden']} of {calls['visible']}; "
+            f"hidden logos caught: {calls['hidden_caught']} of {calls['hidden']}"
+        )
 
 
 def real(args: argparse.Namespace) -> None:

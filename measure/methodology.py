@@ -50,6 +50,9 @@ VIEW_SCALES_Y: tuple[float, ...] = (0.6, 0.72, 0.86, 1.0, 1.16)
 VIEW_CORRELATION: float = 0.5
 #: ... or its mean colour is within this (0..441, RGB euclidean) of the artwork's on the board.
 VIEW_COLOUR_TOL: float = 40.0
+#: A judgement counts only when the strips whose marks correlate do so on average at least this well
+#: (else the artwork is misaligned or not the lockup on screen, and nothing is judged).
+VIEW_SETTLED: float = 0.65
 #: A judgement is *trusted* when a strip correlates at least this well; a sponsor's judgements count
 #: once VIEW_TRUST_AFTER of its detections in the run were trusted (its artwork is how it looks here).
 VIEW_TRUSTED: float = 0.8
@@ -850,7 +853,9 @@ A photo has no duration, so a photo archive is measured in photos:
   measured to within one analysed interval per segment. Halving the stride changes a segment's
   seconds by at most half the coarser interval.
 - Screen share is the box's share. It includes the background inside the box, and it is not
-  corrected for perspective or occlusion.
+  corrected for perspective; a logo partly hidden keeps its box's share (under `min_visible` in
+  view it does not count at all). What is hidden is judged only where the sponsor's artwork is
+  known, and only from what the artwork shows: lettering the colour of its board cannot be judged.
 - The quality index and media value are fixed, documented conventions, not a market valuation.
   Set the rates in the rate card to your own.
 """

@@ -4,7 +4,10 @@ demo is judged by."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+
+from measure.geometry import box_iou
 
 
 def truth_comparison(
@@ -72,3 +75,39 @@ def comparison_markdown(cmp: pd.DataFrame) -> str:
         f"within both {names(on_s & on_share)}.",
     ]
     return "\n".join(lines) + "\n"
+
+
+def visibility_calls(
+    detections: pd.DataFrame, truth: pd.DataFrame, width: int, height: int, floor: float
+) -> dict[str, int]:
+    """Count how a run's ``visible_fraction`` calls the true visibility of the logos it detected.
+
+    Only detections that touch no border of the ``width x height`` frame (pixels) count, each matched
+    to the true instance of its sponsor in its frame that it overlaps most (IoU > 0.1; ``truth`` has
+    the columns of :data:`vision.training.clip.TRUTH_COLUMNS`). Returns ``visible`` (matched to an
+    instance at least ``floor`` visible), ``visible_called_hidden`` (of those, ``visible_fraction`` <
+    ``floor``), ``hidden`` (matched to one below ``floor``) and ``hidden_caught`` (of those, called below).
+    """
+    inside = (
+        (detections["x1"] >= 1)
+        & (detections["y1"] >= 1)
+        & (detections["x2"] <= width - 1)
+        & (detections["y2"] <= height - 1)
+    )
+    by_key = {k: g for k, g in truth.groupby(["frame", "sponsor"])}
+    true_vis, called = [], []
+    for r in detections[inside].itertuples():
+        g = by_key.get((r.frame, r.sponsor))
+        if g is None:
+            continue
+        iou = box_iou(np.array([r.x1, r.y1, r.x2, r.y2]), g[["x1", "y1", "x2", "y2"]].to_numpy(float))
+        if iou.max() > 0.1:
+            true_vis.append(float(g["visible_fraction"].iloc[int(iou.argmax())]))
+            called.append(float(r.visible_fraction))
+    seen, said = np.asarray(true_vis) >= floor, np.asarray(called) >= floor
+    return {
+        "visible": int(seen.sum()),
+        "visible_called_hidden": int((seen & ~said).sum()),
+        "hidden": int((~seen).sum()),
+        "hidden_caught": int((~seen & ~said).sum()),
+    }

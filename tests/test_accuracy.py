@@ -34,8 +34,8 @@ runner = CliRunner()
 #: meets the tolerances, so that the entry is removed; any other model is held to them.
 KNOWN_SHORT = {
     "b25dd7a617efeb0097d8907b86c6ec6673cb5b77d5d1ad6e80090b2a5c32b73b": (
-        "the GPU-trained demo model of 2026-12-04: Apexa share +49 %, Helix share +26 % (boxes over the "
-        "players in front of half-hidden boards; docs/benchmarks.md)"
+        "the GPU-trained demo model of 2026-12-04: Apexa share +32-38 % (its black wordmark on the black "
+        "boards cannot be seen, so its boxes run past the lettering; docs/benchmarks.md)"
     ),
 }
 
@@ -98,7 +98,22 @@ def test_logos_cut_off_by_the_frame_border_get_the_visible_fraction_the_truth_ha
     print(f"{len(errors)} cut boxes matched; median |error| {np.median(errors):.3f}")
     assert len(errors) >= 50, "the demo clip pans boards across the frame border"
     assert np.median(errors) <= 0.15
-    assert (det.loc[~(cut_x | cut_y), "visible_fraction"] == 1.0).all()  # uncut boxes are wholly inside
+
+
+def test_hidden_logos_are_judged_against_the_artwork(demo_run: Path) -> None:
+    """The demo card's artwork judges what players hide: few logos in view are called hidden, and a
+    good part of the hidden ones are caught (bench/occlusion.py measures both, with and without)."""
+    from measure.truth import visibility_calls
+
+    det = pd.read_parquet(demo_run / "analysis" / "detections.parquet")
+    truth = pd.read_parquet(demo_run / "clip" / "truth.parquet")
+    report = json.loads((demo_run / "analysis" / "report.json").read_text())
+    width, height = report["source"]["width"], report["source"]["height"]
+    calls = visibility_calls(det, truth, width, height, report["settings"]["min_visible"])
+    print(calls)
+    assert calls["visible"] >= 1000 and calls["hidden"] >= 50, "the demo clip has players before boards"
+    assert calls["visible_called_hidden"] <= 0.03 * calls["visible"]
+    assert calls["hidden_caught"] >= 0.25 * calls["hidden"]
 
 
 def test_exposure_within_tolerance(demo_run: Path, request: pytest.FixtureRequest) -> None:

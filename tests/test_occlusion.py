@@ -123,11 +123,14 @@ def test_visible_fraction_takes_the_smaller_of_frame_and_view_and_gates_qualifyi
 
 
 def write_occluded_video(path: Path, hide: tuple[int, int], seconds: float = 2.0, fps: float = 10.0) -> Path:
+    """Write the two boards for ``seconds``; a player steps in front of Helix (columns ``hide``) halfway."""
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (1280, 720))
     assert writer.isOpened()
-    frame = with_player(board_frame(BOARDS), *hide)
-    for _ in range(round(seconds * fps)):
-        writer.write(frame)
+    clear = board_frame(BOARDS)
+    hidden = with_player(clear, *hide)
+    n = round(seconds * fps)
+    for i in range(n):
+        writer.write(clear if i < n // 2 else hidden)
     writer.release()
     return path
 
@@ -135,7 +138,8 @@ def write_occluded_video(path: Path, hide: tuple[int, int], seconds: float = 2.0
 @pytest.mark.slow
 def test_analyze_with_the_real_model_does_not_count_a_hidden_logo(tmp_path: Path) -> None:
     """Through the real decode, the real demo model and the CLI: the demo model's card gives the
-    artwork, so a Helix board mostly behind a player is detected but does not count; Corvo does."""
+    artwork. Helix counts while in full view (the judge recognises its artwork there), then, once a
+    player stands in front of most of it, it is still detected but does not count; Corvo counts."""
     from vision.inference.detector import DEFAULT_WEIGHTS
 
     box = artwork_box("Helix", BOARDS)
@@ -147,12 +151,14 @@ def test_analyze_with_the_real_model_does_not_count_a_hidden_logo(tmp_path: Path
     assert res.exit_code == 0, res.output
     dets = pd.read_parquet(out / "detections.parquet")
     helix = dets[dets["sponsor"] == "Helix"]
-    assert len(helix) >= 5, "the demo model should still see the half-hidden Helix board"
-    assert (helix["visible_fraction"] < 0.6).all() and not helix["qualifies"].any()
+    seen, hidden = helix[helix["t"] < 0.95], helix[helix["t"] >= 1.05]
+    assert len(seen) >= 4 and (seen["visible_fraction"] >= 0.9).all() and seen["qualifies"].all()
+    assert len(hidden) >= 4, "the demo model should still see the half-hidden Helix board"
+    assert (hidden["visible_fraction"] < 0.6).all() and not hidden["qualifies"].any()
     corvo = dets[dets["sponsor"] == "Corvo"]
     assert (corvo["visible_fraction"] >= 0.9).all() and corvo["qualifies"].all()
     sponsors = pd.read_csv(out / "sponsors.csv").set_index("sponsor")
-    assert sponsors.loc["Helix", "exposure_s"] == 0.0
+    assert sponsors.loc["Helix", "exposure_s"] == pytest.approx(1.0, abs=0.25)
     assert sponsors.loc["Corvo", "exposure_s"] == pytest.approx(2.0, abs=0.25)
     settings = json.loads((out / "report.json").read_text())["settings"]
-    assert settings["measure"]["min_visible"] == 0.6
+    assert settings["min_visible"] == 0.6

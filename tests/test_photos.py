@@ -39,6 +39,7 @@ def det(
     row.update(
         short_side_px=short if short is not None else min(x2 - x1, y2 - y1),
         clarity=clarity,
+        visible_fraction=1.0,
         centrality=centrality,
         zone="center",
         qualifies=False,

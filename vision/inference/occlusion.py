@@ -43,6 +43,7 @@ from measure.methodology import VIEW_HOP_PX as HOP
 from measure.methodology import VIEW_MIN_SIDE_PX as MIN_SIDE_PX
 from measure.methodology import VIEW_SCALES_X as SCALES_X
 from measure.methodology import VIEW_SCALES_Y as SCALES_Y
+from measure.methodology import VIEW_SETTLED as SETTLED
 from measure.methodology import VIEW_SMEARS_PX as SMEARS
 from measure.methodology import VIEW_STRIP_H as STRIP_H
 from measure.methodology import VIEW_TRUST_AFTER as TRUST_AFTER
@@ -144,13 +145,20 @@ def _boards(crop: np.ndarray, alpha: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return out, np.broadcast_to(whole.astype(np.float32), out.shape)
 
 
-def _align(big: np.ndarray, art: np.ndarray) -> tuple[int, int, int, int] | None:
-    """Return the box ``(x, y, w, h)`` in ``big`` where ``art`` (BGR, scaled by each of
-    :data:`SCALES_X` x :data:`SCALES_Y`) correlates best in colour; None when no scale fits."""
+def _align(
+    big: np.ndarray, art: np.ndarray, near: tuple[int, int, int, int] | None = None
+) -> tuple[int, int, int, int] | None:
+    """Return the box ``(x, y, w, h)`` in ``big`` where ``art`` (scaled by each of :data:`SCALES_X` x
+    :data:`SCALES_Y`, or only by those next to the scale of the box ``near``) correlates best; None
+    when no scale fits."""
     width, height = art.shape[1], art.shape[0]
+    scales_x, scales_y = SCALES_X, SCALES_Y
+    if near is not None:
+        scales_x = tuple(s for s in SCALES_X if abs(s - near[2] / width) < 0.1)
+        scales_y = tuple(s for s in SCALES_Y if abs(s - near[3] / height) < 0.17)
     best, box = -2.0, None
-    for sx in SCALES_X:
-        for sy in SCALES_Y:
+    for sx in scales_x:
+        for sy in scales_y:
             w2, h2 = round(width * sx), round(height * sy)
             if w2 > big.shape[1] or h2 > big.shape[0]:
                 continue
@@ -183,11 +191,13 @@ def _judge(image: np.ndarray, poly: np.ndarray, tpl: Template) -> tuple[float, f
     width, height = tpl.size
     sides = np.linalg.norm(np.roll(poly, -1, axis=0) - poly, axis=1)  # top, right, bottom, left
     box_w = max(_strip_px(), round(height * (sides[0] + sides[2]) / max(sides[1] + sides[3], 1e-6)))
-    px, py = round(PAD * max(box_w, width)), round(PAD * height)
+    # the searched region holds the whole logo even where the box covers only its visible part
+    region_w = max(box_w, round(width * max(SCALES_X))) + 2 * round(PAD * max(box_w, width))
+    px, py = (region_w - box_w) // 2, round(PAD * height)
     dst = np.float32([[px, py], [px + box_w, py], [px + box_w, py + height], [px, py + height]])
     warp = cv2.getPerspectiveTransform(np.float32(poly), dst)
     big = cv2.warpPerspective(
-        image, warp, (box_w + 2 * px, height + 2 * py), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE
+        image, warp, (region_w, height + 2 * py), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE
     ).astype(np.float32)
     big_blur = _blur(big, 1)
     # the box is warped at its own aspect, the artwork searched in it at its own: a loose box's extra
@@ -202,7 +212,7 @@ def _judge(image: np.ndarray, poly: np.ndarray, tpl: Template) -> tuple[float, f
         SMEARS, key=lambda n: float(_strip_scores(_cut(big_blur, box, tpl), _blur(art, n), flat).mean())
     )
     art = _blur(art, smear)
-    aligned = _cut(big_blur, _align(big_blur, art) or box, tpl)
+    aligned = _cut(big_blur, _align(big_blur, art, near=box) or box, tpl)
     scores = _strip_scores(aligned, art, flat, HOP)
     trusted = bool((scores >= TRUSTED).any())
     # each column takes the score of the strip centred nearest it: a hidden edge found to HOP columns
@@ -219,6 +229,9 @@ def _judge(image: np.ndarray, poly: np.ndarray, tpl: Template) -> tuple[float, f
     else:
         seen = scores >= IN_VIEW
     share = float((tpl.mass * seen[nearest]).sum() / max(tpl.mass.sum(), 1e-9))
+    matched = scores[scores >= IN_VIEW]
+    if len(matched) and float(matched.mean()) < SETTLED:  # the marks in view only half agree: the
+        share = float("nan")  # artwork is misaligned or not this lockup, so nothing is judged hidden
     return share, float(scores.mean()), trusted
 
 
