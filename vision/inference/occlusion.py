@@ -4,27 +4,29 @@ A detector boxes a logo whole even where a player stands in front of it: the box
 the player included, and the logo counts as fully visible. Where the sponsor's artwork is known (the
 catalogue's ``artwork``, else the model card's), each detection is compared with it:
 
-1. the detection's polygon is warped to a canonical rectangle :data:`CANON_H` pixels high (with a
-   margin of :data:`PAD` on every side) and the artwork, composited over the board colour found
-   around its marks (the median of the crop where the artwork is transparent), is resized to it;
-2. the artwork is aligned, as a detector's box is rarely exact: it is scaled by each of
-   :data:`SCALES_X` x :data:`SCALES_Y` and placed where it correlates best in colour with the crop
-   (``cv2.matchTemplate``); then the camera's motion blur is matched (the artwork smeared
-   horizontally by each of :data:`SMEARS` pixels, keeping the smear that agrees best) and the
-   smeared artwork is aligned again;
-4. the aligned crop and artwork are cut into vertical strips :data:`STRIP_H` logo heights wide (the
-   occluders in front of boards are players, upright). A strip is *in view* when its colours
-   correlate with the artwork's at least :data:`IN_VIEW` (absolute, so a logo shown in inverted
-   colours agrees too); a strip of the artwork without marks (flat) is in view when the crop there
-   is flat too and of the same colour.
+1. the detection's polygon is warped, at its own aspect, to :data:`CANON_H` pixels high, with room
+   around it for the whole artwork at that height (a box may cover only the part in view, or more
+   than the logo);
+2. the artwork is aligned: scaled by each of :data:`SCALES_X` x :data:`SCALES_Y` and placed where
+   its edges correlate best with the picture's (``cv2.matchTemplate``; edges do not depend on the
+   board's colour). It is then composited on the board colour around its marks (per strip, the
+   median where the artwork is transparent), smeared horizontally like the camera's motion (the
+   one of :data:`SMEARS` pixels that agrees best) and aligned again, in colour, at nearby scales;
+3. the aligned picture and artwork are cut into vertical strips :data:`STRIP_H` logo heights wide,
+   one every :data:`HOP` columns (the occluders in front of boards are players, upright), and
+   each strip's colour correlation is taken (absolute, so inverted colours agree too; a strip
+   without marks agrees when the picture there is flat and of the board's colour);
+4. the board colour is taken again where the marks correlate best (no player is there), and each
+   strip is *in view* when it correlates at least :data:`IN_VIEW` on that board, or its mean colour
+   is within :data:`COLOUR_TOL` of the artwork's on it (blurred, low-contrast lettering).
 
 ``visible share = alpha mass of the artwork in columns in view / its whole alpha mass``, in [0, 1]
-(strips are scored every :data:`HOP` columns; a column takes the score of the strip centred nearest).
-It is NaN, "not judged", when the polygon touches the frame border (:mod:`measure.frame_edge` judges
-those) or is under :data:`MIN_SIDE_PX` pixels high, and while the sponsor's artwork is not yet
+(a column takes the score of the strip centred nearest). It is NaN, "not judged", when the polygon
+touches the frame border (:mod:`measure.frame_edge` judges those) or is under :data:`MIN_SIDE_PX`
+pixels high; when the strips whose marks correlate do so on average less than :data:`SETTLED` (the
+artwork is misaligned, or not the lockup on screen); and while the sponsor's artwork is not yet
 trusted in the run: no strip of :data:`TRUST_AFTER` of its detections agreed at least
-:data:`TRUSTED` (the mark is shown in a form the artwork does not match: another lockup, other
-colours). :func:`measure.quality.detection_quality` lowers a detection's ``visible_fraction`` to it.
+:data:`TRUSTED`. :func:`measure.quality.detection_quality` lowers a detection's ``visible_fraction`` to it.
 """
 
 from __future__ import annotations
