@@ -34,6 +34,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
@@ -51,7 +52,10 @@ from measure.methodology import VIEW_STRIP_H as STRIP_H
 from measure.methodology import VIEW_TRUST_AFTER as TRUST_AFTER
 from measure.methodology import VIEW_TRUSTED as TRUSTED
 
-__all__ = ["ArtworkOcclusion", "Template", "template", "visible_share"]
+if TYPE_CHECKING:
+    from vision.inference.detections import Detections
+
+__all__ = ["ArtworkOcclusion", "Template", "in_view", "template", "visible_share"]
 
 #: Margin around the detection's polygon searched for the artwork, as a fraction of its sides.
 PAD = 0.2
@@ -315,3 +319,11 @@ class ArtworkOcclusion:
             if trusted or self.trusted.get(s, 0) >= TRUST_AFTER:
                 out[i] = share
         return out
+
+
+def in_view(occlusion: ArtworkOcclusion | None, image: np.ndarray, dets: Detections) -> np.ndarray | None:
+    """Return the share in view of each of one frame's ``dets`` (fractions, NaN where not judged),
+    judged against the sponsors' artwork in the BGR ``image``; None without a judge or detections."""
+    if not occlusion or not len(dets):
+        return None
+    return occlusion(image, dets.corners, [str(s) for s in dets.sponsor])

@@ -24,7 +24,7 @@ from measure.paths import display_path
 from measure.records import DETECTION_COLUMNS, QUALITY_COLUMNS
 from vision.inference.detections import Detections
 from vision.inference.detector import LogoDetector
-from vision.inference.occlusion import ArtworkOcclusion
+from vision.inference.occlusion import ArtworkOcclusion, in_view
 from vision.inference.quality import frame_quality
 from vision.io.images import ImageError, load_image
 
@@ -72,8 +72,7 @@ def detection_table(
     if n == 0:
         return empty_photo_detections()
     data: dict[str, object] = {"photo": np.full(n, display_path(path), dtype=object), **dets.columns()}
-    in_view = occlusion(image, dets.corners, [str(s) for s in dets.sponsor]) if occlusion else None
-    data.update(frame_quality(image, dets.corners, in_view))
+    data.update(frame_quality(image, dets.corners, in_view(occlusion, image, dets)))
     table = pd.DataFrame(data)[list(PHOTO_DETECTION_COLUMNS)].astype(PHOTO_DETECTION_COLUMNS)
     # a logo cut off by the photo's border: its shape from the same sponsor's uncut logos in this photo
     return complete_cut_logos(table, image.shape[1], image.shape[0])

@@ -23,7 +23,7 @@ from vision.inference.checking import TrackChecker, add_reads, combined_names
 from vision.inference.context import FrameContext
 from vision.inference.detections import Detections
 from vision.inference.detector import LogoDetector
-from vision.inference.occlusion import ArtworkOcclusion
+from vision.inference.occlusion import ArtworkOcclusion, in_view
 from vision.inference.other_reads import OtherReads
 from vision.inference.quality import frame_quality
 from vision.inference.reader import TextReader, text_detections
@@ -154,13 +154,6 @@ def _read_whole(
     return dets
 
 
-def _in_view(occlusion: ArtworkOcclusion | None, image: np.ndarray, dets: Detections) -> np.ndarray | None:
-    """Return the share in view of each detection, judged against its artwork; None without artwork."""
-    if not occlusion or not len(dets):
-        return None
-    return occlusion(image, dets.corners, [str(s) for s in dets.sponsor])
-
-
 def analyse_video(
     source: VideoSource,
     detector: LogoDetector | TextReader,
@@ -252,7 +245,7 @@ def analyse_video(
                     if len(spare):
                         spare.polygon = spare.corners
                         spare.data.update(
-                            frame_quality(f.image, spare.corners, _in_view(occlusion, f.image, spare))
+                            frame_quality(f.image, spare.corners, in_view(occlusion, f.image, spare))
                         )
                         spare.shot = np.full(len(spare), shot, dtype=np.int64)
                         reserve.add(spare)
@@ -262,7 +255,7 @@ def analyse_video(
             h, w = f.image.shape[:2]
             tracker.update(d, (h, w))
             if len(d):
-                d.data.update(frame_quality(f.image, d.corners, _in_view(occlusion, f.image, d)))
+                d.data.update(frame_quality(f.image, d.corners, in_view(occlusion, f.image, d)))
             if checker is not None:  # every analysed frame, so that the checker sees a track's gaps
                 worth = (
                     qualifies(
