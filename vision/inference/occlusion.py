@@ -82,15 +82,22 @@ class Template:
         return int(self.alpha.shape[1]), int(self.alpha.shape[0])
 
 
-def _strip_px() -> int:
-    return max(2, round(STRIP_H * CANON_H))
+#: Width of a strip, canonical pixels.
+STRIP_PX = max(2, round(STRIP_H * CANON_H))
+
+
+def _starts(width: int, hop: int | None) -> range:
+    """Return the first column of each strip across ``width`` columns: one every ``hop`` columns,
+    all of them whole, or side by side (the last one cut short) when ``hop`` is None."""
+    step = hop or STRIP_PX
+    return range(0, max(1, width - STRIP_PX + step), step)
 
 
 def template(rgba: np.ndarray) -> Template:
     """Return the :class:`Template` of an RGBA artwork (uint8, straight alpha, e.g. from
     :func:`vision.io.artwork.load_artwork`)."""
     h, w = rgba.shape[:2]
-    width = max(_strip_px(), round(CANON_H * w / h))
+    width = max(STRIP_PX, round(CANON_H * w / h))
     small = cv2.resize(rgba, (width, CANON_H), interpolation=cv2.INTER_AREA).astype(np.float32)
     alpha = small[..., 3] / 255.0
     colour = cv2.cvtColor(np.ascontiguousarray(small[..., :3]), cv2.COLOR_RGB2BGR) * alpha[..., None]
@@ -106,9 +113,9 @@ def _strip_scores(crop: np.ndarray, art: np.ndarray, flat: np.ndarray, hop: int 
     """Return the agreement in [0, 1] of two same-size BGR float images in each strip (see the module
     doc), strips starting every ``hop`` columns (default: side by side). A flat strip of ``art`` is
     compared in colour with ``flat`` (the artwork on the board colour of the whole box)."""
-    step = _strip_px()
+    step = STRIP_PX
     out = []
-    for s in range(0, max(1, crop.shape[1] - step + (hop or step)), hop or step):
+    for s in _starts(crop.shape[1], hop):
         a = crop[:, s : s + step].reshape(-1, 3)
         b = art[:, s : s + step].reshape(-1, 3)
         mean_a = a.mean(0)
@@ -127,8 +134,8 @@ def _strip_scores(crop: np.ndarray, art: np.ndarray, flat: np.ndarray, hop: int 
 def _strip_distances(crop: np.ndarray, art: np.ndarray, hop: int) -> np.ndarray:
     """Return the distance (0..441, RGB euclidean) between the mean colours of two same-size BGR
     float images in each strip, strips starting every ``hop`` columns."""
-    step = _strip_px()
-    starts = range(0, max(1, crop.shape[1] - step + hop), hop)
+    step = STRIP_PX
+    starts = _starts(crop.shape[1], hop)
     return np.array(
         [
             float(np.linalg.norm(crop[:, s : s + step].mean((0, 1)) - art[:, s : s + step].mean((0, 1))))
@@ -144,7 +151,7 @@ def _boards(crop: np.ndarray, alpha: np.ndarray) -> tuple[np.ndarray, np.ndarray
     the others' marks; the whole box's for flat strips, so that a player is not taken for the board."""
     clear = alpha < CLEAR_ALPHA
     whole = np.median(crop[clear], axis=0) if clear.sum() >= 20 else np.zeros(3, np.float32)
-    step, out = _strip_px(), np.empty((1, crop.shape[1], 3), np.float32)
+    step, out = STRIP_PX, np.empty((1, crop.shape[1], 3), np.float32)
     for s in range(0, crop.shape[1], step):
         c = clear[:, s : s + step]
         out[0, s : s + step] = np.median(crop[:, s : s + step][c], axis=0) if c.sum() >= 20 else whole
@@ -196,7 +203,7 @@ def _judge(image: np.ndarray, poly: np.ndarray, tpl: Template) -> tuple[float, f
     trusted when a strip agrees at least :data:`TRUSTED`."""
     width, height = tpl.size
     sides = np.linalg.norm(np.roll(poly, -1, axis=0) - poly, axis=1)  # top, right, bottom, left
-    box_w = max(_strip_px(), round(height * (sides[0] + sides[2]) / max(sides[1] + sides[3], 1e-6)))
+    box_w = max(STRIP_PX, round(height * (sides[0] + sides[2]) / max(sides[1] + sides[3], 1e-6)))
     # the searched region holds the whole logo even where the box covers only its visible part
     region_w = max(box_w, round(width * max(SCALES_X))) + 2 * round(PAD * max(box_w, width))
     px, py = (region_w - box_w) // 2, round(PAD * height)
@@ -214,15 +221,14 @@ def _judge(image: np.ndarray, poly: np.ndarray, tpl: Template) -> tuple[float, f
     local, whole = _boards(_cut(big, box, tpl), tpl.alpha)
     art = tpl.colour + (1.0 - tpl.alpha[..., None]) * local
     flat = tpl.colour + (1.0 - tpl.alpha[..., None]) * whole
-    smear = max(
-        SMEARS, key=lambda n: float(_strip_scores(_cut(big_blur, box, tpl), _blur(art, n), flat).mean())
-    )
+    first = _cut(big_blur, box, tpl)
+    smear = max(SMEARS, key=lambda n: float(_strip_scores(first, _blur(art, n), flat).mean()))
     art = _blur(art, smear)
     aligned = _cut(big_blur, _align(big_blur, art, near=box) or box, tpl)
     scores = _strip_scores(aligned, art, flat, HOP)
     trusted = bool((scores >= TRUSTED).any())
     # each column takes the score of the strip centred nearest it: a hidden edge found to HOP columns
-    centres = np.arange(len(scores)) * HOP + _strip_px() / 2
+    centres = np.arange(len(scores)) * HOP + STRIP_PX / 2
     nearest = np.abs(np.arange(width)[:, None] + 0.5 - centres[None, :]).argmin(axis=1)
     # the board's colour, taken where the marks correlate best (neither a player nor the next
     # advert on a scrolling board can be there); then every strip is judged on that board
