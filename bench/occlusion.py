@@ -10,8 +10,9 @@ Usage::
   (the demo catalogue), once without and once with :class:`vision.inference.occlusion.ArtworkOcclusion`.
   It prints both truth comparisons and, for the detections that touch no frame border, matched to a
   true instance (same frame and sponsor, IoU > 0.1): how many of those at least
-  ``min_visible`` visible the judge called hidden (below ``min_visible``), and how many of those
-  below it the judge caught.
+  ``min_visible`` visible the judge called hidden (below ``min_visible``), how many of those
+  below it the judge caught, and how far the qualifying boxes end from the box of the logo's visible
+  pixels (:func:`measure.truth.box_end_error`: the judge cuts boxes to the logo in view).
 * **Real.** It analyses the real clip in ``../shared/real`` with ``weights/dfl.pt`` alone, with the
   artwork that ``tests/data/real_artwork.json`` crops from the adaptation frames, without and with the
   judge, and prints the median exposure error against the labelled ranges and how many detections
@@ -36,7 +37,7 @@ from clips import CACHE  # noqa: E402
 
 def demo(args: argparse.Namespace) -> None:
     from measure.settings import Config, MeasureSettings
-    from measure.truth import comparison_markdown, truth_comparison, visibility_calls
+    from measure.truth import box_end_error, comparison_markdown, truth_comparison, visibility_calls
     from vision.inference.analysis import analyse_video_file
     from vision.inference.detector import DEFAULT_WEIGHTS
     from vision.inference.detectors import open_detectors
@@ -61,9 +62,11 @@ def demo(args: argparse.Namespace) -> None:
         cmp = truth_comparison(out.sponsors, truth.exposure_s, truth.mean_screen_share)
         print(f"\n### demo, {label} ({cpu:.0f} CPU s)\n\n{comparison_markdown(cmp)}")
         calls = visibility_calls(out.detections, truth.frames, truth.width, truth.height, floor)
+        ends = box_end_error(out.detections, truth.frames, truth.width, truth.height)
         print(
             f"visible logos called hidden: {calls['visible_called_hidden']} of {calls['visible']}; "
-            f"hidden logos caught: {calls['hidden_caught']} of {calls['hidden']}"
+            f"hidden logos caught: {calls['hidden_caught']} of {calls['hidden']}; "
+            f"qualifying boxes end {ends:.2f} px from the logo in view (left + right)"
         )
 
 
@@ -96,9 +99,11 @@ def real(args: argparse.Namespace) -> None:
             err = exposure_errors(labels.clip_ranges, measured, sponsors=list(model.names))
             d = out.detections
             hidden = int((d["visible_fraction"] < Config().measure.min_visible).sum())
+            length = d["x2"] - d["x1"]
             print(
                 f"{label}: median exposure error {err['median_rel_error']:.1%}; "
-                f"{hidden} of {len(d)} detections below min_visible"
+                f"{hidden} of {len(d)} detections below min_visible; "
+                f"box widths sum {length.sum():.0f} px, mean screen share {d['screen_share'].mean():.4%}"
             )
 
 

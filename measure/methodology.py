@@ -119,7 +119,9 @@ METRICS: dict[str, str] = {
     "screen_share": (
         "Fraction of the frame area covered by the detection's box (or rotated box), counting only the part "
         "inside the frame; per sponsor and frame, the union of its qualifying boxes, so overlapping logos "
-        "count once."
+        "count once. Where the sponsor's artwork judges the logo (see visible_fraction), the box is first "
+        "cut along its length to the logo in view: plain board beyond the aligned artwork and the "
+        "artwork's hidden ends are not the logo."
     ),
     "short_side_px": (
         "Short side of the detection's box in pixels (for a rotated box the smaller mean of opposite sides), "
@@ -372,7 +374,13 @@ _DETECTION_ROWS: list[tuple[str, str, str]] = [
     (
         "`screen_share`",
         "fraction",
-        ("area(box ∩ frame) / area(frame)"),
+        (
+            "area(box ∩ frame) / area(frame). Where the artwork judges the logo (`visible_fraction`), the "
+            "box is first cut along its length: columns beyond the aligned artwork that are plain board "
+            f"(flat, within {VIEW_COLOUR_TOL:g} of the board colour; a mark's soft edge kept), and the "
+            "artwork's ends that are not in view, so the share is that of the box of the logo's visible "
+            "pixels"
+        ),
     ),
     (
         "`visible_fraction`",

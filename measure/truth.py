@@ -77,17 +77,12 @@ def comparison_markdown(cmp: pd.DataFrame) -> str:
     return "\n".join(lines) + "\n"
 
 
-def visibility_calls(
-    detections: pd.DataFrame, truth: pd.DataFrame, width: int, height: int, floor: float
-) -> dict[str, int]:
-    """Count how a run's ``visible_fraction`` calls the true visibility of the logos it detected.
-
-    Only detections that touch no border of the ``width x height`` frame (pixels) count, each matched
-    to the true instance of its sponsor in its frame that it overlaps most (IoU > 0.1; ``truth`` has
-    the columns of :data:`vision.training.clip.TRUTH_COLUMNS`). Returns ``visible`` (matched to an
-    instance at least ``floor`` visible), ``visible_called_hidden`` (of those, ``visible_fraction`` <
-    ``floor``), ``hidden`` (matched to one below ``floor``) and ``hidden_caught`` (of those, called below).
-    """
+def _matched(
+    detections: pd.DataFrame, truth: pd.DataFrame, width: int, height: int
+) -> list[tuple[object, pd.Series]]:
+    """Return ``(detection, true instance)`` pairs: each detection that touches no border of the
+    ``width x height`` frame (pixels) with the true instance of its sponsor in its frame that it
+    overlaps most (IoU > 0.1; ``truth`` has the columns of :data:`vision.training.clip.TRUTH_COLUMNS`)."""
     inside = (
         (detections["x1"] >= 1)
         & (detections["y1"] >= 1)
@@ -95,19 +90,42 @@ def visibility_calls(
         & (detections["y2"] <= height - 1)
     )
     by_key = {k: g for k, g in truth.groupby(["frame", "sponsor"])}
-    true_vis, called = [], []
+    pairs = []
     for r in detections[inside].itertuples():
         g = by_key.get((r.frame, r.sponsor))
         if g is None:
             continue
         iou = box_iou(np.array([r.x1, r.y1, r.x2, r.y2]), g[["x1", "y1", "x2", "y2"]].to_numpy(float))
         if iou.max() > 0.1:
-            true_vis.append(float(g["visible_fraction"].iloc[int(iou.argmax())]))
-            called.append(float(r.visible_fraction))
-    seen, said = np.asarray(true_vis) >= floor, np.asarray(called) >= floor
+            pairs.append((r, g.iloc[int(iou.argmax())]))
+    return pairs
+
+
+def visibility_calls(
+    detections: pd.DataFrame, truth: pd.DataFrame, width: int, height: int, floor: float
+) -> dict[str, int]:
+    """Count how a run's ``visible_fraction`` calls the true visibility of the logos it detected.
+
+    Each detection is paired with a true instance as :func:`_matched` does. Returns ``visible``
+    (matched to an instance at least ``floor`` visible), ``visible_called_hidden`` (of those,
+    ``visible_fraction`` < ``floor``), ``hidden`` (matched to one below ``floor``) and
+    ``hidden_caught`` (of those, called below).
+    """
+    pairs = _matched(detections, truth, width, height)
+    seen = np.array([t["visible_fraction"] >= floor for _, t in pairs], dtype=bool)
+    said = np.array([r.visible_fraction >= floor for r, _ in pairs], dtype=bool)
     return {
         "visible": int(seen.sum()),
         "visible_called_hidden": int((seen & ~said).sum()),
         "hidden": int((~seen).sum()),
         "hidden_caught": int((~seen & ~said).sum()),
     }
+
+
+def box_end_error(detections: pd.DataFrame, truth: pd.DataFrame, width: int, height: int) -> float:
+    """Return how far the qualifying detections' boxes end from the logo in view, in pixels: the
+    mean over detections paired with a true instance (:func:`_matched`) of |left end - the left end
+    of the instance's visible box| + |right end - its right end|; NaN when none is paired."""
+    pairs = _matched(detections[detections["qualifies"]], truth, width, height)
+    errors = [abs(r.x1 - t["x1"]) + abs(r.x2 - t["x2"]) for r, t in pairs]
+    return float(np.mean(errors)) if errors else float("nan")

@@ -53,25 +53,44 @@ def helix() -> list:
 
 def test_a_logo_in_full_view_is_judged_whole(helix: list) -> None:
     frame = board_frame(BOARDS)
-    share, trusted = visible_share(frame, corners(artwork_box("Helix", BOARDS)), helix)
+    box = artwork_box("Helix", BOARDS)
+    share, trusted, extent = visible_share(frame, corners(box), helix)
     assert share >= 0.9 and trusted
+    assert np.abs(extent - corners(box)).max() <= 2  # a logo in full view keeps its box
 
 
 def test_a_player_in_front_lowers_the_share_in_view(helix: list) -> None:
     box = artwork_box("Helix", BOARDS)
     x0, x1 = int(box[0] + 0.35 * (box[2] - box[0])), int(box[2]) + 10
     truth = 1.0 - hidden_share("Helix", x0, x1)
-    share, trusted = visible_share(with_player(board_frame(BOARDS), x0, x1), corners(box), helix)
+    share, trusted, extent = visible_share(with_player(board_frame(BOARDS), x0, x1), corners(box), helix)
     assert trusted  # the part in view agrees with the artwork
     assert 0.25 <= truth <= 0.45
     assert abs(share - truth) <= 0.15
+    # the logo's box ends where the player begins (to a strip): its screen share is the part in view
+    assert extent[:, 0].min() == pytest.approx(box[0], abs=2)
+    assert extent[:, 0].max() == pytest.approx(x0, abs=0.1 * (box[2] - box[0]))
+
+
+def test_plain_board_beside_the_logo_is_cut_from_a_long_box(helix: list) -> None:
+    """A box that runs on past the logo over plain board (a mark the detector cannot see the end of)
+    is cut back to the artwork; the share in view is not lowered by it."""
+    frame = board_frame(BOARDS)
+    box = artwork_box("Helix", BOARDS)
+    long = box + np.array([0, 0, 0.3 * (box[2] - box[0]), 0])
+    assert long[2] < 460 + 330  # still on Helix's board
+    share, _, extent = visible_share(frame, corners(long), helix)
+    assert share >= 0.9
+    assert extent[:, 0].max() == pytest.approx(box[2], abs=0.05 * (box[2] - box[0]))
 
 
 def test_motion_blur_and_a_loose_box_are_not_taken_for_occlusion(helix: list) -> None:
     frame = cv2.blur(board_frame(BOARDS), (15, 1))  # a fast pan: 15 px of horizontal smear
     box = artwork_box("Helix", BOARDS)
     loose = box + np.array([-8, -5, 10, 4])  # a detector's box is rarely exact
-    assert visible_share(frame, corners(loose), helix)[0] >= 0.85
+    share, _, extent = visible_share(frame, corners(loose), helix)
+    assert share >= 0.85
+    assert extent[:, 0].max() - extent[:, 0].min() >= 0.95 * (box[2] - box[0])  # the smear is not cut
 
 
 def test_another_mark_is_not_judged_until_the_artwork_is_trusted() -> None:
@@ -83,12 +102,13 @@ def test_another_mark_is_not_judged_until_the_artwork_is_trusted() -> None:
     frame = board_frame(BOARDS)
     corvo, helix = corners(artwork_box("Corvo", BOARDS)), corners(artwork_box("Helix", BOARDS))
     assert not visible_share(frame, corvo, judge.templates["Helix"])[1]
-    assert np.isnan(judge(frame, corvo[None], ["Helix"])[0])
+    shares, extents = judge(frame, corvo[None], ["Helix"])
+    assert np.isnan(shares[0]) and (extents[0] == corvo).all()  # not judged: the box stays
     for _ in range(TRUST_AFTER):
-        assert judge(frame, helix[None], ["Helix"])[0] >= 0.9
-    assert np.isfinite(judge(frame, corvo[None], ["Helix"])[0])  # now judged
+        assert judge(frame, helix[None], ["Helix"])[0][0] >= 0.9
+    assert np.isfinite(judge(frame, corvo[None], ["Helix"])[0][0])  # now judged
     judge.start()  # a new run trusts nothing yet
-    assert np.isnan(judge(frame, corvo[None], ["Helix"])[0])
+    assert np.isnan(judge(frame, corvo[None], ["Helix"])[0][0])
 
 
 def test_boxes_at_the_frame_border_and_tiny_boxes_are_left_to_geometry(helix: list) -> None:
@@ -102,7 +122,7 @@ def test_judge_without_artwork_for_a_sponsor_returns_nan(tmp_path: Path) -> None
     assert set(judge.templates) == {"Helix"} and judge
     frame = board_frame(BOARDS)
     polys = np.stack([corners(artwork_box("Helix", BOARDS))] * 2)
-    got = judge(frame, polys, ["Helix", "Corvo"])
+    got, _ = judge(frame, polys, ["Helix", "Corvo"])
     assert got[0] >= 0.9 and np.isnan(got[1])
     assert not ArtworkOcclusion({})
 
@@ -162,3 +182,37 @@ def test_analyze_with_the_real_model_does_not_count_a_hidden_logo(tmp_path: Path
     assert sponsors.loc["Corvo", "exposure_s"] == pytest.approx(2.0, abs=0.25)
     settings = json.loads((out / "report.json").read_text())["settings"]
     assert settings["min_visible"] == 0.6
+
+
+def test_truth_pairs_give_the_calls_and_how_far_boxes_end_from_the_logo_in_view() -> None:
+    """measure.truth pairs detections with true instances (inside the frame, IoU > 0.1) to count the
+    judge's calls and to measure how far the counted boxes end from the visible box of the logo."""
+    from measure.truth import box_end_error, visibility_calls
+
+    truth = pd.DataFrame(
+        {
+            "frame": [0, 0, 1],
+            "sponsor": ["Helix", "Corvo", "Helix"],
+            "x1": [100.0, 400.0, 100.0],
+            "y1": [50.0, 50.0, 50.0],
+            "x2": [200.0, 500.0, 160.0],  # frame 1: Helix 60 % in view
+            "y2": [80.0, 80.0, 80.0],
+            "visible_fraction": [1.0, 1.0, 0.4],
+        }
+    )
+    dets = pd.DataFrame(
+        {
+            "frame": [0, 0, 1, 1],
+            "sponsor": ["Helix", "Corvo", "Helix", "Helix"],
+            "x1": [98.0, 400.0, 100.0, 0.0],  # the last one touches the border: not paired
+            "y1": [50.0, 50.0, 50.0, 50.0],
+            "x2": [210.0, 500.0, 200.0, 50.0],
+            "y2": [80.0, 80.0, 80.0, 80.0],
+            "visible_fraction": [1.0, 0.5, 0.5, 1.0],
+            "qualifies": [True, False, False, True],
+        }
+    )
+    calls = visibility_calls(dets, truth, 1280, 720, 0.6)
+    assert calls == {"visible": 2, "visible_called_hidden": 1, "hidden": 1, "hidden_caught": 1}
+    assert box_end_error(dets, truth, 1280, 720) == pytest.approx(2 + 10)  # the one qualifying pair
+    assert np.isnan(box_end_error(dets.iloc[1:3], truth, 1280, 720))

@@ -20,19 +20,26 @@ catalogue's ``artwork``, else the model card's), each detection is compared with
    strip is *in view* when it correlates at least :data:`IN_VIEW` on that board, or its mean colour
    is within :data:`COLOUR_TOL` of the artwork's on it (blurred, low-contrast lettering).
 
+When the strips in view do not settle (below), the artwork is tried again at the box's own height
+against either end of the box (a player's outline can draw the first alignment away from the logo).
+
 ``visible share = alpha mass of the artwork in columns in view / its whole alpha mass``, in [0, 1]
-(a column takes the score of the strip centred nearest). It is NaN, "not judged", when the polygon
-touches the frame border (:mod:`measure.frame_edge` judges those) or is under :data:`MIN_SIDE_PX`
-pixels high; when the strips whose marks correlate do so on average less than :data:`SETTLED` (the
-artwork is misaligned, or not the lockup on screen); and while the sponsor's artwork is not yet
-trusted in the run: no strip of :data:`TRUST_AFTER` of its detections agreed at least
-:data:`TRUSTED`. :func:`measure.quality.detection_quality` lowers a detection's ``visible_fraction`` to it.
+(a column takes the score of the strip centred nearest). Where it is judged, the detection's polygon
+is also cut along its length to the logo in view: columns beyond the aligned artwork that are plain
+board colour go (but :data:`HALO` of them beside a mark), and so does an end of the artwork hidden
+over at least one logo height, so that its screen share is that of the logo's part in view. It is
+NaN, "not judged", when the polygon touches the frame border (:mod:`measure.frame_edge` judges
+those) or is under :data:`MIN_SIDE_PX` pixels high; when the strips whose marks correlate do so on
+average less than :data:`SETTLED` (the artwork is misaligned, or not the lockup on screen); and
+while the sponsor's artwork is not yet trusted in the run: no strip of :data:`TRUST_AFTER` of its
+detections agreed at least :data:`TRUSTED`. :func:`measure.quality.detection_quality` lowers a
+detection's ``visible_fraction`` to it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -65,6 +72,9 @@ FLAT = 8.0
 SIGMA = 1.6
 #: Alpha below which an artwork pixel is transparent (the board shows through).
 CLEAR_ALPHA = 0.1
+#: Canonical pixels of plain board kept beside a mark when a box is cut to it: a mark's soft edge
+#: (blur, anti-aliasing) is not plain board.
+HALO = 2
 
 
 @dataclass(frozen=True, eq=False)
@@ -198,9 +208,52 @@ def _cut(big: np.ndarray, box: tuple[int, int, int, int], tpl: Template) -> np.n
     return cv2.resize(big[y0 : y0 + h, x0 : x0 + w], tpl.size, interpolation=cv2.INTER_AREA)
 
 
-def _judge(image: np.ndarray, poly: np.ndarray, tpl: Template) -> tuple[float, float, bool]:
-    """Return ``(visible share, mean strip agreement, trusted)`` of one template on one polygon;
-    trusted when a strip agrees at least :data:`TRUSTED`."""
+def _plain_ends(
+    band: np.ndarray, board: np.ndarray, span: tuple[int, int], artwork: tuple[int, int]
+) -> tuple[int, int]:
+    """Return the columns ``(start, end)`` of the box to keep: the box spans columns ``span`` of
+    ``band`` (the warped picture, one logo high) and the aligned artwork ``artwork``; the box's
+    columns outside the artwork that are plain ``board`` colour (flat, within :data:`COLOUR_TOL`),
+    from each end inwards, are not the logo."""
+    plain = (band.std(axis=0).mean(axis=1) < FLAT) & (
+        np.linalg.norm(band.mean(axis=0) - board, axis=1) < COLOUR_TOL
+    )
+    left, right = span
+    while left < min(artwork[0], right) and plain[left]:
+        left += 1
+    while right > max(artwork[1], left) and plain[right - 1]:
+        right -= 1
+    return max(span[0], left - HALO), min(span[1], right + HALO)
+
+
+def _hidden_ends(seen: np.ndarray, alpha: np.ndarray) -> tuple[float, float]:
+    """Return the artwork's columns ``(start, end)`` from its first to its last mark in view, given
+    which of its columns are ``seen``. Only an end hidden over at least one logo height of marks is
+    limited (strips are half a logo height wide, so a shorter run may hide a visible tail); the other
+    ends are not (-inf, inf: the lockup on screen may run on past the artwork), nor are both when no
+    mark is in view."""
+    inked = (alpha >= CLEAR_ALPHA).any(axis=0)
+    marks, ends = np.flatnonzero(inked & seen), np.flatnonzero(inked)
+    if not len(marks):  # nothing in view: the share (0) says so
+        return -np.inf, np.inf
+    run = alpha.shape[0]  # one logo height, canonical pixels
+    start = float(marks[0]) if marks[0] - ends[0] >= run else -np.inf
+    end = float(marks[-1] + 1) if ends[-1] - marks[-1] >= run else np.inf
+    return start, end
+
+
+def _judge(
+    image: np.ndarray, poly: np.ndarray, tpl: Template
+) -> tuple[float, float, bool, tuple[float, float] | None]:
+    """Return ``(visible share, mean strip agreement, trusted, keep)`` of one template on one polygon
+    (clockwise from the top-left); trusted when a strip agrees at least :data:`TRUSTED`; ``keep`` is
+    the part of the polygon's length that is the logo in view, ``(start, end)`` fractions from its
+    left side, None where the share is not judged.
+
+    The artwork is aligned where it correlates best (:func:`_align`); when the strips in view then
+    do not settle (a player's outline, say, drew the alignment), it is tried at the box's own height
+    against either end of the box instead, and the settled placement whose strips in view agree best
+    is judged."""
     width, height = tpl.size
     sides = np.linalg.norm(np.roll(poly, -1, axis=0) - poly, axis=1)  # top, right, bottom, left
     box_w = max(STRIP_PX, round(height * (sides[0] + sides[2]) / max(sides[1] + sides[3], 1e-6)))
@@ -212,19 +265,45 @@ def _judge(image: np.ndarray, poly: np.ndarray, tpl: Template) -> tuple[float, f
     big = cv2.warpPerspective(
         image, warp, (region_w, height + 2 * py), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE
     ).astype(np.float32)
-    big_blur = _blur(big, 1)
+    where = (px, py, box_w, height)  # the detection's box in the warped region
     # the box is warped at its own aspect, the artwork searched in it at its own: a loose box's extra
     # board is not taken for a hidden part. First on edges, which do not depend on the board's colour.
+    big_blur = _blur(big, 1)
     box = _align(_edges(big_blur), _edges(_blur(tpl.colour, SMEARS[1]), _blur(tpl.alpha, SMEARS[1])))
-    if box is None:
-        return float("nan"), 0.0, False
+    judged = None if box is None else _placed(big, big_blur, box, tpl, where, realign=True)
+    if judged is None or np.isnan(judged[0]):
+        ends = [(px, py, width, height), (px + box_w - width, py, width, height)]
+        tries = [_placed(big, big_blur, b, tpl, where, realign=False) for b in ends if b[0] >= 0]
+        settled = [j for j in tries if j[4] >= SETTLED]  # marks in view, and they agree
+        judged = max(settled, key=lambda j: j[4]) if settled else judged
+    if judged is None:
+        return float("nan"), 0.0, False, None
+    return judged[:4]
+
+
+def _placed(
+    big: np.ndarray,
+    big_blur: np.ndarray,
+    box: tuple[int, int, int, int],
+    tpl: Template,
+    where: tuple[int, int, int, int],
+    realign: bool,
+) -> tuple[float, float, bool, tuple[float, float] | None, float]:
+    """Return ``(visible share, mean strip agreement, trusted, keep, agreement in view)`` of the
+    artwork placed at ``box`` (x, y, w, h) of the warped region ``big`` (``big_blur`` its blurred
+    copy), where the detection's box is ``where``; with ``realign``, it is aligned again in colour at
+    nearby scales once composited and smeared. The share is NaN and ``keep`` None when the strips in
+    view agree less than :data:`SETTLED` on average."""
+    width = tpl.size[0]
     local, whole = _boards(_cut(big, box, tpl), tpl.alpha)
     art = tpl.colour + (1.0 - tpl.alpha[..., None]) * local
     flat = tpl.colour + (1.0 - tpl.alpha[..., None]) * whole
     first = _cut(big_blur, box, tpl)
     smear = max(SMEARS, key=lambda n: float(_strip_scores(first, _blur(art, n), flat).mean()))
     art = _blur(art, smear)
-    aligned = _cut(big_blur, _align(big_blur, art, near=box) or box, tpl)
+    if realign:
+        box = _align(big_blur, art, near=box) or box
+    aligned = _cut(big_blur, box, tpl)
     scores = _strip_scores(aligned, art, flat, HOP)
     trusted = bool((scores >= TRUSTED).any())
     # each column takes the score of the strip centred nearest it: a hidden edge found to HOP columns
@@ -242,9 +321,19 @@ def _judge(image: np.ndarray, poly: np.ndarray, tpl: Template) -> tuple[float, f
         seen = scores >= IN_VIEW
     share = float((tpl.mass * seen[nearest]).sum() / max(tpl.mass.sum(), 1e-9))
     matched = scores[scores >= IN_VIEW]
-    if len(matched) and float(matched.mean()) < SETTLED:  # the marks in view only half agree: the
-        share = float("nan")  # artwork is misaligned or not this lockup, so nothing is judged hidden
-    return share, float(scores.mean()), trusted
+    agreement = float(matched.mean()) if len(matched) else 0.0
+    if len(matched) and agreement < SETTLED:  # the marks in view only half agree: the
+        # artwork is misaligned or not this lockup, so nothing is judged hidden
+        return float("nan"), float(scores.mean()), trusted, None, agreement
+    # the box, less its plain board outside the artwork and the artwork's hidden ends
+    colour = np.median(aligned[board], axis=0) if board.sum() >= 20 else whole[0, 0]
+    x, y, w, h = where
+    left, right = _plain_ends(big[y : y + h], colour, (x, x + w), (box[0], box[0] + box[2]))
+    start, end = _hidden_ends(seen[nearest], tpl.alpha)
+    scale = box[2] / width
+    left, right = max(left, box[0] + start * scale), min(right, box[0] + end * scale)
+    keep = ((left - x) / w, (right - x) / w) if right > left else (0.0, 1.0)
+    return share, float(scores.mean()), trusted, keep, agreement
 
 
 def _clockwise(poly: np.ndarray) -> np.ndarray:
@@ -254,23 +343,33 @@ def _clockwise(poly: np.ndarray) -> np.ndarray:
     return np.roll(ring, -int(np.argmin(ring.sum(1))), axis=0)
 
 
-def visible_share(image: np.ndarray, poly: np.ndarray, templates: Sequence[Template]) -> tuple[float, bool]:
-    """Return ``(share, trusted)``: the fraction (0..1) of the logo in ``poly`` (4 x 2 frame pixels, any
-    corner order) in view in the BGR ``image``, judged with the template that agrees best, and whether
-    a strip agreed at least :data:`TRUSTED` (the artwork is recognisably what is shown). The share is
-    NaN when the polygon touches the frame border, is under :data:`MIN_SIDE_PX` pixels high or the
-    sponsor has no template."""
+def visible_share(
+    image: np.ndarray, poly: np.ndarray, templates: Sequence[Template]
+) -> tuple[float, bool, np.ndarray | None]:
+    """Return ``(share, trusted, extent)``: the fraction (0..1) of the logo in ``poly`` (4 x 2 frame
+    pixels, any corner order) in view in the BGR ``image``, judged with the template that agrees best;
+    whether a strip agreed at least :data:`TRUSTED` (the artwork is recognisably what is shown); and
+    the polygon's part that is the logo in view (4 x 2 frame pixels, clockwise from the top-left):
+    ``poly`` less, along its length, the plain board outside the aligned artwork and the artwork's
+    hidden ends. The share is NaN and the extent None when the polygon touches the frame border, is
+    under :data:`MIN_SIDE_PX` pixels high, the sponsor has no template or nothing is judged."""
     h, w = image.shape[:2]
     poly = _clockwise(np.asarray(poly, dtype=float).reshape(4, 2))
     if poly[:, 0].min() < 1 or poly[:, 1].min() < 1 or poly[:, 0].max() > w - 1 or poly[:, 1].max() > h - 1:
-        return float("nan"), False
+        return float("nan"), False, None
     side = min(np.linalg.norm(poly[3] - poly[0]), np.linalg.norm(poly[2] - poly[1]))
     if side < MIN_SIDE_PX or not templates:
-        return float("nan"), False
+        return float("nan"), False, None
     if image.ndim == 2:
         image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
-    share, _, trusted = max((_judge(image, poly, t) for t in templates), key=lambda j: (j[2], j[1]))
-    return share, trusted
+    share, _, trusted, keep = max((_judge(image, poly, t) for t in templates), key=lambda j: (j[2], j[1]))
+    if keep is None:
+        return share, trusted, None
+    (start, end), (tl, tr, br, bl) = keep, poly
+    extent = np.array(
+        [tl + start * (tr - tl), tl + end * (tr - tl), bl + end * (br - bl), bl + start * (br - bl)]
+    )
+    return share, trusted, extent
 
 
 class ArtworkOcclusion:
@@ -313,23 +412,42 @@ class ArtworkOcclusion:
 
         return {s: [sha256_path(f) for f in fs] for s, fs in sorted(self.files.items())}
 
-    def __call__(self, image: np.ndarray, polys: np.ndarray, sponsors: Sequence[str]) -> np.ndarray:
+    def __call__(
+        self, image: np.ndarray, polys: np.ndarray, sponsors: Sequence[str]
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Return the visible share (0..1, NaN when not judged) of each of ``polys`` (``(N, 4, 2)``
-        frame pixels) of ``sponsors`` (N names) in the BGR ``image``."""
+        frame pixels) of ``sponsors`` (N names) in the BGR ``image``, and the part of each polygon
+        that is the logo in view (``(N, 4, 2)`` frame pixels; the polygon itself where not judged;
+        :func:`visible_share`)."""
         polys = np.asarray(polys, dtype=float).reshape(-1, 4, 2)
-        out = np.full(len(polys), np.nan)
+        shares, extents = np.full(len(polys), np.nan), polys.copy()
         for i, (p, s) in enumerate(zip(polys, map(str, sponsors), strict=True)):
-            share, trusted = visible_share(image, p, self.templates.get(s, []))
+            share, trusted, extent = visible_share(image, p, self.templates.get(s, []))
             if trusted:
                 self.trusted[s] = self.trusted.get(s, 0) + 1
             if trusted or self.trusted.get(s, 0) >= TRUST_AFTER:
-                out[i] = share
-        return out
+                shares[i] = share
+                if extent is not None:
+                    extents[i] = extent
+        return shares, extents
 
 
-def in_view(occlusion: ArtworkOcclusion | None, image: np.ndarray, dets: Detections) -> np.ndarray | None:
-    """Return the share in view of each of one frame's ``dets`` (fractions, NaN where not judged),
-    judged against the sponsors' artwork in the BGR ``image``; None without a judge or detections."""
+def in_view(
+    occlusion: ArtworkOcclusion | None, image: np.ndarray, dets: Detections
+) -> tuple[Detections, np.ndarray | None]:
+    """Return one frame's ``dets`` judged against the sponsors' artwork in the BGR ``image``: each
+    detection's polygon cut to the logo's part in view where judged (:func:`visible_share`), and the
+    share in view of each (fractions, NaN where not judged; None without a judge or detections)."""
     if not occlusion or not len(dets):
-        return None
-    return occlusion(image, dets.corners, [str(s) for s in dets.sponsor])
+        return dets, None
+    shares, extents = occlusion(image, dets.corners, [str(s) for s in dets.sponsor])
+    cut = np.abs(extents - dets.corners).max(axis=(1, 2)) > 1e-6
+    if cut.any():
+        xyxy = dets.xyxy.copy()
+        xyxy[cut] = np.concatenate([extents[cut].min(axis=1), extents[cut].max(axis=1)], axis=1)
+        polygon = None
+        if dets.polygon is not None:
+            polygon = dets.polygon.copy()
+            polygon[cut] = extents[cut]
+        dets = replace(dets, xyxy=xyxy, polygon=polygon)
+    return dets, shares

@@ -71,8 +71,9 @@ def detection_table(
     n = len(dets)
     if n == 0:
         return empty_photo_detections()
+    dets, seen = in_view(occlusion, image, dets)
     data: dict[str, object] = {"photo": np.full(n, display_path(path), dtype=object), **dets.columns()}
-    data.update(frame_quality(image, dets.corners, in_view(occlusion, image, dets)))
+    data.update(frame_quality(image, dets.corners, seen))
     table = pd.DataFrame(data)[list(PHOTO_DETECTION_COLUMNS)].astype(PHOTO_DETECTION_COLUMNS)
     # a logo cut off by the photo's border: its shape from the same sponsor's uncut logos in this photo
     return complete_cut_logos(table, image.shape[1], image.shape[0])

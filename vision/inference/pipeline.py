@@ -244,9 +244,8 @@ def analyse_video(
                     spare = here[np.isin(here.sponsor.astype(str), d.sponsor.astype(str))]
                     if len(spare):
                         spare.polygon = spare.corners
-                        spare.data.update(
-                            frame_quality(f.image, spare.corners, in_view(occlusion, f.image, spare))
-                        )
+                        spare, seen = in_view(occlusion, f.image, spare)
+                        spare.data.update(frame_quality(f.image, spare.corners, seen))
                         spare.shot = np.full(len(spare), shot, dtype=np.int64)
                         reserve.add(spare)
                 d = add_reads(d, here)
@@ -255,7 +254,8 @@ def analyse_video(
             h, w = f.image.shape[:2]
             tracker.update(d, (h, w))
             if len(d):
-                d.data.update(frame_quality(f.image, d.corners, in_view(occlusion, f.image, d)))
+                d, seen = in_view(occlusion, f.image, d)
+                d.data.update(frame_quality(f.image, d.corners, seen))
             if checker is not None:  # every analysed frame, so that the checker sees a track's gaps
                 worth = (
                     qualifies(
