@@ -175,6 +175,10 @@ def test_analyze_with_the_real_model_does_not_count_a_hidden_logo(tmp_path: Path
     assert len(seen) >= 4 and (seen["visible_fraction"] >= 0.9).all() and seen["qualifies"].all()
     assert len(hidden) >= 4, "the demo model should still see the half-hidden Helix board"
     assert (hidden["visible_fraction"] < 0.6).all() and not hidden["qualifies"].any()
+    # and its box is cut to the part in view, left of the player: its screen share is that part's
+    width = float((seen["x2"] - seen["x1"]).median())
+    assert ((hidden["x2"] - hidden["x1"]) < 0.7 * width).all()
+    assert (hidden["x2"] <= hide[0] + 0.1 * width).all()
     corvo = dets[dets["sponsor"] == "Corvo"]
     assert (corvo["visible_fraction"] >= 0.9).all() and corvo["qualifies"].all()
     sponsors = pd.read_csv(out / "sponsors.csv").set_index("sponsor")
@@ -195,7 +199,7 @@ def test_truth_pairs_give_the_calls_and_how_far_boxes_end_from_the_logo_in_view(
             "sponsor": ["Helix", "Corvo", "Helix"],
             "x1": [100.0, 400.0, 100.0],
             "y1": [50.0, 50.0, 50.0],
-            "x2": [200.0, 500.0, 160.0],  # frame 1: Helix 60 % in view
+            "x2": [200.0, 500.0, 160.0],  # frame 1: Helix 40 % in view
             "y2": [80.0, 80.0, 80.0],
             "visible_fraction": [1.0, 1.0, 0.4],
         }
