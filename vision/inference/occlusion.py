@@ -312,8 +312,9 @@ def _placed(
     # the board's colour, taken where the marks correlate best (neither a player nor the next
     # advert on a scrolling board can be there); then every strip is judged on that board
     board = (tpl.alpha < CLEAR_ALPHA) & (scores[nearest] >= TRUSTED)[None, :]
-    if board.sum() >= 20:
-        ref = _blur(tpl.colour + (1.0 - tpl.alpha[..., None]) * np.median(aligned[board], axis=0), smear)
+    colour = np.median(aligned[board], axis=0) if board.sum() >= 20 else None
+    if colour is not None:
+        ref = _blur(tpl.colour + (1.0 - tpl.alpha[..., None]) * colour, smear)
         scores = _strip_scores(aligned, ref, ref, HOP)
         # marks that do not correlate are hidden only if the colour is not the logo's either (blur, glare)
         seen = (scores >= IN_VIEW) | (_strip_distances(aligned, ref, HOP) < COLOUR_TOL)
@@ -326,9 +327,9 @@ def _placed(
         # artwork is misaligned or not this lockup, so nothing is judged hidden
         return float("nan"), float(scores.mean()), trusted, None, agreement
     # the box, less its plain board outside the artwork and the artwork's hidden ends
-    colour = np.median(aligned[board], axis=0) if board.sum() >= 20 else whole[0, 0]
     x, y, w, h = where
-    left, right = _plain_ends(big[y : y + h], colour, (x, x + w), (box[0], box[0] + box[2]))
+    plain = whole[0, 0] if colour is None else colour
+    left, right = _plain_ends(big[y : y + h], plain, (x, x + w), (box[0], box[0] + box[2]))
     start, end = _hidden_ends(seen[nearest], tpl.alpha)
     scale = box[2] / width
     left, right = max(left, box[0] + start * scale), min(right, box[0] + end * scale)
