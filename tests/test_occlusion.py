@@ -72,6 +72,21 @@ def test_a_player_in_front_lowers_the_share_in_view(helix: list) -> None:
     assert extent[:, 0].max() == pytest.approx(x0, abs=0.1 * (box[2] - box[0]))
 
 
+def test_without_a_sure_strip_the_board_is_the_colour_the_artwork_agrees_with(helix: list) -> None:
+    """When no strip's marks correlate surely (a player's arm across the mark, blur), the strips are
+    scored on one board colour: of the colours behind them, the one under which the artwork agrees
+    best. A red shirt behind the strips it hides is not taken for the board, whichever comes first."""
+    from vision.inference.occlusion import _likeliest_board
+
+    tpl = helix[0]
+    white, red = np.float32([235, 235, 235]), np.float32([40, 30, 200])
+    picture = tpl.colour + (1.0 - tpl.alpha[..., None]) * white
+    picture[:, int(0.35 * picture.shape[1]) :] = red  # the player, from a third of the logo on
+    picture = cv2.GaussianBlur(picture, (0, 0), 1.5)
+    for colours in ([red, white], [white, red], [red, red + 5, white]):
+        assert np.abs(_likeliest_board(picture, np.array(colours), tpl, 1) - white).max() < 1
+
+
 def test_plain_board_beside_the_logo_is_cut_from_a_long_box(helix: list) -> None:
     """A box that runs on past the logo over plain board (a mark the detector cannot see the end of)
     is cut back to the artwork; the share in view is not lowered by it."""

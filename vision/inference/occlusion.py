@@ -18,7 +18,11 @@ catalogue's ``artwork``, else the model card's), each detection is compared with
    without marks agrees when the picture there is flat and of the board's colour);
 4. the board colour is taken again where the marks correlate best (no player is there), and each
    strip is *in view* when it correlates at least :data:`IN_VIEW` on that board, or its mean colour
-   is within :data:`COLOUR_TOL` of the artwork's on it (blurred, low-contrast lettering).
+   is within :data:`COLOUR_TOL` of the artwork's on it (blurred, low-contrast lettering). Where no
+   strip correlates at least :data:`TRUSTED`, there is no sure board: the strips are scored again on
+   the one colour, of those behind them, under which the whole artwork agrees best (behind the strips
+   a player hides, his own colours would be taken for the board), and only a strip that correlates
+   is in view.
 
 When the strips in view do not settle (below), the artwork is tried again at the box's own height
 against either end of the box (a player's outline can draw the first alignment away from the logo).
@@ -41,7 +45,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import cv2
 import numpy as np
@@ -75,6 +79,16 @@ CLEAR_ALPHA = 0.1
 #: Canonical pixels of plain board kept beside a mark when a box is cut to it: a mark's soft edge
 #: (blur, anti-aliasing) is not plain board.
 HALO = 2
+
+
+class _Placement(NamedTuple):
+    """One placement of the artwork judged (:func:`_placed`)."""
+
+    share: float  #: visible share (0..1), NaN where not judged
+    mean: float  #: mean agreement of all strips (0..1)
+    trusted: bool  #: a strip agreed at least :data:`TRUSTED`
+    keep: tuple[float, float] | None  #: the box's part in view, fractions of its length; None: not judged
+    agreement: float  #: mean agreement of the strips in view (0..1)
 
 
 @dataclass(frozen=True, eq=False)
@@ -271,14 +285,14 @@ def _judge(
     big_blur = _blur(big, 1)
     box = _align(_edges(big_blur), _edges(_blur(tpl.colour, SMEARS[1]), _blur(tpl.alpha, SMEARS[1])))
     judged = None if box is None else _placed(big, big_blur, box, tpl, where, realign=True)
-    if judged is None or np.isnan(judged[0]):
+    if judged is None or np.isnan(judged.share):
         ends = [(px, py, width, height), (px + box_w - width, py, width, height)]
         tries = [_placed(big, big_blur, b, tpl, where, realign=False) for b in ends if b[0] >= 0]
-        settled = [j for j in tries if j[4] >= SETTLED]  # marks in view, and they agree
-        judged = max(settled, key=lambda j: j[4]) if settled else judged
+        settled = [j for j in tries if j.agreement >= SETTLED]  # marks in view, and they agree
+        judged = max(settled, key=lambda j: j.agreement) if settled else judged
     if judged is None:
         return float("nan"), 0.0, False, None
-    return judged[:4]
+    return judged.share, judged.mean, judged.trusted, judged.keep
 
 
 def _placed(
@@ -288,12 +302,12 @@ def _placed(
     tpl: Template,
     where: tuple[int, int, int, int],
     realign: bool,
-) -> tuple[float, float, bool, tuple[float, float] | None, float]:
-    """Return ``(visible share, mean strip agreement, trusted, keep, agreement in view)`` of the
-    artwork placed at ``box`` (x, y, w, h) of the warped region ``big`` (``big_blur`` its blurred
-    copy), where the detection's box is ``where``; with ``realign``, it is aligned again in colour at
-    nearby scales once composited and smeared. The share is NaN and ``keep`` None when the strips in
-    view agree less than :data:`SETTLED` on average."""
+) -> _Placement:
+    """Return the :class:`_Placement` of the artwork placed at ``box`` (x, y, w, h) of the warped
+    region ``big`` (``big_blur`` its blurred copy), where the detection's box is ``where``; with
+    ``realign``, it is aligned again in colour at nearby scales once composited and smeared. The
+    share is NaN and ``keep`` None when the strips in view agree less than :data:`SETTLED` on
+    average."""
     width = tpl.size[0]
     local, whole = _boards(_cut(big, box, tpl), tpl.alpha)
     art = tpl.colour + (1.0 - tpl.alpha[..., None]) * local
@@ -312,29 +326,52 @@ def _placed(
     # the board's colour, taken where the marks correlate best (neither a player nor the next
     # advert on a scrolling board can be there); then every strip is judged on that board
     board = (tpl.alpha < CLEAR_ALPHA) & (scores[nearest] >= TRUSTED)[None, :]
-    colour = np.median(aligned[board], axis=0) if board.sum() >= 20 else None
-    if colour is not None:
-        ref = _blur(tpl.colour + (1.0 - tpl.alpha[..., None]) * colour, smear)
-        scores = _strip_scores(aligned, ref, ref, HOP)
-        # marks that do not correlate are hidden only if the colour is not the logo's either (blur, glare)
-        seen = (scores >= IN_VIEW) | (_strip_distances(aligned, ref, HOP) < COLOUR_TOL)
-    else:
-        seen = scores >= IN_VIEW
+    sure = board.sum() >= 20
+    # else no strip is sure: the colour behind a strip under which the whole artwork agrees best
+    colour = (
+        np.median(aligned[board], axis=0)
+        if sure
+        else _likeliest_board(aligned, local[0, ::STRIP_PX], tpl, smear)
+    )
+    ref = _blur(tpl.colour + (1.0 - tpl.alpha[..., None]) * colour, smear)
+    scores = _strip_scores(aligned, ref, ref, HOP)
+    seen = scores >= IN_VIEW
+    if (
+        sure
+    ):  # marks that do not correlate are hidden only if the colour is not the logo's either (blur, glare)
+        seen |= _strip_distances(aligned, ref, HOP) < COLOUR_TOL
     share = float((tpl.mass * seen[nearest]).sum() / max(tpl.mass.sum(), 1e-9))
     matched = scores[scores >= IN_VIEW]
     agreement = float(matched.mean()) if len(matched) else 0.0
     if len(matched) and agreement < SETTLED:  # the marks in view only half agree: the
         # artwork is misaligned or not this lockup, so nothing is judged hidden
-        return float("nan"), float(scores.mean()), trusted, None, agreement
+        return _Placement(float("nan"), float(scores.mean()), trusted, None, agreement)
     # the box, less its plain board outside the artwork and the artwork's hidden ends
     x, y, w, h = where
-    plain = whole[0, 0] if colour is None else colour
-    left, right = _plain_ends(big[y : y + h], plain, (x, x + w), (box[0], box[0] + box[2]))
+    left, right = _plain_ends(big[y : y + h], colour, (x, x + w), (box[0], box[0] + box[2]))
     start, end = _hidden_ends(seen[nearest], tpl.alpha)
     scale = box[2] / width
     left, right = max(left, box[0] + start * scale), min(right, box[0] + end * scale)
     keep = ((left - x) / w, (right - x) / w) if right > left else (0.0, 1.0)
-    return share, float(scores.mean()), trusted, keep, agreement
+    return _Placement(share, float(scores.mean()), trusted, keep, agreement)
+
+
+def _likeliest_board(aligned: np.ndarray, colours: np.ndarray, tpl: Template, smear: int) -> np.ndarray:
+    """Return the board colour (BGR) among ``colours`` (those behind the artwork's strips, one per
+    row) under which the artwork, composited on it and smeared by ``smear`` columns, agrees best with
+    ``aligned`` (the sum of its strips' agreement); a colour within half :data:`COLOUR_TOL` of one
+    already tried is skipped. A player in front of part of a logo puts his colours behind some strips:
+    on them, the artwork's marks and board agree less than on the board's own colour."""
+    tried: list[np.ndarray] = []
+    for c in colours:
+        if all(np.linalg.norm(c - t) >= COLOUR_TOL / 2 for t in tried):
+            tried.append(c)
+
+    def agreement(c: np.ndarray) -> float:
+        ref = _blur(tpl.colour + (1.0 - tpl.alpha[..., None]) * c, smear)
+        return float(_strip_scores(aligned, ref, ref, HOP).sum())
+
+    return max(tried, key=agreement)
 
 
 def _clockwise(poly: np.ndarray) -> np.ndarray:
