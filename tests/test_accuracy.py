@@ -102,7 +102,7 @@ def test_hidden_logos_are_judged_against_the_artwork(demo_run: Path) -> None:
     print(calls)
     assert calls["visible"] >= 1000 and calls["hidden"] >= 50, "the demo clip has players before boards"
     assert calls["visible_called_hidden"] <= 0.03 * calls["visible"]
-    assert calls["hidden_caught"] >= 0.25 * calls["hidden"]
+    assert calls["hidden_caught"] >= 0.5 * calls["hidden"]
 
 
 def test_exposure_within_tolerance(demo_run: Path) -> None:
