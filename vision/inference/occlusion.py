@@ -327,18 +327,14 @@ def _placed(
     # advert on a scrolling board can be there); then every strip is judged on that board
     board = (tpl.alpha < CLEAR_ALPHA) & (scores[nearest] >= TRUSTED)[None, :]
     sure = board.sum() >= 20
-    # else no strip is sure: the colour behind a strip under which the whole artwork agrees best
-    colour = (
-        np.median(aligned[board], axis=0)
-        if sure
-        else _likeliest_board(aligned, local[0, ::STRIP_PX], tpl, smear)
-    )
+    if sure:
+        colour = np.median(aligned[board], axis=0)
+    else:  # no strip is sure: the colour behind a strip under which the whole artwork agrees best
+        colour = _likeliest_board(aligned, local[0, ::STRIP_PX], tpl, smear)
     ref = _blur(tpl.colour + (1.0 - tpl.alpha[..., None]) * colour, smear)
     scores = _strip_scores(aligned, ref, ref, HOP)
     seen = scores >= IN_VIEW
-    if (
-        sure
-    ):  # marks that do not correlate are hidden only if the colour is not the logo's either (blur, glare)
+    if sure:  # marks that do not correlate are hidden only if not of the logo's colour either (blur)
         seen |= _strip_distances(aligned, ref, HOP) < COLOUR_TOL
     share = float((tpl.mass * seen[nearest]).sum() / max(tpl.mass.sum(), 1e-9))
     matched = scores[scores >= IN_VIEW]
