@@ -310,8 +310,7 @@ def _placed(
     average."""
     width = tpl.size[0]
     local, whole = _boards(_cut(big, box, tpl), tpl.alpha)
-    art = tpl.colour + (1.0 - tpl.alpha[..., None]) * local
-    flat = tpl.colour + (1.0 - tpl.alpha[..., None]) * whole
+    art, flat = _on_board(tpl, local), _on_board(tpl, whole)
     first = _cut(big_blur, box, tpl)
     smear = max(SMEARS, key=lambda n: float(_strip_scores(first, _blur(art, n), flat).mean()))
     art = _blur(art, smear)
@@ -326,16 +325,15 @@ def _placed(
     # the board's colour, taken where the marks correlate best (neither a player nor the next
     # advert on a scrolling board can be there); then every strip is judged on that board
     board = (tpl.alpha < CLEAR_ALPHA) & (scores[nearest] >= TRUSTED)[None, :]
-    sure = board.sum() >= 20
-    if sure:
+    if board.sum() >= 20:
         colour = np.median(aligned[board], axis=0)
+        ref = _on_board(tpl, colour, smear)
+        scores = _strip_scores(aligned, ref, ref, HOP)
+        # marks that do not correlate are hidden only if the colour is not the logo's either (blur, glare)
+        seen = (scores >= IN_VIEW) | (_strip_distances(aligned, ref, HOP) < COLOUR_TOL)
     else:  # no strip is sure: the colour behind a strip under which the whole artwork agrees best
-        colour = _likeliest_board(aligned, local[0, ::STRIP_PX], tpl, smear)
-    ref = _blur(tpl.colour + (1.0 - tpl.alpha[..., None]) * colour, smear)
-    scores = _strip_scores(aligned, ref, ref, HOP)
-    seen = scores >= IN_VIEW
-    if sure:  # marks that do not correlate are hidden only if not of the logo's colour either (blur)
-        seen |= _strip_distances(aligned, ref, HOP) < COLOUR_TOL
+        colour, scores = _likeliest_board(aligned, local[0, ::STRIP_PX], tpl, smear)
+        seen = scores >= IN_VIEW
     share = float((tpl.mass * seen[nearest]).sum() / max(tpl.mass.sum(), 1e-9))
     matched = scores[scores >= IN_VIEW]
     agreement = float(matched.mean()) if len(matched) else 0.0
@@ -352,22 +350,28 @@ def _placed(
     return _Placement(share, float(scores.mean()), trusted, keep, agreement)
 
 
-def _likeliest_board(aligned: np.ndarray, colours: np.ndarray, tpl: Template, smear: int) -> np.ndarray:
+def _on_board(tpl: Template, board: np.ndarray, smear: int | None = None) -> np.ndarray:
+    """Return the artwork composited on ``board`` (BGR, one colour or one per canonical column),
+    blurred and smeared by ``smear`` columns with :func:`_blur` (not at all when None)."""
+    art = tpl.colour + (1.0 - tpl.alpha[..., None]) * board
+    return art if smear is None else _blur(art, smear)
+
+
+def _likeliest_board(
+    aligned: np.ndarray, colours: np.ndarray, tpl: Template, smear: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Return the board colour (BGR) among ``colours`` (those behind the artwork's strips, one per
     row) under which the artwork, composited on it and smeared by ``smear`` columns, agrees best with
-    ``aligned`` (the sum of its strips' agreement); a colour within half :data:`COLOUR_TOL` of one
-    already tried is skipped. A player in front of part of a logo puts his colours behind some strips:
-    on them, the artwork's marks and board agree less than on the board's own colour."""
+    ``aligned`` (the sum of its strips' agreement), and its strips' agreement (0..1, one every
+    :data:`HOP` columns); a colour within half :data:`COLOUR_TOL` of one already tried is skipped. A
+    player in front of part of a logo puts his colours behind some strips: on them, the artwork's
+    marks and board agree less than on the board's own colour."""
     tried: list[np.ndarray] = []
     for c in colours:
         if all(np.linalg.norm(c - t) >= COLOUR_TOL / 2 for t in tried):
             tried.append(c)
-
-    def agreement(c: np.ndarray) -> float:
-        ref = _blur(tpl.colour + (1.0 - tpl.alpha[..., None]) * c, smear)
-        return float(_strip_scores(aligned, ref, ref, HOP).sum())
-
-    return max(tried, key=agreement)
+    scored = [(c, _strip_scores(aligned, ref, ref, HOP)) for c in tried for ref in [_on_board(tpl, c, smear)]]
+    return max(scored, key=lambda cs: float(cs[1].sum()))
 
 
 def _clockwise(poly: np.ndarray) -> np.ndarray:
