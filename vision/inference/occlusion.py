@@ -370,7 +370,8 @@ def _likeliest_board(
     for c in colours:
         if all(np.linalg.norm(c - t) >= COLOUR_TOL / 2 for t in tried):
             tried.append(c)
-    scored = [(c, _strip_scores(aligned, ref, ref, HOP)) for c in tried for ref in [_on_board(tpl, c, smear)]]
+    refs = [_on_board(tpl, c, smear) for c in tried]
+    scored = [(c, _strip_scores(aligned, ref, ref, HOP)) for c, ref in zip(tried, refs, strict=True)]
     return max(scored, key=lambda cs: float(cs[1].sum()))
 
 
